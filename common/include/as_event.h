@@ -43,7 +43,14 @@ void as_uuid_v4 (char out [37]);
 bool as_uuid_valid (const char *text);
 //  Current UTC time as RFC 3339 with milliseconds.
 void as_time_now_rfc3339 (char out [32]);
+//  RFC 3339 date-time: "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)", with
+//  calendar checks. The envelope's time additionally must end in 'Z'.
 bool as_time_rfc3339_valid (const char *text);
+//  Calendar date "YYYY-MM-DD" (catalogue type "date").
+bool as_date_valid (const char *text);
+//  W3C trace context traceparent: "00-<32 hex>-<16 hex>-<2 hex>", lowercase,
+//  trace id and parent id not all zeros.
+bool as_traceparent_valid (const char *text);
 
 void as_event_test (bool verbose);
 

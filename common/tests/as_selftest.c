@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "as_catalog.h"
+#include "as_config.h"
+#include "as_log.h"
+#include "as_pg.h"
 #include "as_error.h"
 #include "as_event.h"
 #include "as_msg.h"
@@ -20,6 +23,9 @@ static const struct {
     { "catalog",  as_catalog_test },
     { "event",    as_event_test },
     { "rpcmsg",   as_rpcmsg_test },
+    { "log",      as_log_test },
+    { "config",   as_config_test },
+    { "pg",       as_pg_test },
 };
 
 int

@@ -1,0 +1,23 @@
+#  cmake -DDIR=sql_dir -DOUT=file.c -DNAME=symbol -P embed_sql.cmake
+#  Writes `const as_migration_t NAME[]` and `const size_t NAME_count` from
+#  the files DIR/NNN_name.sql in version order.
+file(GLOB files "${DIR}/[0-9][0-9][0-9]_*.sql")
+list(SORT files)
+set(body "/* generated from ${DIR}: do not edit */\n#include \"as_pg.h\"\n")
+set(rows "")
+set(index 0)
+foreach(path ${files})
+  get_filename_component(base "${path}" NAME_WE)
+  string(SUBSTRING "${base}" 0 3 version)
+  string(SUBSTRING "${base}" 4 -1 name)
+  math(EXPR version "1${version} - 1000")
+  file(READ "${path}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "static const char s_sql_${index}[] = {${bytes}0x00};\n")
+  string(APPEND rows "    { ${version}, \"${name}\", s_sql_${index} },\n")
+  math(EXPR index "${index} + 1")
+endforeach()
+string(APPEND body "const as_migration_t ${NAME}[] = {\n${rows}    { 0, NULL, NULL }\n};\n")
+string(APPEND body "const size_t ${NAME}_count = ${index};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(RENAME "${OUT}.tmp" "${OUT}")

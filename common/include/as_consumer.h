@@ -1,0 +1,47 @@
+/*  as_consumer: applies one producer's events exactly once, in its order.
+
+    The cursor (last sequence applied) lives in <schema>.cursors and moves in
+    the same transaction as the effects. An event whose sequence is not
+    cursor + 1 is not applied: the consumer fetches the missing range from
+    the producer (events.fetch) and applies that first. Every event of the
+    producer advances the cursor; only declared types reach the callback.
+    A callback that fails for good (not a transient error) sends the event to
+    dead_letters in the same transaction, so one bad event cannot stall the
+    stream; a transient failure rolls back and the batch is retried later. */
+#ifndef AS_CONSUMER_H
+#define AS_CONSUMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "as_error.h"
+#include "as_event.h"
+#include "as_pg.h"
+
+typedef struct _as_consumer_t as_consumer_t;
+
+//  Apply one event inside the caller's transaction. 0, or -1 with err.
+typedef int (as_consumer_fn) (void *arg, as_pg_t *pg, const as_event_t *event,
+                              const msgpack_object *data, as_error_t *err);
+
+//  Consumer of producer's log, fetched from endpoint (its RPC address).
+as_consumer_t *as_consumer_new (const char *producer, const char *endpoint,
+                                as_consumer_fn *apply, void *arg);
+void as_consumer_destroy (as_consumer_t **self_p);
+//  Declare an event type this consumer applies (others just move the cursor).
+void as_consumer_want (as_consumer_t *self, const char *type);
+bool as_consumer_wants (as_consumer_t *self, const char *type);
+const char *as_consumer_producer (as_consumer_t *self);
+
+//  A live event from the bus. Applies it if it is next, ignores it if it is
+//  old, catches up first if there is a gap. Returns events applied or -1.
+int as_consumer_receive (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error_t *err);
+//  Poll the producer until caught up. Returns events applied, or -1 (the
+//  producer is unreachable, or the database failed).
+int as_consumer_catch_up (as_consumer_t *self, as_pg_t *pg, as_error_t *err);
+//  Last sequence applied (as of the last transaction of this process).
+uint64_t as_consumer_cursor (as_consumer_t *self);
+//  Totals for metrics.
+int64_t as_consumer_applied (as_consumer_t *self);
+int64_t as_consumer_dead (as_consumer_t *self);
+
+#endif

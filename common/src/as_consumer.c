@@ -1,0 +1,271 @@
+/*  as_consumer: exactly-once, in-order application of a producer's events. */
+#include "as_consumer.h"
+#include "as_log.h"
+#include "as_rpc.h"
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_FETCH_LIMIT 500
+
+struct _as_consumer_t {
+    char *producer;
+    as_rpc_client_t *client;
+    as_consumer_fn *apply;
+    void *arg;
+    zlistx_t *types;            //  wanted event types (strings)
+    uint64_t cursor;
+    int64_t applied;
+    int64_t dead;
+};
+
+static const as_stmt_t s_cursor_init = { "as_cursor_init",
+    "INSERT INTO cursors (producer) VALUES ($1) ON CONFLICT (producer) DO NOTHING" };
+static const as_stmt_t s_cursor_lock = { "as_cursor_lock",
+    "SELECT last_sequence FROM cursors WHERE producer = $1 FOR UPDATE" };
+static const as_stmt_t s_cursor_save = { "as_cursor_save",
+    "UPDATE cursors SET last_sequence = $2, updated_at = now() WHERE producer = $1" };
+static const as_stmt_t s_dead_letter_insert = { "as_dead_letter",
+    "INSERT INTO dead_letters (producer, sequence, type, error_code, error, envelope)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING" };
+
+as_consumer_t *
+as_consumer_new (const char *producer, const char *endpoint, as_consumer_fn *apply, void *arg)
+{
+    as_consumer_t *self = calloc (1, sizeof *self);
+    self->producer = strdup (producer);
+    self->client = as_rpc_client_new (endpoint);
+    as_rpc_client_set_timeout (self->client, 2000, 0);
+    self->apply = apply;
+    self->arg = arg;
+    self->types = zlistx_new ();
+    zlistx_set_destructor (self->types, (czmq_destructor *) zstr_free);
+    zlistx_set_comparator (self->types, (czmq_comparator *) strcmp);
+    return self;
+}
+
+void
+as_consumer_destroy (as_consumer_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    as_consumer_t *self = *self_p;
+    as_rpc_client_destroy (&self->client);
+    zlistx_destroy (&self->types);
+    free (self->producer);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+as_consumer_want (as_consumer_t *self, const char *type)
+{
+    if (!as_consumer_wants (self, type))
+        zlistx_add_end (self->types, strdup (type));
+}
+
+bool
+as_consumer_wants (as_consumer_t *self, const char *type)
+{
+    return zlistx_find (self->types, (void *) type) != NULL;
+}
+
+const char *as_consumer_producer (as_consumer_t *self) { return self->producer; }
+uint64_t as_consumer_cursor (as_consumer_t *self) { return self->cursor; }
+int64_t as_consumer_applied (as_consumer_t *self) { return self->applied; }
+int64_t as_consumer_dead (as_consumer_t *self) { return self->dead; }
+
+static int
+s_dead_letter (as_consumer_t *self, as_pg_t *pg, const as_event_t *event,
+               const as_error_t *failure, as_error_t *err)
+{
+    as_error ("event %s #%llu from %s refused: %s (%s); kept in dead_letters",
+              event->type, (unsigned long long) event->sequence, self->producer,
+              failure->message, as_code_name (failure->code));
+    msgpack_sbuffer envelope;
+    msgpack_sbuffer_init (&envelope);
+    as_event_encode (event, &envelope);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, self->producer);
+    as_pgp_int (&params, (int64_t) event->sequence);
+    as_pgp_str (&params, event->type);
+    as_pgp_str (&params, as_code_name (failure->code));
+    as_pgp_str (&params, failure->message);
+    as_pgp_bin (&params, envelope.data, envelope.size);
+    int64_t rows = as_pg_do (pg, &s_dead_letter_insert, &params, err);
+    msgpack_sbuffer_destroy (&envelope);
+    self->dead++;
+    return rows < 0 ? -1 : 0;
+}
+
+//  Apply one wanted event under a savepoint: a permanent failure is undone
+//  alone and recorded; a transient one aborts the whole batch.
+static int
+s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error_t *err)
+{
+    if (!as_consumer_wants (self, event->type))
+        return 0;
+    as_error_t failure;
+    as_error_clear (&failure);
+    as_msg_t *data = as_event_data (event, &failure);
+    if (!data)
+        return s_dead_letter (self, pg, event, &failure, err);
+    if (as_pg_savepoint (pg, "as_event", err)) {
+        as_msg_destroy (&data);
+        return -1;
+    }
+    as_log_set_trace (event->traceparent);
+    int rc = self->apply (self->arg, pg, event, as_msg_root (data), &failure);
+    as_msg_destroy (&data);
+    if (rc == 0) {
+        self->applied++;
+        return 0;
+    }
+    if (as_pg_error_is_transient (&failure)) {
+        *err = failure;
+        return -1;
+    }
+    if (as_pg_rollback_to (pg, "as_event", err))
+        return -1;
+    return s_dead_letter (self, pg, event, &failure, err);
+}
+
+//  Apply events (sorted by sequence) that continue the cursor, in one
+//  transaction. *gap is set when an event is beyond cursor + 1.
+static int
+s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t count,
+               bool *gap, as_error_t *err)
+{
+    *gap = false;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, self->producer);
+    if (as_pg_do (pg, &s_cursor_init, &params, err) < 0 || as_pg_begin (pg, err))
+        return -1;
+    PGresult *locked = as_pg_run (pg, &s_cursor_lock, &params, err);
+    if (!locked || PQntuples (locked) != 1) {
+        PQclear (locked);
+        as_pg_rollback (pg);
+        return -1;
+    }
+    uint64_t cursor = (uint64_t) as_pg_get_int (locked, 0, 0);
+    PQclear (locked);
+    int applied = 0;
+    for (size_t index = 0; index < count; index++) {
+        const as_event_t *event = events [index];
+        if (event->sequence <= cursor)
+            continue;           //  already applied: at-least-once on the wire
+        if (event->sequence != cursor + 1) {
+            *gap = true;
+            break;
+        }
+        if (s_apply_one (self, pg, event, err)) {
+            as_pg_rollback (pg);
+            return -1;
+        }
+        cursor = event->sequence;
+        applied++;
+    }
+    as_pgp_int (&params, (int64_t) cursor);
+    if (applied && as_pg_do (pg, &s_cursor_save, &params, err) < 0) {
+        as_pg_rollback (pg);
+        return -1;
+    }
+    if (as_pg_commit (pg, err))
+        return -1;
+    self->cursor = cursor;
+    return applied;
+}
+
+//  Fetch one page after the cursor. Returns events decoded (caller frees
+//  each and the array), or -1.
+static int
+s_fetch (as_consumer_t *self, as_event_t ***events_p, uint64_t *last, as_error_t *err)
+{
+    char params [96];
+    snprintf (params, sizeof params, "{\"after\":%llu,\"limit\":%d}",
+              (unsigned long long) self->cursor, S_FETCH_LIMIT);
+    as_rpc_reply_t reply;
+    if (as_rpc_client_call_json (self->client, "events.fetch", params, NULL, &reply, err))
+        return -1;
+    if (!reply.ok) {
+        *err = reply.error;
+        as_rpc_reply_release (&reply);
+        return -1;
+    }
+    const msgpack_object *list = as_obj_get (reply.result, "events");
+    int64_t last_sequence = 0;
+    as_obj_int (reply.result, "last_sequence", &last_sequence);
+    *last = (uint64_t) last_sequence;
+    size_t count = list && list->type == MSGPACK_OBJECT_ARRAY ? list->via.array.size : 0;
+    as_event_t **events = calloc (count + 1, sizeof *events);
+    int decoded = 0;
+    for (size_t index = 0; index < count; index++) {
+        const msgpack_object *item = &list->via.array.ptr [index];
+        if (item->type != MSGPACK_OBJECT_BIN)
+            break;
+        //  Data is checked when applied (a bad payload is a dead letter,
+        //  not a reason to stop reading the log).
+        as_event_t *event = as_event_decode (item->via.bin.ptr, item->via.bin.size, false, err);
+        if (!event)
+            break;
+        events [decoded++] = event;
+    }
+    as_rpc_reply_release (&reply);
+    *events_p = events;
+    return decoded;
+}
+
+static void
+s_free_events (as_event_t **events, int count)
+{
+    for (int index = 0; index < count; index++)
+        as_event_destroy (&events [index]);
+    free (events);
+}
+
+int
+as_consumer_catch_up (as_consumer_t *self, as_pg_t *pg, as_error_t *err)
+{
+    int total = 0;
+    while (!zsys_interrupted) {
+        as_event_t **events = NULL;
+        uint64_t last = 0;
+        int count = s_fetch (self, &events, &last, err);
+        if (count < 0)
+            return -1;
+        bool gap = false;
+        int applied = count ? s_apply_batch (self, pg, events, (size_t) count, &gap, err) : 0;
+        s_free_events (events, count);
+        if (applied < 0)
+            return -1;
+        total += applied;
+        if (gap) {
+            //  The producer's log itself has a hole (trimmed by retention).
+            as_error ("log of %s has no event %llu: trimmed before it was applied",
+                      self->producer, (unsigned long long) self->cursor + 1);
+            return as_error_set (err, AS_FAILED_PRECONDITION, "gap in the log of %s", self->producer);
+        }
+        if (count == 0 || self->cursor >= last)
+            break;
+    }
+    return total;
+}
+
+int
+as_consumer_receive (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error_t *err)
+{
+    if (event->sequence != 0 && event->sequence <= self->cursor)
+        return 0;
+    bool gap = false;
+    as_event_t *batch [1] = { (as_event_t *) event };
+    int applied = s_apply_batch (self, pg, batch, 1, &gap, err);
+    if (applied < 0)
+        return -1;
+    if (!gap)
+        return applied;
+    as_debug ("gap before %s #%llu from %s: catching up", event->type,
+              (unsigned long long) event->sequence, self->producer);
+    return as_consumer_catch_up (self, pg, err);
+}
