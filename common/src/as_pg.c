@@ -495,7 +495,7 @@ as_pg_test (bool verbose)
     snprintf (schema, sizeof schema, "as_pg_test_%d", (int) getpid ());
     as_pg_t *admin = as_pg_connect (conninfo, NULL, NULL, 3, &err);
     AS_CHECK (admin);
-    char sql [160];
+    char sql [256];
     snprintf (sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
     AS_CHECK (as_pg_exec_script (admin, sql, &err) == 0);
 

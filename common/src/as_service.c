@@ -1,0 +1,771 @@
+/*  as_service: the daemon skeleton shared by every service.                 */
+#include "as_service.h"
+#include "as_catalog.h"
+#include "as_consumer.h"
+#include "as_curve.h"
+#include "as_eventlog.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <assert.h>
+
+#define S_SETTINGS_MAX 64
+
+struct _as_service_t {
+    const as_service_def_t *def;
+    as_setting_t settings [S_SETTINGS_MAX];
+    as_pg_t *pg;
+    zloop_t *loop;
+    zsock_t *router;                //  RPC requests
+    zsock_t *pub;                   //  live events to busd
+    zsock_t *sub;                   //  live events from busd
+    zlistx_t *consumers;            //  as_consumer_t, one per producer
+    zhashx_t *counters;             //  name -> int64_t *
+    int64_t started_ms;
+    int emitted;                    //  events written in this unit of work
+    const char *fault;              //  fault injection for tests
+    char traceparent [AS_RPC_TRACE_MAX + 1];
+    void *state;
+};
+
+//  The settings every daemon has; the service's own follow them.
+static const as_setting_t s_common_settings [] = {
+    { "AFTERSALES_PG", AS_CFG_STR, "dbname=aftersales", 0, 0,
+      "libpq connection string (key=value or URI) of the PostgreSQL database", "", 0 },
+    { "AFTERSALES_PG_ROLE", AS_CFG_STR, "", 0, 0,
+      "role to connect as (default aftersales_<service>; the role has rights on its schema only)", "", 0 },
+    { "AFTERSALES_LOG_LEVEL", AS_CFG_STR, "info", 0, 0, "debug, info, warn or error", "", 0 },
+    { "AFTERSALES_PORT_BASE", AS_CFG_INT, "7700", 1024, 65000,
+      "endpoints are tcp://AFTERSALES_HOST:(base+offset) unless AFTERSALES_<NAME>_ENDPOINT is set", "", 0 },
+    { "AFTERSALES_HOST", AS_CFG_STR, "127.0.0.1", 0, 0, "host of the suite's endpoints", "", 0 },
+    { "AFTERSALES_BIND_ALL", AS_CFG_BOOL, "0", 0, 1, "bind on all interfaces (containers)", "", 0 },
+    { "AFTERSALES_CURVE", AS_CFG_BOOL, "0", 0, 1,
+      "CurveZMQ on every TCP socket (see AFTERSALES_CURVE_* and docs/decisions)", "", 0 },
+    { "AFTERSALES_CURVE_SERVER_CERT", AS_CFG_STR, "", 0, 0, "servers' certificate with its secret", "", 0 },
+    { "AFTERSALES_CURVE_SERVER_KEY", AS_CFG_STR, "", 0, 0, "servers' public certificate, for clients", "", 0 },
+    { "AFTERSALES_CURVE_CLIENT_CERT", AS_CFG_STR, "", 0, 0, "this process's client certificate", "", 0 },
+    { "AFTERSALES_CURVE_ALLOWED", AS_CFG_STR, "", 0, 0, "directory of allowed client public certificates", "", 0 },
+    { "AFTERSALES_POLL_MS", AS_CFG_INT, "1000", 10, 600000,
+      "how often consumers poll producers' logs and the relay sweeps the outbox", "", 0 },
+    { "AFTERSALES_RETENTION_DAYS", AS_CFG_INT, "90", 1, 3650,
+      "event log rows and stored RPC replies are kept this long", "", 0 },
+    { "AFTERSALES_FAULT", AS_CFG_STR, "", 0, 0,
+      "tests only: after_commit or before_publish makes the daemon kill itself there", "", 0 },
+};
+
+//  --- Small accessors ----------------------------------------------------------
+
+zloop_t *as_service_loop (as_service_t *self) { return self->loop; }
+as_pg_t *as_service_pg (as_service_t *self) { return self->pg; }
+const char *as_service_name (as_service_t *self) { return self->def->name; }
+void as_service_set_state (as_service_t *self, void *state) { self->state = state; }
+void *as_service_state (as_service_t *self) { return self->state; }
+
+const char *
+as_service_setting (as_service_t *self, const char *name)
+{
+    return as_config_str (self->settings, name);
+}
+
+int64_t
+as_service_setting_int (as_service_t *self, const char *name)
+{
+    return as_config_int (self->settings, name);
+}
+
+void
+as_service_count (as_service_t *self, const char *counter, int64_t n)
+{
+    int64_t *value = zhashx_lookup (self->counters, counter);
+    if (!value) {
+        value = calloc (1, sizeof *value);
+        zhashx_insert (self->counters, counter, value);
+    }
+    *value += n;
+}
+
+int
+as_service_emit (as_service_t *self, const char *type, const char *subject,
+                 const void *data, size_t size, as_error_t *err)
+{
+    const char *owner = as_catalog_event_owner (type);
+    assert (owner && strcmp (owner, self->def->name) == 0);
+    if (as_outbox_add (self->pg, type, subject, data, size, self->traceparent, err))
+        return -1;
+    self->emitted++;
+    return 0;
+}
+
+static void
+s_random_hex (char *out, size_t bytes)
+{
+    uint8_t random [32];
+    assert (bytes <= sizeof random);
+    if (getrandom (random, bytes, 0) != (ssize_t) bytes)
+        for (size_t index = 0; index < bytes; index++)
+            random [index] = (uint8_t) rand ();
+    for (size_t index = 0; index < bytes; index++)
+        sprintf (out + 2 * index, "%02x", random [index]);
+}
+
+//  Carry the caller's W3C traceparent, or start a trace when none came.
+static void
+s_trace_start (as_service_t *self, const char *traceparent)
+{
+    if (traceparent && strlen (traceparent) == 55)
+        snprintf (self->traceparent, sizeof self->traceparent, "%s", traceparent);
+    else {
+        char trace [33], span [17];
+        s_random_hex (trace, 16);
+        s_random_hex (span, 8);
+        snprintf (self->traceparent, sizeof self->traceparent, "00-%s-%s-01", trace, span);
+    }
+    as_log_set_trace (self->traceparent);
+}
+
+//  --- Relay ----------------------------------------------------------------------
+
+static void
+s_relay (as_service_t *self)
+{
+    as_error_t err;
+    int moved = as_eventlog_relay (self->pg, self->def->name, self->pub, self->fault, &err);
+    if (moved < 0)
+        as_warn ("relay failed, will retry: %s", err.message);
+    else
+    if (moved > 0)
+        as_service_count (self, "events_relayed", moved);
+}
+
+//  The end of every unit of work that committed events.
+static void
+s_after_commit (as_service_t *self)
+{
+    if (self->emitted == 0)
+        return;
+    if (self->fault && strcmp (self->fault, "after_commit") == 0)
+        kill (getpid (), SIGKILL);
+    self->emitted = 0;
+    s_relay (self);
+}
+
+//  --- Built-in methods -------------------------------------------------------------
+
+static const as_stmt_t s_db_ping = { "as_db_ping", "SELECT 1" };
+
+static int
+s_health (as_call_t *call)
+{
+    as_service_t *self = call->service;
+    as_error_t db_err;
+    PGresult *result = as_pg_run (self->pg, &s_db_ping, NULL, &db_err);
+    bool db_ok = result != NULL;
+    PQclear (result);
+    msgpack_pack_map (call->result, 5);
+    as_pack_kv_str (call->result, "service", self->def->name);
+    as_pack_kv_str (call->result, "status", db_ok ? "ok" : "degraded");
+    as_pack_kv_str (call->result, "version", self->def->version);
+    as_pack_kv_int (call->result, "uptime_s", (zclock_mono () - self->started_ms) / 1000);
+    as_pack_kv_str (call->result, "db", db_ok ? "ok" : "down");
+    return 0;
+}
+
+static int
+s_metrics (as_call_t *call)
+{
+    as_service_t *self = call->service;
+    //  Consumer totals are read live rather than mirrored into counters.
+    for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
+         consumer = zlistx_next (self->consumers)) {
+        char name [96];
+        snprintf (name, sizeof name, "cursor.%s", as_consumer_producer (consumer));
+        int64_t *value = zhashx_lookup (self->counters, name);
+        as_service_count (self, name, (int64_t) as_consumer_cursor (consumer) - (value ? *value : 0));
+    }
+    msgpack_pack_map (call->result, 2);
+    as_pack_kv_str (call->result, "service", self->def->name);
+    as_pack_str (call->result, "counters");
+    msgpack_pack_map (call->result, zhashx_size (self->counters));
+    for (int64_t *value = zhashx_first (self->counters); value; value = zhashx_next (self->counters))
+        as_pack_kv_int (call->result, (const char *) zhashx_cursor (self->counters), *value);
+    return 0;
+}
+
+static int
+s_events_fetch (as_call_t *call)
+{
+    int64_t after = 0, limit = 100;
+    as_obj_int (call->params, "after", &after);
+    as_obj_int (call->params, "limit", &limit);
+    return as_eventlog_fetch (call->pg, call->service->def->name, (uint64_t) after,
+                              (int) limit, call->result, call->err);
+}
+
+static const as_stmt_t s_inbox_insert = { "as_inbox_insert",
+    "INSERT INTO inbox (publisher, event_id, type) VALUES ($1, $2, $3)"
+    " ON CONFLICT (publisher, event_id) DO NOTHING" };
+
+static as_event_fn *
+s_ingress_handler (as_service_t *self, const char *type)
+{
+    for (const as_ingress_t *entry = self->def->ingress; entry && entry->type; entry++)
+        if (strcmp (entry->type, type) == 0)
+            return entry->handler;
+    return NULL;
+}
+
+//  An event from another company system, relayed by busd. Recorded in the
+//  inbox with its effects, so a retried delivery is acknowledged, not redone.
+static int
+s_events_ingest (as_call_t *call)
+{
+    as_service_t *self = call->service;
+    char publisher [129];
+    as_obj_strcpy (call->params, "publisher", publisher, sizeof publisher);
+    const msgpack_object *bytes = as_obj_get (call->params, "event");
+    as_event_t *event = as_event_decode (bytes->via.bin.ptr, bytes->via.bin.size, true, call->err);
+    if (!event)
+        return -1;
+    int rc = -1;
+    as_event_fn *handler = s_ingress_handler (self, event->type);
+    as_msg_t *data = NULL;
+    if (!handler)
+        as_error_set (call->err, AS_INVALID_ARGUMENT, "%s does not take %s events", self->def->name, event->type);
+    else
+    if ((data = as_event_data (event, call->err))) {
+        as_pg_params_t params;
+        as_pgp_reset (&params);
+        as_pgp_str (&params, publisher);
+        as_pgp_str (&params, event->id);
+        as_pgp_str (&params, event->type);
+        int64_t fresh = as_pg_do (call->pg, &s_inbox_insert, &params, call->err);
+        as_delivery_t delivery = { self, call->pg, event, as_msg_root (data), publisher, call->err };
+        if (fresh == 1)
+            rc = handler (&delivery);
+        else
+        if (fresh == 0)
+            rc = 0;
+        if (rc == 0) {
+            as_service_count (self, fresh ? "ingress_accepted" : "ingress_duplicates", 1);
+            msgpack_pack_map (call->result, 2);
+            as_pack_kv_bool (call->result, "accepted", true);
+            as_pack_kv_bool (call->result, "duplicate", fresh == 0);
+        }
+    }
+    as_msg_destroy (&data);
+    as_event_destroy (&event);
+    return rc;
+}
+
+static const as_method_t s_builtin_methods [] = {
+    { "health", s_health },
+    { "metrics", s_metrics },
+    { "events.fetch", s_events_fetch },
+    { "events.ingest", s_events_ingest },
+    { NULL, NULL }
+};
+
+static as_method_fn *
+s_find_method (as_service_t *self, const char *name)
+{
+    for (const as_method_t *method = s_builtin_methods; method->name; method++)
+        if (strcmp (method->name, name) == 0)
+            return method->handler;
+    for (const as_method_t *method = self->def->methods; method && method->name; method++)
+        if (strcmp (method->name, name) == 0)
+            return method->handler;
+    return NULL;
+}
+
+//  --- Serving one request ----------------------------------------------------------
+
+static const as_stmt_t s_idempotency_claim = { "as_idempotency_claim",
+    "INSERT INTO idempotency (key, method) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING" };
+static const as_stmt_t s_idempotency_get = { "as_idempotency_get",
+    "SELECT method, reply FROM idempotency WHERE key = $1" };
+static const as_stmt_t s_idempotency_store = { "as_idempotency_store",
+    "UPDATE idempotency SET reply = $2 WHERE key = $1" };
+
+//  The stored result of an earlier call with this key. 1 = replayed into
+//  result, 0 = none stored, -1 = error (key reused for another method).
+static int
+s_replay (as_service_t *self, const as_rpc_request_t *request, msgpack_sbuffer *result, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, request->idempotency_key);
+    PGresult *stored = as_pg_run (self->pg, &s_idempotency_get, &params, err);
+    if (!stored)
+        return -1;
+    int rc = 0;
+    if (PQntuples (stored) == 1 && strcmp (as_pg_get_str (stored, 0, 0), request->method) != 0)
+        rc = as_error_set (err, AS_INVALID_ARGUMENT, "idempotency key was used for %s, not %s",
+                           as_pg_get_str (stored, 0, 0), request->method);
+    else
+    if (PQntuples (stored) == 1 && !PQgetisnull (stored, 0, 1)) {
+        size_t size;
+        uint8_t *bytes = as_pg_get_bytea (stored, 0, 1, &size);
+        msgpack_sbuffer_write (result, (const char *) bytes, size);
+        free (bytes);
+        rc = 1;
+    }
+    PQclear (stored);
+    return rc;
+}
+
+//  A result that breaks the contract is our bug: refuse to send (and, for a
+//  change, to commit) it rather than let a client trip over it.
+static int
+s_check_result (const char *method, const msgpack_sbuffer *result, as_error_t *err)
+{
+    as_error_t check;
+    as_msg_t *msg = as_msg_decode (result->data, result->size, 0, &check);
+    int rc = msg ? as_catalog_check_result (method, as_msg_root (msg), &check) : -1;
+    as_msg_destroy (&msg);
+    if (rc) {
+        as_error ("result of %s breaks the catalogue: %s", method, check.message);
+        return as_error_set (err, AS_INTERNAL, "result of %s breaks the catalogue: %s", method, check.message);
+    }
+    return 0;
+}
+
+//  Run a state-changing method: the key, the change, its events and the
+//  reply commit together, or none of them does.
+static int
+s_serve_mutating (as_service_t *self, as_call_t *call, as_method_fn *handler,
+                  msgpack_sbuffer *result)
+{
+    as_error_t *err = call->err;
+    const as_rpc_request_t *request = call->request;
+    if (as_pg_begin (self->pg, err))
+        return -1;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, request->idempotency_key);
+    as_pgp_str (&params, request->method);
+    int64_t claimed = as_pg_do (self->pg, &s_idempotency_claim, &params, err);
+    if (claimed == 0) {
+        int replayed = s_replay (self, request, result, err);
+        as_pg_rollback (self->pg);
+        if (replayed == 1)
+            as_service_count (self, "rpc_replayed", 1);
+        return replayed == 1 ? 0 : -1;
+    }
+    if (claimed < 0 || handler (call) || s_check_result (request->method, result, err)) {
+        as_pg_rollback (self->pg);
+        self->emitted = 0;
+        return -1;
+    }
+    as_pgp_reset (&params);
+    as_pgp_str (&params, request->idempotency_key);
+    as_pgp_bin (&params, result->data, result->size);
+    if (as_pg_do (self->pg, &s_idempotency_store, &params, err) != 1
+    ||  as_pg_commit (self->pg, err)) {
+        as_pg_rollback (self->pg);
+        self->emitted = 0;
+        return -1;
+    }
+    return 0;
+}
+
+//  Serve one decoded request into reply.
+static void
+s_serve (as_service_t *self, const as_rpc_request_t *request, msgpack_sbuffer *reply)
+{
+    as_error_t err;
+    as_error_clear (&err);
+    msgpack_sbuffer result;
+    msgpack_sbuffer_init (&result);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &result, msgpack_sbuffer_write);
+    as_call_t call = { self, self->pg, request, request->params, &packer, &err,
+                       request->principal [0] ? request->principal : "system" };
+    as_method_fn *handler = s_find_method (self, request->method);
+    const char *server = as_catalog_method_service (request->method);
+    int rc = -1;
+    if (request->deadline_ms > 0 && as_now_ms () > request->deadline_ms)
+        as_error_set (&err, AS_DEADLINE_EXCEEDED, "deadline passed before %s started", request->method);
+    else
+    if (!handler)
+        as_error_set (&err, AS_UNIMPLEMENTED, "%s is served by %s, not %s", request->method,
+                      server ? server : "no service", self->def->name);
+    else
+    if (as_catalog_method_mutates (request->method))
+        rc = s_serve_mutating (self, &call, handler, &result);
+    else
+        rc = handler (&call) || s_check_result (request->method, &result, &err) ? -1 : 0;
+
+    if (rc == 0)
+        as_rpc_reply_encode_ok (reply, request->id, result.data, result.size);
+    else {
+        as_service_count (self, "rpc_errors", 1);
+        if (err.code == AS_INTERNAL || err.code == AS_UNAVAILABLE)
+            as_warn ("%s failed: %s", request->method, err.message);
+        as_rpc_reply_encode_error (reply, request->id, &err);
+    }
+    msgpack_sbuffer_destroy (&result);
+}
+
+static int
+s_on_request (zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void) loop;
+    as_service_t *self = arg;
+    zmsg_t *msg = zmsg_recv (router);
+    if (!msg)
+        return zsys_interrupted ? -1 : 0;
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *payload = zmsg_last (msg);
+    as_rpc_request_t request;
+    memset (&request, 0, sizeof request);
+    as_error_t err;
+    msgpack_sbuffer reply;
+    msgpack_sbuffer_init (&reply);
+    as_service_count (self, "rpc_requests", 1);
+    if (!payload)
+        as_error_set (&err, AS_INVALID_ARGUMENT, "empty request");
+    if (payload && as_rpc_request_decode (zframe_data (payload), zframe_size (payload), &request, &err) == 0) {
+        s_trace_start (self, request.traceparent);
+        s_serve (self, &request, &reply);
+        as_rpc_request_release (&request);
+    }
+    else {
+        as_service_count (self, "rpc_errors", 1);
+        as_rpc_reply_encode_error (&reply, payload ? request.id : "", &err);
+    }
+    zmsg_t *answer = zmsg_new ();
+    zmsg_append (answer, &identity);
+    zmsg_addmem (answer, reply.data, reply.size);
+    msgpack_sbuffer_destroy (&reply);
+    zmsg_send (&answer, router);
+    zmsg_destroy (&msg);
+    //  Relay after answering: the caller is not kept waiting for the push.
+    s_after_commit (self);
+    as_log_set_trace (NULL);
+    return 0;
+}
+
+//  --- Consuming other services' events -----------------------------------------------
+
+static int
+s_apply_subscribed (void *arg, as_pg_t *pg, const as_event_t *event,
+                    const msgpack_object *data, as_error_t *err)
+{
+    as_service_t *self = arg;
+    for (const as_subscription_t *entry = self->def->subscriptions; entry && entry->producer; entry++)
+        if (strcmp (entry->producer, event->source) == 0 && strcmp (entry->type, event->type) == 0) {
+            s_trace_start (self, event->traceparent);
+            as_delivery_t delivery = { self, pg, event, data, event->source, err };
+            return entry->handler (&delivery);
+        }
+    return 0;
+}
+
+static as_consumer_t *
+s_consumer_for (as_service_t *self, const char *producer)
+{
+    for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
+         consumer = zlistx_next (self->consumers))
+        if (strcmp (as_consumer_producer (consumer), producer) == 0)
+            return consumer;
+    return NULL;
+}
+
+static void
+s_report_consumer (as_service_t *self, as_consumer_t *consumer, int rc, const as_error_t *err)
+{
+    if (rc < 0)
+        as_warn ("consuming %s: %s (will retry)", as_consumer_producer (consumer), err->message);
+    else
+    if (rc > 0)
+        as_service_count (self, "events_applied", rc);
+    s_after_commit (self);
+    as_log_set_trace (NULL);
+}
+
+static int
+s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
+{
+    (void) loop;
+    as_service_t *self = arg;
+    zmsg_t *msg = zmsg_recv (sub);
+    if (!msg)
+        return zsys_interrupted ? -1 : 0;
+    zframe_t *payload = zmsg_last (msg);
+    as_error_t err;
+    as_event_t *event = payload && zmsg_size (msg) == 2
+                      ? as_event_decode (zframe_data (payload), zframe_size (payload), false, &err) : NULL;
+    as_consumer_t *consumer = event ? s_consumer_for (self, event->source) : NULL;
+    if (consumer)
+        s_report_consumer (self, consumer, as_consumer_receive (consumer, self->pg, event, &err), &err);
+    else
+    if (!event)
+        as_warn ("dropped a malformed live event");
+    as_event_destroy (&event);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+static int
+s_on_poll (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    as_service_t *self = arg;
+    for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
+         consumer = zlistx_next (self->consumers)) {
+        as_error_t err;
+        s_report_consumer (self, consumer, as_consumer_catch_up (consumer, self->pg, &err), &err);
+    }
+    //  Sweep what a crash or another instance left in the outbox.
+    s_relay (self);
+    return 0;
+}
+
+static int
+s_on_retention (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    as_service_t *self = arg;
+    as_error_t err;
+    if (as_eventlog_trim (self->pg, (int) as_service_setting_int (self, "AFTERSALES_RETENTION_DAYS"), &err))
+        as_warn ("retention sweep failed: %s", err.message);
+    return 0;
+}
+
+static void
+s_subscribe_producer (const char *type, const char *owner, bool ingress, void *arg)
+{
+    (void) ingress;
+    void **pair = arg;
+    if (strcmp (owner, (const char *) pair [1]) == 0)
+        zsock_set_subscribe ((zsock_t *) pair [0], type);
+}
+
+//  One consumer per producer; the SUB socket takes all of that producer's
+//  types, since every event moves its cursor.
+static int
+s_start_consumers (as_service_t *self)
+{
+    if (!self->def->subscriptions || !self->def->subscriptions->producer)
+        return 0;
+    self->sub = zsock_new (ZMQ_SUB);
+    zsock_set_maxmsgsize (self->sub, AS_MSG_MAX_FRAME);
+    zsock_set_rcvhwm (self->sub, 100000);
+    if (as_curve_client (self->sub, as_endpoint ("bus_sub"))
+    ||  zsock_connect (self->sub, "%s", as_endpoint ("bus_sub")))
+        return -1;
+    for (const as_subscription_t *entry = self->def->subscriptions; entry->producer; entry++) {
+        as_consumer_t *consumer = s_consumer_for (self, entry->producer);
+        if (!consumer) {
+            consumer = as_consumer_new (entry->producer, as_endpoint (entry->producer),
+                                        s_apply_subscribed, self);
+            zlistx_add_end (self->consumers, consumer);
+            void *pair [2] = { self->sub, (void *) entry->producer };
+            as_catalog_each_event (s_subscribe_producer, pair);
+        }
+        as_consumer_want (consumer, entry->type);
+    }
+    return zloop_reader (self->loop, self->sub, s_on_event, self);
+}
+
+//  --- Start-up and shut-down ----------------------------------------------------------
+
+static void
+s_usage (const as_service_def_t *def, as_setting_t *settings, FILE *out)
+{
+    fprintf (out, "%sd %s: %s\n\n", def->name, def->version, def->summary);
+    fprintf (out, "usage: %sd [--config FILE] [--migrate-only] [--help] [--version]\n\n"
+                  "  --config FILE    read settings from a JSON object of NAME: value\n"
+                  "  --migrate-only   apply the database migrations and exit\n"
+                  "  --help           this text\n\n", def->name);
+    as_config_print_help (settings, out);
+    fprintf (out, "\nIt answers RPC on %s (msgpack over ZeroMQ, see proto/RPC.md)\n"
+                  "and stops cleanly on SIGTERM.\n", as_endpoint (def->name));
+}
+
+//  Settings that the endpoint and curve helpers read from the environment
+//  are exported, so a value from the config file reaches them too.
+static void
+s_export_settings (as_service_t *self)
+{
+    static const char *exported [] = {
+        "AFTERSALES_PORT_BASE", "AFTERSALES_HOST", "AFTERSALES_BIND_ALL", "AFTERSALES_CURVE",
+        "AFTERSALES_CURVE_SERVER_CERT", "AFTERSALES_CURVE_SERVER_KEY",
+        "AFTERSALES_CURVE_CLIENT_CERT", "AFTERSALES_CURVE_ALLOWED", NULL };
+    for (const char **name = exported; *name; name++)
+        setenv (*name, as_config_str (self->settings, *name), 1);
+}
+
+static int
+s_build_settings (as_service_t *self)
+{
+    size_t count = 0;
+    for (size_t index = 0; index < sizeof s_common_settings / sizeof s_common_settings [0]; index++)
+        self->settings [count++] = s_common_settings [index];
+    for (as_setting_t *setting = self->def->settings; setting && setting->name; setting++) {
+        if (count + 1 >= S_SETTINGS_MAX)
+            return -1;
+        self->settings [count++] = *setting;
+    }
+    self->settings [count].name = NULL;
+    return 0;
+}
+
+static int
+s_open_database (as_service_t *self, as_error_t *err)
+{
+    char role [64];
+    const char *configured = as_config_str (self->settings, "AFTERSALES_PG_ROLE");
+    snprintf (role, sizeof role, "%s", *configured ? configured : "");
+    if (!*role)
+        snprintf (role, sizeof role, "aftersales_%s", self->def->name);
+    self->pg = as_pg_connect (as_config_str (self->settings, "AFTERSALES_PG"), role,
+                              self->def->name, 0, err);
+    if (!self->pg)
+        return -1;
+    if (as_pg_migrate (self->pg, self->def->name, "common", as_common_migrations,
+                       as_common_migration_count, err) < 0)
+        return -1;
+    size_t count = self->def->migration_count ? *self->def->migration_count : 0;
+    if (as_pg_migrate (self->pg, self->def->name, self->def->name, self->def->migrations, count, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+s_open_sockets (as_service_t *self)
+{
+    const char *bind = as_endpoint_bind (self->def->name);
+    if (as_curve_start ())
+        return -1;
+    self->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_maxmsgsize (self->router, AS_MSG_MAX_FRAME);
+    zsock_set_linger (self->router, 0);
+    if (as_curve_server (self->router, bind) || zsock_bind (self->router, "%s", bind) < 0) {
+        as_error ("cannot bind %s: %s", bind, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    self->pub = zsock_new (ZMQ_PUB);
+    zsock_set_sndhwm (self->pub, 100000);
+    zsock_set_linger (self->pub, 1000);     //  let a SIGTERM flush live events
+    if (as_curve_client (self->pub, as_endpoint ("bus_pub"))
+    ||  zsock_connect (self->pub, "%s", as_endpoint ("bus_pub")))
+        return -1;
+    if (s_start_consumers (self))
+        return -1;
+    zloop_reader (self->loop, self->router, s_on_request, self);
+    zloop_timer (self->loop, (size_t) as_config_int (self->settings, "AFTERSALES_POLL_MS"), 0, s_on_poll, self);
+    zloop_timer (self->loop, 3600 * 1000, 0, s_on_retention, self);
+    return 0;
+}
+
+static void
+s_destroy (as_service_t *self)
+{
+    zloop_destroy (&self->loop);
+    zlistx_destroy (&self->consumers);
+    zsock_destroy (&self->sub);
+    zsock_destroy (&self->pub);
+    zsock_destroy (&self->router);
+    as_pg_destroy (&self->pg);
+    zhashx_destroy (&self->counters);
+    as_curve_stop ();
+}
+
+//  Parse the command line; returns -1 to exit 0 (help shown), 1 for an error.
+static int
+s_parse_args (as_service_t *self, int argc, char *argv [], const char **config, bool *migrate_only)
+{
+    for (int arg = 1; arg < argc; arg++) {
+        if (!strcmp (argv [arg], "--help") || !strcmp (argv [arg], "-h")) {
+            s_usage (self->def, self->settings, stdout);
+            return -1;
+        }
+        else
+        if (!strcmp (argv [arg], "--version")) {
+            printf ("%sd %s\n", self->def->name, self->def->version);
+            return -1;
+        }
+        else
+        if (!strcmp (argv [arg], "--migrate-only"))
+            *migrate_only = true;
+        else
+        if (!strcmp (argv [arg], "--config") && arg + 1 < argc)
+            *config = argv [++arg];
+        else {
+            fprintf (stderr, "%sd: unknown argument '%s' (try --help)\n", self->def->name, argv [arg]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+as_service_main (const as_service_def_t *def, int argc, char *argv [])
+{
+    as_service_t service;
+    memset (&service, 0, sizeof service);
+    as_service_t *self = &service;
+    self->def = def;
+    if (s_build_settings (self)) {
+        fprintf (stderr, "%sd: too many settings\n", def->name);
+        return 2;
+    }
+    const char *config = NULL;
+    bool migrate_only = false;
+    int parsed = s_parse_args (self, argc, argv, &config, &migrate_only);
+    if (parsed)
+        return parsed < 0 ? 0 : 2;
+    as_error_t err;
+    as_error_clear (&err);
+    if (as_config_load (self->settings, config, &err)) {
+        fprintf (stderr, "%sd: %s\n", def->name, err.message);
+        return 2;
+    }
+    if (as_log_init (def->name, as_config_str (self->settings, "AFTERSALES_LOG_LEVEL"))) {
+        fprintf (stderr, "%sd: AFTERSALES_LOG_LEVEL must be debug, info, warn or error\n", def->name);
+        return 2;
+    }
+    s_export_settings (self);
+    if (as_catalog_load ()) {
+        as_error ("the embedded message catalogue does not parse");
+        return 1;
+    }
+    zsys_init ();
+    const char *fault = as_config_str (self->settings, "AFTERSALES_FAULT");
+    self->fault = *fault ? fault : NULL;
+    self->counters = zhashx_new ();
+    zhashx_set_destructor (self->counters, (zhashx_destructor_fn *) zstr_free);
+    self->consumers = zlistx_new ();
+    zlistx_set_destructor (self->consumers, (czmq_destructor *) as_consumer_destroy);
+    self->loop = zloop_new ();
+    self->started_ms = zclock_mono ();
+
+    int status = 0;
+    if (s_open_database (self, &err)) {
+        as_error ("database: %s%s%s", err.message, err.detail [0] ? " - " : "", err.detail);
+        status = 1;
+    }
+    else
+    if (!migrate_only && (s_open_sockets (self) || (def->start && def->start (self, &err)))) {
+        as_error ("start-up failed: %s", err.message);
+        status = 1;
+    }
+    else
+    if (!migrate_only) {
+        as_info ("%sd %s serving on %s", def->name, def->version, as_endpoint (def->name));
+        s_on_poll (self->loop, 0, self);        //  catch up before serving
+        zloop_start (self->loop);
+        as_info ("%sd stopping", def->name);
+    }
+    if (def->stop)
+        def->stop (self);
+    s_destroy (self);
+    return status;
+}
