@@ -889,6 +889,8 @@ s_expect (const char *hex, const char *expect, bool verbose)
     if (verbose)
         printf ("\n    %s -> %s", hex, msg? "ok": err.message);
     if (expect) {
+        if (msg || !strstr (err.message, expect))
+            fprintf (stderr, "%s: wanted '%s', got '%s'\n", hex, expect, msg? "ok": err.message);
         AS_CHECK (msg == NULL);
         AS_CHECK (err.code == AS_INVALID_ARGUMENT);
         AS_CHECK (strstr (err.message, expect));
@@ -931,7 +933,8 @@ s_test_hostile (bool verbose)
     s_expect ("dd ffffffff 00 00 00 00 00", "exceeds 10000", verbose);
     s_expect ("dd 00000005 00 00 00 00", "truncated array at offset 0", verbose);
     s_expect ("df ffffffff 00 00", "exceeds 10000", verbose);
-    s_expect ("de 0003 a161 01 a162 02", "truncated map", verbose);
+    s_expect ("de 0004 a161 01 a162 02", "truncated map at offset 0", verbose);
+    s_expect ("de 0003 a161 01 a162 02", "truncated message at offset 9", verbose);
     s_expect ("db ffffffff 61 62", "truncated str at offset 0", verbose);
     s_expect ("91 da 0010 61", "truncated str at offset 1", verbose);
     s_expect ("a5 6162", "truncated str", verbose);
