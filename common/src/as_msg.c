@@ -762,7 +762,9 @@ s_json_container (s_json_t *self, msgpack_sbuffer *sbuf, char close)
             msgpack_sbuffer key;
             msgpack_sbuffer_init (&key);
             rc = s_json_string (self, &key);
-            bool is_bin = rc == 0 && count == 0 && key.size == 4 && memcmp (key.data, "$bin", 4) == 0;
+            bool is_bin = rc == 0 && key.size == 4 && memcmp (key.data, "$bin", 4) == 0;
+            if (is_bin && count > 0)
+                rc = s_json_fail (self, "$bin object must have one key");
             if (rc == 0)
                 s_sbuffer_pack_str (&body, key.data, key.size);
             msgpack_sbuffer_destroy (&key);
@@ -1126,6 +1128,7 @@ s_test_json (bool verbose)
 
     const char *bad [] = { "", "{", "{\"a\":}", "[1,]", "\"\\ud800\"", "01x", "[1] 2",
                            "{\"$bin\":\"!!\"}", "{\"$bin\":\"AA==\",\"x\":1}", "tru",
+                           "{\"x\":1,\"$bin\":\"AA==\"}",
                            "99999999999999999999", "\"a\nb\"", NULL };
     for (int i = 0; bad [i]; i++) {
         msgpack_sbuffer_init (&sbuf);
