@@ -469,6 +469,15 @@ s_vector_class (const char *name, const char *bytes, size_t size, msgpack_sbuffe
     if (strncmp (name, "reply_", 6) == 0) {
         as_rpc_reply_t reply;
         AS_CHECK (as_rpc_reply_decode (bytes, size, &reply, &err) == 0);
+        if (reply.ok && strncmp (name, "reply_ok_", 9) == 0) {
+            //  reply_ok_case_report answers case.report: check its result.
+            char method [AS_RPC_METHOD_MAX + 1];
+            snprintf (method, sizeof method, "%s", name + 9);
+            *strchr (method, '_') = '.';
+            if (as_catalog_check_result (method, reply.result, &err))
+                fprintf (stderr, "vector %s: %s\n", name, err.message);
+            AS_CHECK (err.code == AS_OK);
+        }
         if (reply.ok) {
             msgpack_sbuffer result;
             msgpack_sbuffer_init (&result);
