@@ -98,7 +98,7 @@ int as_pg_migrate (as_pg_t *self, const char *schema, const char *track,
 //  The common tables every service schema has (outbox, event log, cursors,
 //  inbox, idempotency, dead letters), as migrations of the "common" track.
 extern const as_migration_t as_common_migrations [];
-extern const size_t as_common_migration_count;
+extern const size_t as_common_migrations_count;
 
 void as_pg_test (bool verbose);
 

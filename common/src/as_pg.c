@@ -504,7 +504,7 @@ as_pg_test (bool verbose)
     AS_CHECK (as_pg_migrate (pg, schema, "test", s_test_migrations, 2, &err) == 2);
     AS_CHECK (as_pg_migrate (pg, schema, "test", s_test_migrations, 2, &err) == 0);
     AS_CHECK (as_pg_migrate (pg, schema, "common", as_common_migrations,
-                             as_common_migration_count, &err) >= 1);
+                             as_common_migrations_count, &err) >= 1);
 
     //  Parameters, bytea with NUL bytes, and reading back.
     as_pg_params_t params;

@@ -630,7 +630,7 @@ s_open_database (as_service_t *self, as_error_t *err)
     if (!self->pg)
         return -1;
     if (as_pg_migrate (self->pg, self->def->name, "common", as_common_migrations,
-                       as_common_migration_count, err) < 0)
+                       as_common_migrations_count, err) < 0)
         return -1;
     size_t count = self->def->migration_count ? *self->def->migration_count : 0;
     if (as_pg_migrate (self->pg, self->def->name, self->def->name, self->def->migrations, count, err) < 0)

@@ -1,0 +1,824 @@
+/*  intake_cases: reports, triage, cancel, escalate, history of repair cases.*/
+#include "intake_cases.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include "as_test.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+//  A report as taken from case.report or from a device event.
+typedef struct {
+    char name [101], phone [33], email [255], address [301];
+    bool located;
+    double lat, lon;
+    char category [32], model [65], serial [65], purchase_date [11];
+    char proof_kind [16], proof_reference [65], retailer [101];
+    char symptom [2001], channel [16], priority [16], fault_code [33], external_ref [129];
+} s_report_t;
+
+//  States a case can be in, and the moves between them. Later services
+//  move a case forward through their events; anything else is refused.
+static const struct {
+    const char *from;
+    const char *to;
+} s_transitions [] = {
+    { "reported", "triaged" }, { "reported", "cancelled" }, { "reported", "escalated" },
+    { "triaged", "resolved_remotely" }, { "triaged", "awaiting_visit" },
+    { "triaged", "cancelled" }, { "triaged", "escalated" },
+    { "awaiting_visit", "cancelled" }, { "awaiting_visit", "escalated" }, { "awaiting_visit", "closed" },
+    { "escalated", "triaged" }, { "escalated", "cancelled" }, { "escalated", "closed" },
+    { "resolved_remotely", "closed" },
+};
+
+static bool
+s_transition_allowed (const char *from, const char *to)
+{
+    for (size_t index = 0; index < sizeof s_transitions / sizeof s_transitions [0]; index++)
+        if (!strcmp (s_transitions [index].from, from) && !strcmp (s_transitions [index].to, to))
+            return true;
+    return false;
+}
+
+//  --- Validation ---------------------------------------------------------------
+
+//  Mainland mobile (1[3-9] + 9 digits) or landline (0 + area code + number),
+//  optionally written with +86 and spaces or dashes.
+bool
+intake_phone_valid (const char *phone)
+{
+    char digits [33];
+    size_t count = 0;
+    const char *cursor = phone;
+    if (strncmp (cursor, "+86", 3) == 0)
+        cursor += 3;
+    for (; *cursor; cursor++) {
+        if (isdigit ((unsigned char) *cursor)) {
+            if (count + 1 >= sizeof digits)
+                return false;
+            digits [count++] = *cursor;
+        }
+        else
+        if (*cursor != ' ' && *cursor != '-')
+            return false;
+    }
+    digits [count] = 0;
+    if (count == 11 && digits [0] == '1' && digits [1] >= '3' && digits [1] <= '9')
+        return true;
+    return count >= 10 && count <= 12 && digits [0] == '0';
+}
+
+bool
+intake_purchase_date_valid (const char *date, char *why, size_t why_size)
+{
+    struct tm parsed;
+    memset (&parsed, 0, sizeof parsed);
+    const char *end = strptime (date, "%Y-%m-%d", &parsed);
+    if (!end || *end || strlen (date) != 10) {
+        snprintf (why, why_size, "purchase date '%s' is not YYYY-MM-DD", date);
+        return false;
+    }
+    struct tm check = parsed;
+    time_t stamp = timegm (&check);
+    if (check.tm_mday != parsed.tm_mday || check.tm_mon != parsed.tm_mon) {
+        snprintf (why, why_size, "purchase date '%s' does not exist", date);
+        return false;
+    }
+    if (stamp > time (NULL)) {
+        snprintf (why, why_size, "purchase date %s is in the future", date);
+        return false;
+    }
+    if (parsed.tm_year + 1900 < 1990) {
+        snprintf (why, why_size, "purchase date %s is before 1990", date);
+        return false;
+    }
+    return true;
+}
+
+static bool
+s_blank (const char *text)
+{
+    for (; *text; text++)
+        if (!isspace ((unsigned char) *text))
+            return false;
+    return true;
+}
+
+static int
+s_validate (const s_report_t *report, as_error_t *err)
+{
+    char why [128];
+    if (s_blank (report->name))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "customer.name is blank");
+    if (s_blank (report->address))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "customer.address is blank");
+    if (s_blank (report->symptom))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "symptom is blank");
+    if (!intake_phone_valid (report->phone))
+        return as_error_set (err, AS_INVALID_ARGUMENT,
+                             "customer.phone is not a phone number (mobile 1XXXXXXXXXX or landline 0XX-XXXXXXXX)");
+    if (report->purchase_date [0] && !intake_purchase_date_valid (report->purchase_date, why, sizeof why))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "product.%s", why);
+    return 0;
+}
+
+//  --- Reading a report ---------------------------------------------------------
+
+static void
+s_read_location (const msgpack_object *customer, s_report_t *report)
+{
+    const msgpack_object *location = as_obj_get (customer, "location");
+    const msgpack_object *lat = as_obj_get (location, "lat");
+    const msgpack_object *lon = as_obj_get (location, "lon");
+    if (!lat || !lon)
+        return;
+    report->located = true;
+    report->lat = lat->type == MSGPACK_OBJECT_FLOAT64 || lat->type == MSGPACK_OBJECT_FLOAT32
+                ? lat->via.f64 : (double) lat->via.i64;
+    report->lon = lon->type == MSGPACK_OBJECT_FLOAT64 || lon->type == MSGPACK_OBJECT_FLOAT32
+                ? lon->via.f64 : (double) lon->via.i64;
+}
+
+static void
+s_read_person (const msgpack_object *person, s_report_t *report)
+{
+    as_obj_strcpy (person, "name", report->name, sizeof report->name);
+    as_obj_strcpy (person, "phone", report->phone, sizeof report->phone);
+    as_obj_strcpy (person, "email", report->email, sizeof report->email);
+    as_obj_strcpy (person, "address", report->address, sizeof report->address);
+    s_read_location (person, report);
+}
+
+static void
+s_read_report (const msgpack_object *params, s_report_t *report)
+{
+    memset (report, 0, sizeof *report);
+    s_read_person (as_obj_get (params, "customer"), report);
+    const msgpack_object *product = as_obj_get (params, "product");
+    as_obj_strcpy (product, "category", report->category, sizeof report->category);
+    as_obj_strcpy (product, "model", report->model, sizeof report->model);
+    as_obj_strcpy (product, "serial", report->serial, sizeof report->serial);
+    as_obj_strcpy (product, "purchase_date", report->purchase_date, sizeof report->purchase_date);
+    as_obj_strcpy (product, "retailer", report->retailer, sizeof report->retailer);
+    const msgpack_object *proof = as_obj_get (product, "proof");
+    as_obj_strcpy (proof, "kind", report->proof_kind, sizeof report->proof_kind);
+    as_obj_strcpy (proof, "reference", report->proof_reference, sizeof report->proof_reference);
+    as_obj_strcpy (params, "symptom", report->symptom, sizeof report->symptom);
+    as_obj_strcpy (params, "channel", report->channel, sizeof report->channel);
+    if (!as_obj_strcpy (params, "priority", report->priority, sizeof report->priority))
+        strcpy (report->priority, "normal");
+    as_obj_strcpy (params, "fault_code", report->fault_code, sizeof report->fault_code);
+    as_obj_strcpy (params, "external_ref", report->external_ref, sizeof report->external_ref);
+}
+
+//  --- Recording a report -------------------------------------------------------------
+
+//  The same phone is the same customer; details given later win.
+static const as_stmt_t s_upsert_customer = { "intake_upsert_customer",
+    "INSERT INTO customers (name, phone, email, address, lat, lon)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,"
+    "  email = coalesce(EXCLUDED.email, customers.email), lat = coalesce(EXCLUDED.lat, customers.lat),"
+    "  lon = coalesce(EXCLUDED.lon, customers.lon), updated_at = now()"
+    " RETURNING id" };
+
+//  A serial is one product; it follows its new owner (second-hand sale).
+static const as_stmt_t s_upsert_product = { "intake_upsert_product",
+    "INSERT INTO products (serial, category, model, purchase_date, proof_kind, proof_reference,"
+    "  retailer, customer_id)"
+    " VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8)"
+    " ON CONFLICT (serial) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
+    "  purchase_date = coalesce(EXCLUDED.purchase_date, products.purchase_date),"
+    "  proof_kind = coalesce(EXCLUDED.proof_kind, products.proof_kind),"
+    "  proof_reference = coalesce(EXCLUDED.proof_reference, products.proof_reference),"
+    "  retailer = coalesce(EXCLUDED.retailer, products.retailer)"
+    " RETURNING id, category, model, purchase_date::text, proof_kind, proof_reference, retailer" };
+
+static const as_stmt_t s_insert_case = { "intake_insert_case",
+    "INSERT INTO cases (customer_id, product_id, channel, symptom, fault_code, external_ref,"
+    "  priority, first_contact_due)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(mins => $8::int))"
+    " ON CONFLICT (product_id) WHERE status NOT IN ('resolved_remotely', 'cancelled', 'closed')"
+    " DO NOTHING RETURNING id, rfc3339(reported_at)" };
+
+static const as_stmt_t s_link_case = { "intake_link_case",
+    "UPDATE cases SET linked_reports = linked_reports + 1, updated_at = now()"
+    " WHERE product_id = $1 AND status NOT IN ('resolved_remotely', 'cancelled', 'closed')"
+    " RETURNING id, status" };
+
+static const as_stmt_t s_insert_history = { "intake_insert_history",
+    "INSERT INTO case_history (case_id, from_status, to_status, actor, note)"
+    " VALUES ($1, $2, $3, $4, $5)" };
+
+static int
+s_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
+           const char *actor, const char *note, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, from);
+    as_pgp_str (&params, to);
+    as_pgp_str (&params, actor);
+    as_pgp_str (&params, note && *note ? note : NULL);
+    return as_pg_do (pg, &s_insert_history, &params, err) == 1 ? 0 : -1;
+}
+
+static const char *
+s_opt (const char *text)
+{
+    return text && *text ? text : NULL;
+}
+
+//  Pack a string field only when it has a value.
+static int
+s_count_present (const char *const *values, int count)
+{
+    int present = 0;
+    for (int index = 0; index < count; index++)
+        present += values [index] != NULL;
+    return present;
+}
+
+static void
+s_pack_optional (msgpack_packer *pk, const char *const *keys, const char *const *values, int count)
+{
+    for (int index = 0; index < count; index++)
+        if (values [index])
+            as_pack_kv_str (pk, keys [index], values [index]);
+}
+
+static void
+s_pack_reported (msgpack_packer *pk, const s_report_t *report, int64_t case_id, int64_t customer_id,
+                 const PGresult *product, const char *reported_at)
+{
+    const char *customer_keys [] = { "email" };
+    const char *customer_values [] = { s_opt (report->email) };
+    const char *product_keys [] = { "purchase_date", "proof_kind", "proof_reference", "retailer" };
+    const char *product_values [] = { as_pg_get_str (product, 0, 3), as_pg_get_str (product, 0, 4),
+                                      as_pg_get_str (product, 0, 5), as_pg_get_str (product, 0, 6) };
+    const char *case_keys [] = { "fault_code" };
+    const char *case_values [] = { s_opt (report->fault_code) };
+
+    msgpack_pack_map (pk, 8 + s_count_present (case_values, 1));
+    as_pack_kv_int (pk, "case_id", case_id);
+    as_pack_str (pk, "customer");
+    msgpack_pack_map (pk, 4 + s_count_present (customer_values, 1) + report->located);
+    as_pack_kv_int (pk, "customer_id", customer_id);
+    as_pack_kv_str (pk, "name", report->name);
+    as_pack_kv_str (pk, "phone", report->phone);
+    as_pack_kv_str (pk, "address", report->address);
+    s_pack_optional (pk, customer_keys, customer_values, 1);
+    if (report->located) {
+        as_pack_str (pk, "location");
+        msgpack_pack_map (pk, 2);
+        as_pack_str (pk, "lat");
+        msgpack_pack_double (pk, report->lat);
+        as_pack_str (pk, "lon");
+        msgpack_pack_double (pk, report->lon);
+    }
+    as_pack_str (pk, "product");
+    msgpack_pack_map (pk, 4 + s_count_present (product_values, 4));
+    as_pack_kv_int (pk, "product_id", as_pg_get_int (product, 0, 0));
+    as_pack_kv_str (pk, "category", as_pg_get_str (product, 0, 1));
+    as_pack_kv_str (pk, "model", as_pg_get_str (product, 0, 2));
+    as_pack_kv_str (pk, "serial", report->serial);
+    s_pack_optional (pk, product_keys, product_values, 4);
+    as_pack_kv_str (pk, "symptom", report->symptom);
+    as_pack_kv_str (pk, "channel", report->channel);
+    as_pack_kv_str (pk, "priority", report->priority);
+    s_pack_optional (pk, case_keys, case_values, 1);
+    as_pack_kv_str (pk, "reported_at", reported_at);
+}
+
+static void
+s_pack_report_result (msgpack_packer *pk, int64_t case_id, const char *status, bool linked,
+                      int64_t customer_id, int64_t product_id)
+{
+    msgpack_pack_map (pk, 5);
+    as_pack_kv_int (pk, "case_id", case_id);
+    as_pack_kv_str (pk, "status", status);
+    as_pack_kv_bool (pk, "linked", linked);
+    as_pack_kv_int (pk, "customer_id", customer_id);
+    as_pack_kv_int (pk, "product_id", product_id);
+}
+
+static int
+s_emit (as_service_t *service, const char *type, int64_t case_id, msgpack_sbuffer *data, as_error_t *err)
+{
+    char subject [32];
+    snprintf (subject, sizeof subject, "case/%lld", (long long) case_id);
+    return as_service_emit (service, type, subject, data->data, data->size, err);
+}
+
+//  A repeat report of a product with an open case: the open case takes it.
+static int
+s_link_report (as_service_t *service, as_pg_t *pg, const s_report_t *report, int64_t product_id,
+               const char *actor, int64_t *case_id, char *status, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, product_id);
+    PGresult *linked = as_pg_run (pg, &s_link_case, &params, err);
+    if (!linked)
+        return -1;
+    if (PQntuples (linked) != 1) {
+        PQclear (linked);
+        return as_error_set (err, AS_ABORTED, "the open case of this product changed meanwhile, retry");
+    }
+    *case_id = as_pg_get_int (linked, 0, 0);
+    snprintf (status, 32, "%s", as_pg_get_str (linked, 0, 1));
+    PQclear (linked);
+    char note [160];
+    snprintf (note, sizeof note, "repeat report by %s linked to this case", report->channel);
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 3);
+    as_pack_kv_int (&pk, "case_id", *case_id);
+    as_pack_kv_str (&pk, "channel", report->channel);
+    as_pack_kv_str (&pk, "symptom", report->symptom);
+    int rc = s_history (pg, *case_id, status, status, actor, note, err) == 0
+          && s_emit (service, "case.linked", *case_id, &data, err) == 0 ? 0 : -1;
+    msgpack_sbuffer_destroy (&data);
+    return rc;
+}
+
+static int64_t
+s_upsert_customer_row (as_pg_t *pg, const s_report_t *report, as_error_t *err)
+{
+    char lat [32], lon [32];
+    snprintf (lat, sizeof lat, "%.7f", report->lat);
+    snprintf (lon, sizeof lon, "%.7f", report->lon);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, report->name);
+    as_pgp_str (&params, report->phone);
+    as_pgp_str (&params, s_opt (report->email));
+    as_pgp_str (&params, report->address);
+    as_pgp_str (&params, report->located ? lat : NULL);
+    as_pgp_str (&params, report->located ? lon : NULL);
+    PGresult *row = as_pg_run (pg, &s_upsert_customer, &params, err);
+    if (!row)
+        return -1;
+    int64_t customer_id = as_pg_get_int (row, 0, 0);
+    PQclear (row);
+    return customer_id;
+}
+
+static PGresult *
+s_upsert_product_row (as_pg_t *pg, const s_report_t *report, int64_t customer_id, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, report->serial);
+    as_pgp_str (&params, report->category);
+    as_pgp_str (&params, report->model);
+    as_pgp_str (&params, s_opt (report->purchase_date));
+    as_pgp_str (&params, s_opt (report->proof_kind));
+    as_pgp_str (&params, s_opt (report->proof_reference));
+    as_pgp_str (&params, s_opt (report->retailer));
+    as_pgp_int (&params, customer_id);
+    return as_pg_run (pg, &s_upsert_product, &params, err);
+}
+
+//  Record a report in the caller's transaction: customer, product, then a
+//  new case (case.reported) or the open case of that product (case.linked).
+static int
+s_record_report (as_service_t *service, as_pg_t *pg, const s_report_t *report, const char *actor,
+                 msgpack_packer *result, as_error_t *err)
+{
+    if (s_validate (report, err))
+        return -1;
+    int64_t customer_id = s_upsert_customer_row (pg, report, err);
+    PGresult *product = customer_id < 0 ? NULL : s_upsert_product_row (pg, report, customer_id, err);
+    if (!product)
+        return -1;
+    int64_t product_id = as_pg_get_int (product, 0, 0);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, customer_id);
+    as_pgp_int (&params, product_id);
+    as_pgp_str (&params, report->channel);
+    as_pgp_str (&params, report->symptom);
+    as_pgp_str (&params, s_opt (report->fault_code));
+    as_pgp_str (&params, s_opt (report->external_ref));
+    as_pgp_str (&params, report->priority);
+    as_pgp_int (&params, as_service_setting_int (service, "INTAKE_FIRST_CONTACT_MINUTES"));
+    PGresult *inserted = as_pg_run (pg, &s_insert_case, &params, err);
+    int rc = -1;
+    int64_t case_id = 0;
+    char status [32] = "reported";
+    if (inserted && PQntuples (inserted) == 1) {
+        case_id = as_pg_get_int (inserted, 0, 0);
+        msgpack_sbuffer data;
+        msgpack_sbuffer_init (&data);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+        s_pack_reported (&pk, report, case_id, customer_id, product, as_pg_get_str (inserted, 0, 1));
+        rc = s_history (pg, case_id, NULL, "reported", actor, report->channel, err) == 0
+          && s_emit (service, "case.reported", case_id, &data, err) == 0 ? 0 : -1;
+        msgpack_sbuffer_destroy (&data);
+        if (rc == 0)
+            as_service_count (service, "cases_reported", 1);
+    }
+    else
+    if (inserted) {
+        rc = s_link_report (service, pg, report, product_id, actor, &case_id, status, err);
+        if (rc == 0)
+            as_service_count (service, "reports_linked", 1);
+    }
+    if (rc == 0 && result)
+        s_pack_report_result (result, case_id, status, PQntuples (inserted) == 0,
+                              customer_id, product_id);
+    PQclear (inserted);
+    PQclear (product);
+    return rc;
+}
+
+int
+intake_case_report (as_call_t *call)
+{
+    s_report_t report;
+    s_read_report (call->params, &report);
+    return s_record_report (call->service, call->pg, &report, call->actor, call->result, call->err);
+}
+
+//  A smart-home platform's fault report opens a case on channel "device";
+//  the ingress inbox makes a retried delivery a no-op.
+int
+intake_device_fault (as_delivery_t *delivery)
+{
+    s_report_t report;
+    memset (&report, 0, sizeof report);
+    const msgpack_object *data = delivery->data;
+    s_read_person (as_obj_get (data, "owner"), &report);
+    as_obj_strcpy (data, "category", report.category, sizeof report.category);
+    as_obj_strcpy (data, "model", report.model, sizeof report.model);
+    as_obj_strcpy (data, "serial", report.serial, sizeof report.serial);
+    as_obj_strcpy (data, "purchase_date", report.purchase_date, sizeof report.purchase_date);
+    as_obj_strcpy (data, "fault_code", report.fault_code, sizeof report.fault_code);
+    as_obj_strcpy (data, "device_id", report.external_ref, sizeof report.external_ref);
+    if (!as_obj_strcpy (data, "description", report.symptom, sizeof report.symptom))
+        snprintf (report.symptom, sizeof report.symptom, "device reported fault code %s", report.fault_code);
+    strcpy (report.channel, "device");
+    strcpy (report.priority, "normal");
+    char actor [160];
+    snprintf (actor, sizeof actor, "device:%.140s", delivery->publisher);
+    return s_record_report (delivery->service, delivery->pg, &report, actor, NULL, delivery->err);
+}
+
+//  --- Reading cases --------------------------------------------------------------------
+
+#define S_CASE_COLUMNS \
+    "c.id, c.status, c.channel, c.priority, c.symptom, c.fault_code, c.external_ref," \
+    " rfc3339(c.reported_at), rfc3339(c.updated_at), rfc3339(c.first_contact_due)," \
+    " c.linked_reports, c.cancel_reason, c.escalation_reason, c.escalated_to," \
+    " cu.id, cu.name, cu.phone, cu.email, cu.address," \
+    " p.id, p.category, p.model, p.serial, p.purchase_date::text, p.proof_kind, p.retailer"
+
+static const as_stmt_t s_get_case = { "intake_get_case",
+    "SELECT " S_CASE_COLUMNS " FROM cases c JOIN customers cu ON cu.id = c.customer_id"
+    " JOIN products p ON p.id = c.product_id WHERE c.id = $1" };
+
+static const as_stmt_t s_list_cases = { "intake_list_cases",
+    "SELECT " S_CASE_COLUMNS " FROM cases c JOIN customers cu ON cu.id = c.customer_id"
+    " JOIN products p ON p.id = c.product_id"
+    " WHERE c.id > $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::text IS NULL OR c.channel = $3)"
+    "  AND ($4::text IS NULL OR p.category = $4) AND ($5::text IS NULL OR p.serial = $5)"
+    " ORDER BY c.id LIMIT $6" };
+
+static int
+s_present_columns (const PGresult *result, int row, int first, int count)
+{
+    int present = 0;
+    for (int index = 0; index < count; index++)
+        present += !PQgetisnull (result, row, first + index);
+    return present;
+}
+
+//  Pack columns [first, first + count) as key: value pairs, skipping NULLs.
+static void
+s_pack_columns (msgpack_packer *pk, const PGresult *result, int row, const char *const *keys,
+                int first, int count, const bool *numeric)
+{
+    for (int index = 0; index < count; index++) {
+        if (PQgetisnull (result, row, first + index))
+            continue;
+        if (numeric [index])
+            as_pack_kv_int (pk, keys [index], as_pg_get_int (result, row, first + index));
+        else
+            as_pack_kv_str (pk, keys [index], as_pg_get_str (result, row, first + index));
+    }
+}
+
+//  The case's own columns, with its customer and product as nested maps.
+static void
+s_pack_case (msgpack_packer *pk, const PGresult *result, int row)
+{
+    static const char *case_keys [] = { "case_id", "status", "channel", "priority", "symptom",
+        "fault_code", "external_ref", "reported_at", "updated_at", "first_contact_due",
+        "linked_reports", "cancel_reason", "escalation_reason", "escalated_to" };
+    static const bool case_numeric [] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+    static const char *customer_keys [] = { "customer_id", "name", "phone", "email", "address" };
+    static const bool customer_numeric [] = { 1, 0, 0, 0, 0 };
+    static const char *product_keys [] = { "product_id", "category", "model", "serial",
+        "purchase_date", "proof_kind", "retailer" };
+    static const bool product_numeric [] = { 1, 0, 0, 0, 0, 0, 0 };
+
+    msgpack_pack_map (pk, (size_t) s_present_columns (result, row, 0, 14) + 2);
+    s_pack_columns (pk, result, row, case_keys, 0, 14, case_numeric);
+    as_pack_str (pk, "customer");
+    msgpack_pack_map (pk, (size_t) s_present_columns (result, row, 14, 5));
+    s_pack_columns (pk, result, row, customer_keys, 14, 5, customer_numeric);
+    as_pack_str (pk, "product");
+    msgpack_pack_map (pk, (size_t) s_present_columns (result, row, 19, 7));
+    s_pack_columns (pk, result, row, product_keys, 19, 7, product_numeric);
+}
+
+static PGresult *
+s_load_case (as_pg_t *pg, int64_t case_id, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *result = as_pg_run (pg, &s_get_case, &params, err);
+    if (result && PQntuples (result) == 0) {
+        PQclear (result);
+        as_error_set (err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
+        return NULL;
+    }
+    return result;
+}
+
+//  Reply {case: {...}} for the case as it is now.
+static int
+s_reply_case (as_call_t *call, int64_t case_id)
+{
+    PGresult *result = s_load_case (call->pg, case_id, call->err);
+    if (!result)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "case");
+    s_pack_case (call->result, result, 0);
+    PQclear (result);
+    return 0;
+}
+
+int
+intake_case_get (as_call_t *call)
+{
+    int64_t case_id = 0;
+    as_obj_int (call->params, "case_id", &case_id);
+    return s_reply_case (call, case_id);
+}
+
+int
+intake_case_list (as_call_t *call)
+{
+    int64_t after = 0, limit = 50;
+    as_obj_int (call->params, "after_id", &after);
+    as_obj_int (call->params, "limit", &limit);
+    char *filters [4] = {
+        as_obj_strdup (call->params, "status"), as_obj_strdup (call->params, "channel"),
+        as_obj_strdup (call->params, "category"), as_obj_strdup (call->params, "serial") };
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, after);
+    for (int index = 0; index < 4; index++)
+        as_pgp_str (&params, filters [index]);
+    as_pgp_int (&params, limit);
+    PGresult *result = as_pg_run (call->pg, &s_list_cases, &params, call->err);
+    for (int index = 0; index < 4; index++)
+        free (filters [index]);
+    if (!result)
+        return -1;
+    int rows = PQntuples (result);
+    msgpack_pack_map (call->result, 2);
+    as_pack_str (call->result, "cases");
+    msgpack_pack_array (call->result, (size_t) rows);
+    for (int row = 0; row < rows; row++)
+        s_pack_case (call->result, result, row);
+    //  A full page may have more behind it.
+    if (rows == limit && rows > 0)
+        as_pack_kv_int (call->result, "next_after_id", as_pg_get_int (result, rows - 1, 0));
+    else
+        as_pack_kv_nil (call->result, "next_after_id");
+    PQclear (result);
+    return 0;
+}
+
+//  --- Moving a case ------------------------------------------------------------------------
+
+static const as_stmt_t s_lock_case = { "intake_lock_case",
+    "SELECT status FROM cases WHERE id = $1 FOR UPDATE" };
+static const as_stmt_t s_set_status = { "intake_set_status",
+    "UPDATE cases SET status = $2, updated_at = now(),"
+    " priority = coalesce($3, priority), cancel_reason = coalesce($4, cancel_reason),"
+    " escalation_reason = coalesce($5, escalation_reason), escalated_to = coalesce($6, escalated_to)"
+    " WHERE id = $1" };
+
+typedef struct {
+    const char *priority, *cancel_reason, *escalation_reason, *escalated_to;
+} s_change_t;
+
+//  Move a case through the given states (each one step of the life cycle),
+//  recording each step. The case row is locked for the whole move.
+static int
+s_move (as_pg_t *pg, int64_t case_id, const char *const *steps, int step_count,
+        const s_change_t *change, const char *actor, const char *note, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *locked = as_pg_run (pg, &s_lock_case, &params, err);
+    if (!locked)
+        return -1;
+    if (PQntuples (locked) == 0) {
+        PQclear (locked);
+        return as_error_set (err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
+    }
+    char status [32];
+    snprintf (status, sizeof status, "%s", as_pg_get_str (locked, 0, 0));
+    PQclear (locked);
+    for (int step = 0; step < step_count; step++) {
+        if (!s_transition_allowed (status, steps [step]))
+            return as_error_set (err, AS_FAILED_PRECONDITION, "case %lld is %s: it cannot become %s",
+                                 (long long) case_id, status, steps [step]);
+        if (s_history (pg, case_id, status, steps [step], actor, note, err))
+            return -1;
+        snprintf (status, sizeof status, "%s", steps [step]);
+    }
+    as_pgp_str (&params, status);
+    as_pgp_str (&params, change->priority);
+    as_pgp_str (&params, change->cancel_reason);
+    as_pgp_str (&params, change->escalation_reason);
+    as_pgp_str (&params, change->escalated_to);
+    return as_pg_do (pg, &s_set_status, &params, err) == 1 ? 0 : -1;
+}
+
+//  After a move: emit the event (data packed by the caller) and reply with
+//  the case as it now stands.
+static int
+s_finish_move (as_call_t *call, int64_t case_id, const char *type, msgpack_sbuffer *data)
+{
+    int rc = s_emit (call->service, type, case_id, data, call->err);
+    msgpack_sbuffer_destroy (data);
+    return rc ? -1 : s_reply_case (call, case_id);
+}
+
+//  Triage confirms the fault (the case waits for a visit) or records that
+//  the agent solved it remotely; both pass through "triaged".
+int
+intake_case_triage (as_call_t *call)
+{
+    int64_t case_id = 0;
+    as_obj_int (call->params, "case_id", &case_id);
+    char outcome [32] = "", priority [16] = "", note [2001] = "", actor [101] = "";
+    as_obj_strcpy (call->params, "outcome", outcome, sizeof outcome);
+    as_obj_strcpy (call->params, "priority", priority, sizeof priority);
+    as_obj_strcpy (call->params, "note", note, sizeof note);
+    as_obj_strcpy (call->params, "actor", actor, sizeof actor);
+    bool remote = strcmp (outcome, "solved_remotely") == 0;
+    const char *steps [] = { "triaged", remote ? "resolved_remotely" : "awaiting_visit" };
+    s_change_t change = { s_opt (priority), NULL, NULL, NULL };
+    if (s_move (call->pg, case_id, steps, 2, &change, *actor ? actor : call->actor, note, call->err))
+        return -1;
+    PGresult *current = s_load_case (call->pg, case_id, call->err);
+    if (!current)
+        return -1;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 3 + (*note != 0));
+    as_pack_kv_int (&pk, "case_id", case_id);
+    as_pack_kv_str (&pk, "outcome", outcome);
+    as_pack_kv_str (&pk, "priority", as_pg_get_str (current, 0, 3));
+    if (*note)
+        as_pack_kv_str (&pk, "note", note);
+    PQclear (current);
+    if (s_emit (call->service, "case.triaged", case_id, &data, call->err)) {
+        msgpack_sbuffer_destroy (&data);
+        return -1;
+    }
+    msgpack_sbuffer_clear (&data);
+    if (!remote) {
+        msgpack_sbuffer_destroy (&data);
+        return s_reply_case (call, case_id);
+    }
+    msgpack_pack_map (&pk, 1 + (*note != 0));
+    as_pack_kv_int (&pk, "case_id", case_id);
+    if (*note)
+        as_pack_kv_str (&pk, "note", note);
+    return s_finish_move (call, case_id, "case.resolved_remotely", &data);
+}
+
+int
+intake_case_cancel (as_call_t *call)
+{
+    int64_t case_id = 0;
+    as_obj_int (call->params, "case_id", &case_id);
+    char reason [501] = "", actor [101] = "";
+    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    as_obj_strcpy (call->params, "actor", actor, sizeof actor);
+    const char *steps [] = { "cancelled" };
+    s_change_t change = { NULL, reason, NULL, NULL };
+    if (s_move (call->pg, case_id, steps, 1, &change, *actor ? actor : call->actor, reason, call->err))
+        return -1;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    as_pack_kv_int (&pk, "case_id", case_id);
+    as_pack_kv_str (&pk, "reason", reason);
+    return s_finish_move (call, case_id, "case.cancelled", &data);
+}
+
+int
+intake_case_escalate (as_call_t *call)
+{
+    int64_t case_id = 0;
+    as_obj_int (call->params, "case_id", &case_id);
+    char reason [501] = "", to [32] = "head_office", actor [101] = "";
+    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    as_obj_strcpy (call->params, "to", to, sizeof to);
+    as_obj_strcpy (call->params, "actor", actor, sizeof actor);
+    const char *steps [] = { "escalated" };
+    s_change_t change = { NULL, NULL, reason, to };
+    if (s_move (call->pg, case_id, steps, 1, &change, *actor ? actor : call->actor, reason, call->err))
+        return -1;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 3);
+    as_pack_kv_int (&pk, "case_id", case_id);
+    as_pack_kv_str (&pk, "reason", reason);
+    as_pack_kv_str (&pk, "to", to);
+    return s_finish_move (call, case_id, "case.escalated", &data);
+}
+
+static const as_stmt_t s_case_history = { "intake_case_history",
+    "SELECT rfc3339(at), from_status, to_status, actor, note FROM case_history"
+    " WHERE case_id = $1 ORDER BY id" };
+
+int
+intake_case_history (as_call_t *call)
+{
+    int64_t case_id = 0;
+    as_obj_int (call->params, "case_id", &case_id);
+    PGresult *exists = s_load_case (call->pg, case_id, call->err);
+    if (!exists)
+        return -1;
+    PQclear (exists);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *result = as_pg_run (call->pg, &s_case_history, &params, call->err);
+    if (!result)
+        return -1;
+    static const char *keys [] = { "at", "from_status", "to_status", "actor", "note" };
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "entries");
+    msgpack_pack_array (call->result, (size_t) PQntuples (result));
+    for (int row = 0; row < PQntuples (result); row++) {
+        //  from_status and note are nullable: always present, nil when NULL.
+        msgpack_pack_map (call->result, 5);
+        for (int column = 0; column < 5; column++) {
+            if (PQgetisnull (result, row, column))
+                as_pack_kv_nil (call->result, keys [column]);
+            else
+                as_pack_kv_str (call->result, keys [column], as_pg_get_str (result, row, column));
+        }
+    }
+    PQclear (result);
+    return 0;
+}
+
+void
+intake_cases_test (bool verbose)
+{
+    (void) verbose;
+    AS_CHECK (intake_phone_valid ("13800138000"));
+    AS_CHECK (intake_phone_valid ("+86 138-0013-8000"));
+    AS_CHECK (intake_phone_valid ("010-88886666"));
+    AS_CHECK (!intake_phone_valid ("12800138000"));
+    AS_CHECK (!intake_phone_valid ("1380013800"));
+    AS_CHECK (!intake_phone_valid ("13800138000x"));
+    AS_CHECK (!intake_phone_valid (""));
+    char why [128];
+    AS_CHECK (intake_purchase_date_valid ("2026-03-01", why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("2026-02-30", why, sizeof why));
+    AS_CHECK (strstr (why, "does not exist"));
+    AS_CHECK (!intake_purchase_date_valid ("2999-01-01", why, sizeof why));
+    AS_CHECK (strstr (why, "future"));
+    AS_CHECK (!intake_purchase_date_valid ("1989-12-31", why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("01/03/2026", why, sizeof why));
+    AS_CHECK (s_transition_allowed ("reported", "triaged"));
+    AS_CHECK (!s_transition_allowed ("cancelled", "triaged"));
+    AS_CHECK (!s_transition_allowed ("closed", "reported"));
+}

@@ -1,0 +1,45 @@
+/*  intaked: repair cases from every channel, and their life cycle.          */
+#include "as_service.h"
+#include "intake_cases.h"
+
+extern const as_migration_t intake_migrations [];
+extern const size_t intake_migrations_count;
+
+static as_setting_t s_settings [] = {
+    { "INTAKE_FIRST_CONTACT_MINUTES", AS_CFG_INT, "60", 1, 10080,
+      "promise: first contact with the customer within this many minutes of the report", "", 0 },
+    { NULL, 0, NULL, 0, 0, NULL, "", 0 }
+};
+
+static const as_method_t s_methods [] = {
+    { "case.report", intake_case_report },
+    { "case.get", intake_case_get },
+    { "case.list", intake_case_list },
+    { "case.triage", intake_case_triage },
+    { "case.cancel", intake_case_cancel },
+    { "case.escalate", intake_case_escalate },
+    { "case.history", intake_case_history },
+    { NULL, NULL }
+};
+
+static const as_ingress_t s_ingress [] = {
+    { "device.fault_reported", intake_device_fault },
+    { NULL, NULL }
+};
+
+static const as_service_def_t s_intake = {
+    .name = "intake",
+    .version = "0.1.0",
+    .summary = "repair cases: reports from every channel, triage, life cycle, history",
+    .settings = s_settings,
+    .migrations = intake_migrations,
+    .migration_count = &intake_migrations_count,
+    .methods = s_methods,
+    .ingress = s_ingress,
+};
+
+int
+main (int argc, char *argv [])
+{
+    return as_service_main (&s_intake, argc, argv);
+}
