@@ -34,7 +34,7 @@ as_build() {
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     cmake -S "$AS_ROOT" -B "$dir" "$@" >/dev/null
   fi
-  cmake --build "$dir" -j "$(nproc)" 2>&1 | grep -E "error|warning|Error" || true
+  cmake --build "$dir" -j "$(nproc)" 2>&1 | grep -E "error:|warning:|Error " || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || as_die "build failed in $dir"
 }
 

@@ -142,6 +142,15 @@ s_result_error (as_pg_t *self, PGresult *result, const char *what, as_error_t *e
 
 //  --- Connection ---------------------------------------------------------------
 
+//  Server notices ("relation already exists, skipping") are not ours to
+//  print on stderr: they go to the debug log.
+static void
+s_notice (void *arg, const char *message)
+{
+    (void) arg;
+    as_debug ("database notice: %.200s", message);
+}
+
 static int
 s_open (as_pg_t *self, as_error_t *err)
 {
@@ -161,6 +170,7 @@ s_open (as_pg_t *self, as_error_t *err)
             err->message [--length] = 0;
         return -1;
     }
+    PQsetNoticeProcessor (self->conn, s_notice, NULL);
     if (self->schema) {
         //  The schema name comes from the daemon's own configuration, but
         //  still goes through a parameter.

@@ -261,7 +261,7 @@ s_pack_reported (msgpack_packer *pk, const s_report_t *report, int64_t case_id, 
     const char *case_keys [] = { "fault_code" };
     const char *case_values [] = { s_opt (report->fault_code) };
 
-    msgpack_pack_map (pk, 8 + s_count_present (case_values, 1));
+    msgpack_pack_map (pk, 7 + s_count_present (case_values, 1));
     as_pack_kv_int (pk, "case_id", case_id);
     as_pack_str (pk, "customer");
     msgpack_pack_map (pk, 4 + s_count_present (customer_values, 1) + report->located);
