@@ -75,7 +75,7 @@ as_free_port_base() {
   while :; do
     base=$(( (20000 + RANDOM % 30000) / 100 * 100 ))
     ok=1
-    for offset in 1 2 3 11 12 13 14 15 80; do
+    for offset in 1 2 3 11 12 13 14 15 80 90; do
       as_port_free $((base + offset)) || { ok=0; break; }
     done
     [ $ok -eq 1 ] && { echo "$base"; return; }

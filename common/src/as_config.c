@@ -170,6 +170,7 @@ static const struct {
     { "bus_pub", 1 }, { "bus_sub", 2 }, { "bus_ingress", 3 },
     { "intake", 11 }, { "dispatch", 12 }, { "inventory", 13 },
     { "billing", 14 }, { "survey", 15 }, { "gateway", 80 },
+    { "testsink", 90 },         //  the integration tests' consumer
 };
 #define S_ENDPOINT_COUNT (sizeof s_endpoints / sizeof s_endpoints [0])
 static char s_connect [S_ENDPOINT_COUNT][256];
