@@ -11,6 +11,7 @@
 #ifndef AS_CONSUMER_H
 #define AS_CONSUMER_H
 
+#include <czmq.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "as_error.h"
@@ -32,12 +33,23 @@ void as_consumer_want (as_consumer_t *self, const char *type);
 bool as_consumer_wants (as_consumer_t *self, const char *type);
 const char *as_consumer_producer (as_consumer_t *self);
 
+//  The consumer never blocks its loop on the producer: catch-up is an
+//  asynchronous events.fetch on this DEALER socket, whose replies the owner
+//  passes to as_consumer_on_reply (register it as a zloop reader).
+zsock_t *as_consumer_socket (as_consumer_t *self);
+
 //  A live event from the bus. Applies it if it is next, ignores it if it is
-//  old, catches up first if there is a gap. Returns events applied or -1.
+//  old, asks the producer for the missing range if there is a gap.
+//  Returns events applied or -1.
 int as_consumer_receive (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error_t *err);
-//  Poll the producer until caught up. Returns events applied, or -1 (the
-//  producer is unreachable, or the database failed).
-int as_consumer_catch_up (as_consumer_t *self, as_pg_t *pg, as_error_t *err);
+//  Ask the producer for what follows the cursor, unless a request is
+//  already under way (one that got no answer in time is given up).
+void as_consumer_poll (as_consumer_t *self);
+//  A reply arrived on the socket: apply the page, and ask for the next one
+//  while the producer has more. Returns events applied, or -1.
+int as_consumer_on_reply (as_consumer_t *self, as_pg_t *pg, as_error_t *err);
+//  True when the last answer from the producer showed nothing left.
+bool as_consumer_caught_up (as_consumer_t *self);
 //  Last sequence applied (as of the last transaction of this process).
 uint64_t as_consumer_cursor (as_consumer_t *self);
 //  Totals for metrics.

@@ -1,16 +1,23 @@
 /*  as_consumer: exactly-once, in-order application of a producer's events. */
 #include "as_consumer.h"
 #include "as_log.h"
-#include "as_rpc.h"
+#include "as_curve.h"
+#include "as_rpcmsg.h"
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_FETCH_LIMIT 500
+#define S_FETCH_LIMIT   500
+#define S_FETCH_TIMEOUT 3000    //  ms before a fetch without answer is given up
 
 struct _as_consumer_t {
     char *producer;
-    as_rpc_client_t *client;
+    char *endpoint;
+    zsock_t *socket;            //  DEALER to the producer, for events.fetch
+    uint64_t fetch_count;
+    char fetch_id [32];         //  request under way, "" when none
+    int64_t fetch_sent;
+    bool caught_up;
     as_consumer_fn *apply;
     void *arg;
     zlistx_t *types;            //  wanted event types (strings)
@@ -34,8 +41,16 @@ as_consumer_new (const char *producer, const char *endpoint, as_consumer_fn *app
 {
     as_consumer_t *self = calloc (1, sizeof *self);
     self->producer = strdup (producer);
-    self->client = as_rpc_client_new (endpoint);
-    as_rpc_client_set_timeout (self->client, 2000, 0);
+    self->endpoint = strdup (endpoint);
+    self->socket = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (self->socket, 0);
+    zsock_set_maxmsgsize (self->socket, AS_MSG_MAX_FRAME);
+    //  Nothing queues for a producer that is down: a send fails at once
+    //  and the next poll tries again.
+    zsock_set_immediate (self->socket, 1);
+    zsock_set_sndhwm (self->socket, 4);
+    if (as_curve_client (self->socket, endpoint) == 0)
+        zsock_connect (self->socket, "%s", endpoint);
     self->apply = apply;
     self->arg = arg;
     self->types = zlistx_new ();
@@ -50,7 +65,8 @@ as_consumer_destroy (as_consumer_t **self_p)
     if (!self_p || !*self_p)
         return;
     as_consumer_t *self = *self_p;
-    as_rpc_client_destroy (&self->client);
+    zsock_destroy (&self->socket);
+    free (self->endpoint);
     zlistx_destroy (&self->types);
     free (self->producer);
     free (self);
@@ -178,41 +194,70 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
     return applied;
 }
 
-//  Fetch one page after the cursor. Returns events decoded (caller frees
-//  each and the array), or -1.
-static int
-s_fetch (as_consumer_t *self, as_event_t ***events_p, uint64_t *last, as_error_t *err)
+zsock_t *
+as_consumer_socket (as_consumer_t *self)
 {
-    char params [96];
-    snprintf (params, sizeof params, "{\"after\":%llu,\"limit\":%d}",
-              (unsigned long long) self->cursor, S_FETCH_LIMIT);
-    as_rpc_reply_t reply;
-    if (as_rpc_client_call_json (self->client, "events.fetch", params, NULL, &reply, err))
-        return -1;
-    if (!reply.ok) {
-        *err = reply.error;
-        as_rpc_reply_release (&reply);
+    return self->socket;
+}
+
+bool
+as_consumer_caught_up (as_consumer_t *self)
+{
+    return self->caught_up;
+}
+
+void
+as_consumer_poll (as_consumer_t *self)
+{
+    if (self->fetch_id [0] && zclock_mono () - self->fetch_sent < S_FETCH_TIMEOUT)
+        return;                 //  the last one may still be answered
+    snprintf (self->fetch_id, sizeof self->fetch_id, "fetch-%llu", (unsigned long long) ++self->fetch_count);
+    msgpack_sbuffer params;
+    msgpack_sbuffer_init (&params);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &params, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 2);
+    as_pack_kv_int (&packer, "after", (int64_t) self->cursor);
+    as_pack_kv_int (&packer, "limit", S_FETCH_LIMIT);
+    msgpack_sbuffer request;
+    msgpack_sbuffer_init (&request);
+    as_rpc_request_encode (&request, self->fetch_id, "events.fetch", as_now_ms () + S_FETCH_TIMEOUT,
+                           NULL, NULL, NULL, params.data, params.size);
+    zframe_t *frame = zframe_new (request.data, request.size);
+    if (zframe_send (&frame, self->socket, ZFRAME_DONTWAIT))
+        self->fetch_id [0] = 0;     //  producer unreachable: next poll
+    zframe_destroy (&frame);
+    self->fetch_sent = zclock_mono ();
+    msgpack_sbuffer_destroy (&request);
+    msgpack_sbuffer_destroy (&params);
+}
+
+//  Decode the page of a fetch reply into events (caller frees each and the
+//  array). Returns the count, or -1 when the reply is an error.
+static int
+s_page (const as_rpc_reply_t *reply, as_event_t ***events_p, uint64_t *last, as_error_t *err)
+{
+    if (!reply->ok) {
+        *err = reply->error;
         return -1;
     }
-    const msgpack_object *list = as_obj_get (reply.result, "events");
+    const msgpack_object *list = as_obj_get (reply->result, "events");
     int64_t last_sequence = 0;
-    as_obj_int (reply.result, "last_sequence", &last_sequence);
+    as_obj_int (reply->result, "last_sequence", &last_sequence);
     *last = (uint64_t) last_sequence;
     size_t count = list && list->type == MSGPACK_OBJECT_ARRAY ? list->via.array.size : 0;
     as_event_t **events = calloc (count + 1, sizeof *events);
     int decoded = 0;
     for (size_t index = 0; index < count; index++) {
         const msgpack_object *item = &list->via.array.ptr [index];
-        if (item->type != MSGPACK_OBJECT_BIN)
-            break;
-        //  Data is checked when applied (a bad payload is a dead letter,
-        //  not a reason to stop reading the log).
-        as_event_t *event = as_event_decode (item->via.bin.ptr, item->via.bin.size, false, err);
+        //  Data is checked when applied: a bad payload is a dead letter,
+        //  not a reason to stop reading the log.
+        as_event_t *event = item->type == MSGPACK_OBJECT_BIN
+            ? as_event_decode (item->via.bin.ptr, item->via.bin.size, false, err) : NULL;
         if (!event)
             break;
         events [decoded++] = event;
     }
-    as_rpc_reply_release (&reply);
     *events_p = events;
     return decoded;
 }
@@ -226,31 +271,42 @@ s_free_events (as_event_t **events, int count)
 }
 
 int
-as_consumer_catch_up (as_consumer_t *self, as_pg_t *pg, as_error_t *err)
+as_consumer_on_reply (as_consumer_t *self, as_pg_t *pg, as_error_t *err)
 {
-    int total = 0;
-    while (!zsys_interrupted) {
-        as_event_t **events = NULL;
-        uint64_t last = 0;
-        int count = s_fetch (self, &events, &last, err);
-        if (count < 0)
-            return -1;
-        bool gap = false;
-        int applied = count ? s_apply_batch (self, pg, events, (size_t) count, &gap, err) : 0;
-        s_free_events (events, count);
-        if (applied < 0)
-            return -1;
-        total += applied;
-        if (gap) {
-            //  The producer's log itself has a hole (trimmed by retention).
-            as_error ("log of %s has no event %llu: trimmed before it was applied",
-                      self->producer, (unsigned long long) self->cursor + 1);
-            return as_error_set (err, AS_FAILED_PRECONDITION, "gap in the log of %s", self->producer);
-        }
-        if (count == 0 || self->cursor >= last)
-            break;
+    zframe_t *frame = zframe_recv (self->socket);
+    if (!frame)
+        return 0;
+    as_rpc_reply_t reply;
+    int rc = as_rpc_reply_decode (zframe_data (frame), zframe_size (frame), &reply, err);
+    zframe_destroy (&frame);
+    if (rc)
+        return -1;
+    if (strcmp (reply.id, self->fetch_id) != 0) {
+        as_rpc_reply_release (&reply);
+        return 0;               //  the answer to a request given up on
     }
-    return total;
+    self->fetch_id [0] = 0;
+    as_event_t **events = NULL;
+    uint64_t last = 0;
+    int count = s_page (&reply, &events, &last, err);
+    as_rpc_reply_release (&reply);
+    if (count < 0)
+        return -1;
+    bool gap = false;
+    int applied = count ? s_apply_batch (self, pg, events, (size_t) count, &gap, err) : 0;
+    s_free_events (events, count);
+    if (applied < 0)
+        return -1;
+    if (gap) {
+        //  The producer's log itself has a hole (trimmed by retention).
+        as_error ("log of %s has no event %llu: trimmed before it was applied",
+                  self->producer, (unsigned long long) self->cursor + 1);
+        return as_error_set (err, AS_FAILED_PRECONDITION, "gap in the log of %s", self->producer);
+    }
+    self->caught_up = self->cursor >= last;
+    if (!self->caught_up && count > 0)
+        as_consumer_poll (self);
+    return applied;
 }
 
 int
@@ -263,9 +319,11 @@ as_consumer_receive (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, 
     int applied = s_apply_batch (self, pg, batch, 1, &gap, err);
     if (applied < 0)
         return -1;
-    if (!gap)
-        return applied;
-    as_debug ("gap before %s #%llu from %s: catching up", event->type,
-              (unsigned long long) event->sequence, self->producer);
-    return as_consumer_catch_up (self, pg, err);
+    if (gap) {
+        as_debug ("gap before %s #%llu from %s: fetching", event->type,
+                  (unsigned long long) event->sequence, self->producer);
+        self->caught_up = false;
+        as_consumer_poll (self);
+    }
+    return applied;
 }

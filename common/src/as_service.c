@@ -510,6 +510,21 @@ s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
     return 0;
 }
 
+//  A page of a producer's log, asked for by as_consumer_poll.
+static int
+s_on_fetched (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    (void) loop;
+    as_service_t *self = arg;
+    for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
+         consumer = zlistx_next (self->consumers))
+        if (as_consumer_socket (consumer) == socket) {
+            as_error_t err;
+            s_report_consumer (self, consumer, as_consumer_on_reply (consumer, self->pg, &err), &err);
+        }
+    return 0;
+}
+
 static int
 s_on_poll (zloop_t *loop, int timer_id, void *arg)
 {
@@ -517,10 +532,8 @@ s_on_poll (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     as_service_t *self = arg;
     for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
-         consumer = zlistx_next (self->consumers)) {
-        as_error_t err;
-        s_report_consumer (self, consumer, as_consumer_catch_up (consumer, self->pg, &err), &err);
-    }
+         consumer = zlistx_next (self->consumers))
+        as_consumer_poll (consumer);
     //  Sweep what a crash or another instance left in the outbox.
     s_relay (self);
     return 0;
@@ -566,6 +579,7 @@ s_start_consumers (as_service_t *self)
             consumer = as_consumer_new (entry->producer, as_endpoint (entry->producer),
                                         s_apply_subscribed, self);
             zlistx_add_end (self->consumers, consumer);
+            zloop_reader (self->loop, as_consumer_socket (consumer), s_on_fetched, self);
             void *pair [2] = { self->sub, (void *) entry->producer };
             as_catalog_each_event (s_subscribe_producer, pair);
         }
@@ -760,7 +774,7 @@ as_service_main (const as_service_def_t *def, int argc, char *argv [])
     else
     if (!migrate_only) {
         as_info ("%sd %s serving on %s", def->name, def->version, as_endpoint (def->name));
-        s_on_poll (self->loop, 0, self);        //  catch up before serving
+        s_on_poll (self->loop, 0, self);        //  relay leftovers, start catching up
         zloop_start (self->loop);
         as_info ("%sd stopping", def->name);
     }
