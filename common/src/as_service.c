@@ -219,7 +219,8 @@ s_ingress_handler (as_service_t *self, const char *type)
 }
 
 //  An event from another company system, relayed by busd. Recorded in the
-//  inbox with its effects, so a retried delivery is acknowledged, not redone.
+//  inbox with its effects in one transaction of its own (the inbox row is
+//  its idempotency record), so a retried delivery is acknowledged, not redone.
 static int
 s_events_ingest (as_call_t *call)
 {
@@ -236,7 +237,7 @@ s_events_ingest (as_call_t *call)
     if (!handler)
         as_error_set (call->err, AS_INVALID_ARGUMENT, "%s does not take %s events", self->def->name, event->type);
     else
-    if ((data = as_event_data (event, call->err))) {
+    if ((data = as_event_data (event, call->err)) && as_pg_begin (call->pg, call->err) == 0) {
         as_pg_params_t params;
         as_pgp_reset (&params);
         as_pgp_str (&params, publisher);
@@ -249,6 +250,12 @@ s_events_ingest (as_call_t *call)
         else
         if (fresh == 0)
             rc = 0;
+        if (rc == 0)
+            rc = as_pg_commit (call->pg, call->err);
+        else {
+            as_pg_rollback (call->pg);
+            self->emitted = 0;
+        }
         if (rc == 0) {
             as_service_count (self, fresh ? "ingress_accepted" : "ingress_duplicates", 1);
             msgpack_pack_map (call->result, 2);

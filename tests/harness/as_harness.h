@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "as_config.h"
 #include "as_rpc.h"
 #include "as_test.h"
 

@@ -135,8 +135,6 @@ s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_r
     }
     char publisher [AS_RPC_PRINCIPAL_MAX + 1];
     s_publisher_of (payload, request, publisher, sizeof publisher);
-    char key [AS_RPC_IDEM_KEY_MAX + 1];
-    snprintf (key, sizeof key, "ingest:%.48s:%s", publisher, event->id);
 
     msgpack_sbuffer params;
     msgpack_sbuffer_init (&params);
@@ -159,7 +157,7 @@ s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_r
 
     msgpack_sbuffer forward;
     msgpack_sbuffer_init (&forward);
-    as_rpc_request_encode (&forward, forward_id, "events.ingest", request->deadline_ms, key,
+    as_rpc_request_encode (&forward, forward_id, "events.ingest", request->deadline_ms, NULL,
                            NULL, request->traceparent [0] ? request->traceparent : NULL,
                            params.data, params.size);
     zframe_t *frame = zframe_new (forward.data, forward.size);
