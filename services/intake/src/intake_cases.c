@@ -76,21 +76,21 @@ intake_purchase_date_valid (const char *date, char *why, size_t why_size)
     memset (&parsed, 0, sizeof parsed);
     const char *end = strptime (date, "%Y-%m-%d", &parsed);
     if (!end || *end || strlen (date) != 10) {
-        snprintf (why, why_size, "purchase date '%s' is not YYYY-MM-DD", date);
+        snprintf (why, why_size, "'%s' is not YYYY-MM-DD", date);
         return false;
     }
     struct tm check = parsed;
     time_t stamp = timegm (&check);
     if (check.tm_mday != parsed.tm_mday || check.tm_mon != parsed.tm_mon) {
-        snprintf (why, why_size, "purchase date '%s' does not exist", date);
+        snprintf (why, why_size, "'%s' does not exist", date);
         return false;
     }
     if (stamp > time (NULL)) {
-        snprintf (why, why_size, "purchase date %s is in the future", date);
+        snprintf (why, why_size, "%s is in the future", date);
         return false;
     }
     if (parsed.tm_year + 1900 < 1990) {
-        snprintf (why, why_size, "purchase date %s is before 1990", date);
+        snprintf (why, why_size, "%s is before 1990", date);
         return false;
     }
     return true;
@@ -119,7 +119,7 @@ s_validate (const s_report_t *report, as_error_t *err)
         return as_error_set (err, AS_INVALID_ARGUMENT,
                              "customer.phone is not a phone number (mobile 1XXXXXXXXXX or landline 0XX-XXXXXXXX)");
     if (report->purchase_date [0] && !intake_purchase_date_valid (report->purchase_date, why, sizeof why))
-        return as_error_set (err, AS_INVALID_ARGUMENT, "product.%s", why);
+        return as_error_set (err, AS_INVALID_ARGUMENT, "product.purchase_date: %s", why);
     return 0;
 }
 
@@ -669,8 +669,9 @@ s_finish_move (as_call_t *call, int64_t case_id, const char *type, msgpack_sbuff
     return rc ? -1 : s_reply_case (call, case_id);
 }
 
-//  Triage confirms the fault (the case waits for a visit) or records that
-//  the agent solved it remotely; both pass through "triaged".
+//  Triage confirms the fault (the case waits for a visit: case.triaged) or
+//  records that the agent solved it remotely (case.resolved_remotely); the
+//  history shows both passing through "triaged".
 int
 intake_case_triage (as_call_t *call)
 {
@@ -686,13 +687,22 @@ intake_case_triage (as_call_t *call)
     s_change_t change = { s_opt (priority), NULL, NULL, NULL };
     if (s_move (call->pg, case_id, steps, 2, &change, *actor ? actor : call->actor, note, call->err))
         return -1;
-    PGresult *current = s_load_case (call->pg, case_id, call->err);
-    if (!current)
-        return -1;
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    if (remote) {
+        msgpack_pack_map (&pk, 1 + (*note != 0));
+        as_pack_kv_int (&pk, "case_id", case_id);
+        if (*note)
+            as_pack_kv_str (&pk, "note", note);
+        return s_finish_move (call, case_id, "case.resolved_remotely", &data);
+    }
+    PGresult *current = s_load_case (call->pg, case_id, call->err);
+    if (!current) {
+        msgpack_sbuffer_destroy (&data);
+        return -1;
+    }
     msgpack_pack_map (&pk, 3 + (*note != 0));
     as_pack_kv_int (&pk, "case_id", case_id);
     as_pack_kv_str (&pk, "outcome", outcome);
@@ -700,20 +710,7 @@ intake_case_triage (as_call_t *call)
     if (*note)
         as_pack_kv_str (&pk, "note", note);
     PQclear (current);
-    if (s_emit (call->service, "case.triaged", case_id, &data, call->err)) {
-        msgpack_sbuffer_destroy (&data);
-        return -1;
-    }
-    msgpack_sbuffer_clear (&data);
-    if (!remote) {
-        msgpack_sbuffer_destroy (&data);
-        return s_reply_case (call, case_id);
-    }
-    msgpack_pack_map (&pk, 1 + (*note != 0));
-    as_pack_kv_int (&pk, "case_id", case_id);
-    if (*note)
-        as_pack_kv_str (&pk, "note", note);
-    return s_finish_move (call, case_id, "case.resolved_remotely", &data);
+    return s_finish_move (call, case_id, "case.triaged", &data);
 }
 
 int
