@@ -98,17 +98,64 @@ s_catalog_valid (void)
     return true;
 }
 
+//  Move every member of section `name` of a fragment into the root's; a
+//  name defined twice is a build mistake.
+static bool
+s_merge_section (cJSON *root, cJSON *fragment, const char *name)
+{
+    cJSON *from = cJSON_GetObjectItemCaseSensitive (fragment, name);
+    if (!from)
+        return true;
+    cJSON *into = cJSON_GetObjectItemCaseSensitive (root, name);
+    if (!into)
+        into = cJSON_AddObjectToObject (root, name);
+    while (from->child) {
+        cJSON *item = cJSON_DetachItemViaPointer (from, from->child);
+        if (cJSON_GetObjectItemCaseSensitive (into, item->string)) {
+            fprintf (stderr, "as_catalog: %s '%s' is defined twice\n", name, item->string);
+            cJSON_Delete (item);
+            return false;
+        }
+        cJSON_AddItemToObject (into, item->string, item);
+    }
+    return true;
+}
+
+//  The embedded text is an array: proto/catalogue.json, then each fragment
+//  of proto/catalogue.d/ (one per service, so services grow apart).
+static cJSON *
+s_merge (cJSON *parts)
+{
+    if (!cJSON_IsArray (parts) || !cJSON_IsObject (cJSON_GetArrayItem (parts, 0))) {
+        cJSON_Delete (parts);
+        return NULL;
+    }
+    cJSON *root = cJSON_DetachItemFromArray (parts, 0);
+    bool ok = true;
+    cJSON *fragment;
+    cJSON_ArrayForEach (fragment, parts)
+        ok = ok && s_merge_section (root, fragment, "services")
+                && s_merge_section (root, fragment, "events")
+                && s_merge_section (root, fragment, "methods");
+    cJSON_Delete (parts);
+    if (!ok) {
+        cJSON_Delete (root);
+        return NULL;
+    }
+    return root;
+}
+
 int
 as_catalog_load (void)
 {
     if (s_catalog)
         return 0;
-    cJSON *catalog = cJSON_ParseWithLength (as_catalog_json, as_catalog_json_size);
+    cJSON *catalog = s_merge (cJSON_ParseWithLength (as_catalog_json, as_catalog_json_size));
     s_services = cJSON_GetObjectItemCaseSensitive (catalog, "services");
     s_events = cJSON_GetObjectItemCaseSensitive (catalog, "events");
     s_methods = cJSON_GetObjectItemCaseSensitive (catalog, "methods");
     if (!catalog || !s_catalog_valid ()) {
-        fprintf (stderr, "as_catalog: proto/catalogue.json is broken\n");
+        fprintf (stderr, "as_catalog: proto/catalogue.json or proto/catalogue.d is broken\n");
         cJSON_Delete (catalog);
         s_services = s_events = s_methods = NULL;
         return -1;

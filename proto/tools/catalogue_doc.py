@@ -12,6 +12,8 @@ import json
 import os
 import re
 import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import catalogue as catalogue_loader  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO = os.path.normpath(os.path.join(HERE, ".."))
@@ -91,7 +93,7 @@ def schema_table(schema):
 
 
 def events_page(catalogue):
-    out = [HEADER % "proto/catalogue.json", "# Events\n\n",
+    out = [HEADER % "proto/catalogue.json and proto/catalogue.d/", "# Events\n\n",
            "Every event travels in the envelope of ENVELOPE.md; this is its `data` map. "
            "Unknown fields are refused.\n\n",
            "| type | owner | ingress | version |\n|---|---|---|---|\n"]
@@ -108,7 +110,7 @@ def events_page(catalogue):
 
 
 def methods_page(catalogue):
-    out = [HEADER % "proto/catalogue.json", "# Methods\n\n",
+    out = [HEADER % "proto/catalogue.json and proto/catalogue.d/", "# Methods\n\n",
            "Request and reply framing is in RPC.md. Service `*` means every daemon answers it. "
            "Mutating methods need an `idempotency_key`.\n\n",
            "| method | service | mutates |\n|---|---|---|\n"]
@@ -138,8 +140,7 @@ def errors_page(header_text):
 
 
 def main():
-    with open(os.path.join(PROTO, "catalogue.json"), encoding="utf-8") as f:
-        catalogue = json.load(f)
+    catalogue = catalogue_loader.load()
     with open(os.path.join(ROOT, "common", "include", "as_error.h"), encoding="utf-8") as f:
         header_text = f.read()
     pages = {"EVENTS.md": events_page(catalogue), "METHODS.md": methods_page(catalogue),
