@@ -9,6 +9,7 @@
 #include "as_vrp_check.h"
 #include "as_vrp_solomon.h"
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,8 @@ s_run_one (s_bench_t *bench, const char *path)
     printf ("%s vehicles=%d distance=%.2f", info.name, check.vehicles_used, check.travel);
     if (have_bks) {
         double gap = 100 * (check.travel - bks_distance) / bks_distance;
+        if (fabs (gap) < 0.005)
+            gap = 0;            //  print 0.00%, not -0.00%, for a match
         printf (" bks_vehicles=%d bks_distance=%.2f gap=%.2f%%", bks_vehicles, bks_distance, gap);
         bench->with_bks++;
         bench->matched += check.vehicles_used <= bks_vehicles;

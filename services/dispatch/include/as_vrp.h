@@ -78,8 +78,9 @@ typedef enum {
 
 typedef struct {
     as_vrp_objective_t objective;
-    double time_limit;          //  seconds of CPU wall time; 0 = none
+    double time_limit;          //  wall-clock seconds; 0 = none
     long max_iterations;        //  ruin-and-recreate iterations; 0 = none
+                                //  (both limits 0: 10 000 iterations)
     uint64_t seed;
     //  Share of the budget the route-count reduction may use (MIN_VEHICLES).
     double fleet_share;
