@@ -84,16 +84,20 @@ s_catalog_valid (void)
         const char *owner = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (entry, "owner"));
         if (!s_service_valid (owner, false)
         || !cJSON_IsBool (cJSON_GetObjectItemCaseSensitive (entry, "ingress"))
-        || !s_schema_valid (cJSON_GetObjectItemCaseSensitive (entry, "data"), entry->string))
+        || !s_schema_valid (cJSON_GetObjectItemCaseSensitive (entry, "data"), entry->string)) {
+            fprintf (stderr, "as_catalog: event %s: unknown owner, no ingress flag or bad data\n", entry->string);
             return false;
+        }
     }
     cJSON_ArrayForEach (entry, s_methods) {
         const char *service = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (entry, "service"));
         if (!s_service_valid (service, true)
         || !cJSON_IsBool (cJSON_GetObjectItemCaseSensitive (entry, "mutates"))
         || !s_schema_valid (cJSON_GetObjectItemCaseSensitive (entry, "params"), entry->string)
-        || !s_schema_valid (cJSON_GetObjectItemCaseSensitive (entry, "result"), entry->string))
+        || !s_schema_valid (cJSON_GetObjectItemCaseSensitive (entry, "result"), entry->string)) {
+            fprintf (stderr, "as_catalog: method %s: unknown service, no mutates flag or bad schema\n", entry->string);
             return false;
+        }
     }
     return true;
 }

@@ -193,7 +193,13 @@ as_harness_start (as_harness_t *self, const char *daemon, const char *const *env
     self->children [self->child_count++] = pid;
     //  Up when it answers health (a pure read, so retries are harmless).
     char name [64];
-    as_rpc_client_t *client = as_rpc_client_new (s_health_target (daemon, name, sizeof name));
+    const char *target = s_health_target (daemon, name, sizeof name);
+    //  A stand-in answers as the service it plays.
+    for (const char *const *entry = env; entry && *entry; entry++)
+        if (strncmp (*entry, "STANDIN_SERVICE=", 16) == 0)
+            target = as_endpoint (*entry + 16);
+    AS_CHECK (target);
+    as_rpc_client_t *client = as_rpc_client_new (target);
     as_rpc_client_set_timeout (client, 200, 0);
     for (int attempt = 0; attempt < 100; attempt++) {
         as_rpc_reply_t reply;

@@ -3,6 +3,8 @@
     event becomes a row of testsink.received, in the same transaction as
     the cursor, so tests can prove order and exactly-once in effect.       */
 #include "as_service.h"
+#include <stdlib.h>
+#include <string.h>
 
 extern const as_migration_t testsink_migrations [];
 extern const size_t testsink_migrations_count;
@@ -10,10 +12,15 @@ extern const size_t testsink_migrations_count;
 static const as_stmt_t s_record = { "testsink_record",
     "INSERT INTO received (producer, sequence, type, subject, event_id) VALUES ($1, $2, $3, $4, $5)" };
 
+//  TESTSINK_REFUSE_SUBJECT names a subject this consumer refuses for good,
+//  to prove that one bad event goes to dead_letters and the stream goes on.
 static int
 s_record_event (as_delivery_t *delivery)
 {
     const as_event_t *event = delivery->event;
+    const char *refuse = getenv ("TESTSINK_REFUSE_SUBJECT");
+    if (refuse && strcmp (refuse, event->subject) == 0)
+        return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "refused by request of the test");
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_str (&params, event->source);
@@ -29,6 +36,7 @@ static const as_subscription_t s_subscriptions [] = {
     { "intake", "case.linked", s_record_event },
     { "intake", "case.triaged", s_record_event },
     { "intake", "case.cancelled", s_record_event },
+    { "dispatch", "visit.completed", s_record_event },
     { NULL, NULL, NULL }
 };
 
