@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "as_catalog.h"
+#include "as_cli.h"
 #include "as_config.h"
 #include "as_log.h"
 #include "as_pg.h"
@@ -26,6 +27,7 @@ static const struct {
     { "log",      as_log_test },
     { "config",   as_config_test },
     { "pg",       as_pg_test },
+    { "cli",      as_cli_test },
 };
 
 int

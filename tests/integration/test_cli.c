@@ -56,7 +56,7 @@ main (void)
 
     //  Usage mistakes: status 2 and a one-line reason.
     s_expect (harness, "intakectl report --name X 2>&1", 2, "--phone is required", true);
-    s_expect (harness, "intakectl show abc 2>&1", 2, "case id", true);
+    s_expect (harness, "intakectl show abc 2>&1", 2, "needs an id", true);
     s_expect (harness, "intakectl frobnicate 2>&1", 2, "unknown command", true);
     s_expect (harness, "intakectl triage 1 --outcome maybe 2>&1", 1, "invalid_argument", true);
     //  --help everywhere.

@@ -1,0 +1,56 @@
+/*  as_cli: the shared body of every service's operator CLI (intakectl,
+    billingctl ...). A CLI is a table of commands; each command names its RPC
+    method, its options and where each option goes in the params, and how
+    to print the answer as a table. as_cli_main parses, calls, prints:
+    human tables by default (phone numbers masked), --json for scripts,
+    --help everywhere, exit 0 success / 1 refused or no answer / 2 usage.  */
+#ifndef AS_CLI_H
+#define AS_CLI_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    AS_CLI_STR,                 //  "--name Li" -> "name": "Li"
+    AS_CLI_NUMBER,              //  integer or decimal number
+    AS_CLI_BOOL,                //  true/false/yes/no/1/0
+    AS_CLI_JSON                 //  the value is JSON: arrays and maps
+} as_cli_kind_t;
+
+typedef struct {
+    const char *flag;           //  "--name"
+    const char *path;           //  where it goes in params: "customer.name"
+    as_cli_kind_t kind;
+    bool required;
+} as_cli_option_t;
+
+typedef void (as_cli_print_fn) (const msgpack_object *result);
+
+typedef struct {
+    const char *name;           //  "report"
+    const char *method;         //  "case.report"
+    const char *usage;          //  options, shown by --help
+    const char *help;           //  one line
+    const char *id_param;       //  a positional id goes here ("case_id"), or NULL
+    const as_cli_option_t *options;     //  NULL-flag terminated
+    as_cli_print_fn *print;     //  human output; NULL prints the JSON
+} as_cli_command_t;
+
+typedef struct {
+    const char *program;        //  "intakectl"
+    const char *service;        //  endpoint name: "intake"
+    const char *summary;        //  one line for --help
+    const as_cli_command_t *commands;   //  NULL-name terminated
+} as_cli_t;
+
+int as_cli_main (const as_cli_t *cli, int argc, char *argv []);
+
+//  For printers: "138****8000"; a field as text ("-" when absent, numbers
+//  and booleans converted); a table row of fields from a map.
+void as_cli_mask_phone (const char *phone, char *out, size_t size);
+const char *as_cli_text (const msgpack_object *map, const char *key, char *buffer, size_t size);
+
+void as_cli_test (bool verbose);
+
+#endif

@@ -1,0 +1,287 @@
+/*  as_cli: option tables to RPC params, the call, and the printing.        */
+#include "as_cli.h"
+#include "as_catalog.h"
+#include "as_config.h"
+#include "as_msg.h"
+#include "as_rpc.h"
+#include "as_test.h"
+#include <cjson/cJSON.h>
+#include <czmq.h>
+#include <string.h>
+#include <strings.h>
+
+static int
+s_usage (const as_cli_t *cli, FILE *out, int status)
+{
+    fprintf (out, "%s: %s\n\nusage: %s [--json] [--timeout MS] [--key IDEMPOTENCY-KEY] COMMAND ...\n\ncommands:\n",
+             cli->program, cli->summary, cli->program);
+    for (const as_cli_command_t *command = cli->commands; command->name; command++)
+        fprintf (out, "  %s %s\n      %s\n", command->name, command->usage, command->help);
+    fprintf (out, "\n  --json     print the service's answer as JSON (for scripts)\n"
+                  "  --key K    idempotency key: a retried command with the same key changes\n"
+                  "             nothing twice (one is made up when not given)\n"
+                  "  --timeout  ms to wait for each attempt (default 3000, two retries)\n\n"
+                  "The service is reached at %s (AFTERSALES_PORT_BASE or\n"
+                  "AFTERSALES_%s_ENDPOINT). Phone numbers are masked in tables.\n"
+                  "Exit status: 0 success, 1 refused or no answer, 2 bad usage.\n",
+             as_endpoint (cli->service), cli->service);
+    return status;
+}
+
+//  Set a dotted path ("customer.location.lat") in a JSON object.
+static void
+s_set_path (cJSON *root, const char *path, cJSON *value)
+{
+    char buffer [128];
+    snprintf (buffer, sizeof buffer, "%s", path);
+    cJSON *node = root;
+    char *part = buffer;
+    for (char *dot = strchr (part, '.'); dot; part = dot + 1, dot = strchr (part, '.')) {
+        *dot = 0;
+        cJSON *child = cJSON_GetObjectItemCaseSensitive (node, part);
+        if (!child)
+            child = cJSON_AddObjectToObject (node, part);
+        node = child;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive (node, part);
+    cJSON_AddItemToObject (node, part, value);
+}
+
+//  One option value as JSON, or NULL when it does not fit its kind.
+static cJSON *
+s_value (const as_cli_option_t *option, const char *text)
+{
+    char *end = NULL;
+    switch (option->kind) {
+        case AS_CLI_NUMBER: {
+            double number = strtod (text, &end);
+            return end && end != text && !*end ? cJSON_CreateNumber (number) : NULL;
+        }
+        case AS_CLI_BOOL:
+            if (!strcasecmp (text, "true") || !strcasecmp (text, "yes") || !strcmp (text, "1"))
+                return cJSON_CreateTrue ();
+            if (!strcasecmp (text, "false") || !strcasecmp (text, "no") || !strcmp (text, "0"))
+                return cJSON_CreateFalse ();
+            return NULL;
+        case AS_CLI_JSON:
+            return cJSON_Parse (text);
+        default:
+            return cJSON_CreateString (text);
+    }
+}
+
+static cJSON *
+s_fail (cJSON *params, char *why, size_t why_size, const char *format, const char *a, const char *b)
+{
+    snprintf (why, why_size, format, a, b);
+    cJSON_Delete (params);
+    return NULL;
+}
+
+//  Build the params from the command's arguments; NULL + why on bad usage.
+static cJSON *
+s_params (const as_cli_command_t *command, int argc, char *argv [], char *why, size_t why_size)
+{
+    cJSON *params = cJSON_CreateObject ();
+    int arg = 0;
+    if (command->id_param) {
+        char *end = NULL;
+        long long id = argc > 0 ? strtoll (argv [0], &end, 10) : 0;
+        if (argc == 0 || !end || *end || id <= 0)
+            return s_fail (params, why, why_size, "%s needs an id (a positive number)%s", command->name, "");
+        cJSON_AddNumberToObject (params, command->id_param, (double) id);
+        arg = 1;
+    }
+    for (; arg < argc; arg += 2) {
+        const as_cli_option_t *option = command->options;
+        while (option && option->flag && strcmp (option->flag, argv [arg]) != 0)
+            option++;
+        if (!option || !option->flag)
+            return s_fail (params, why, why_size, "unknown option %s for %s", argv [arg], command->name);
+        if (arg + 1 >= argc)
+            return s_fail (params, why, why_size, "%s needs a value%s", option->flag, "");
+        cJSON *value = s_value (option, argv [arg + 1]);
+        if (!value)
+            return s_fail (params, why, why_size, "%s: '%s' is not valid here", option->flag, argv [arg + 1]);
+        s_set_path (params, option->path, value);
+    }
+    for (const as_cli_option_t *option = command->options; option && option->flag; option++) {
+        bool given = false;
+        for (int index = 0; index < argc; index++)
+            given |= strcmp (argv [index], option->flag) == 0;
+        if (option->required && !given)
+            return s_fail (params, why, why_size, "%s is required for %s", option->flag, command->name);
+    }
+    return params;
+}
+
+void
+as_cli_mask_phone (const char *phone, char *out, size_t size)
+{
+    size_t length = strlen (phone);
+    if (length < 7)
+        snprintf (out, size, "****");
+    else
+        snprintf (out, size, "%.3s****%s", phone, phone + length - 4);
+}
+
+const char *
+as_cli_text (const msgpack_object *map, const char *key, char *buffer, size_t size)
+{
+    const msgpack_object *value = as_obj_get (map, key);
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        snprintf (buffer, size, "-");
+    else
+    if (value->type == MSGPACK_OBJECT_STR)
+        snprintf (buffer, size, "%.*s", (int) value->via.str.size, value->via.str.ptr);
+    else
+    if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        snprintf (buffer, size, "%llu", (unsigned long long) value->via.u64);
+    else
+    if (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        snprintf (buffer, size, "%lld", (long long) value->via.i64);
+    else
+    if (value->type == MSGPACK_OBJECT_BOOLEAN)
+        snprintf (buffer, size, "%s", value->via.boolean ? "yes" : "no");
+    else
+    if (value->type == MSGPACK_OBJECT_FLOAT64 || value->type == MSGPACK_OBJECT_FLOAT32)
+        snprintf (buffer, size, "%g", value->via.f64);
+    else {
+        char *json = as_obj_to_json (value, false);
+        snprintf (buffer, size, "%s", json ? json : "?");
+        free (json);
+    }
+    return buffer;
+}
+
+typedef struct {
+    bool json;
+    const char *key;
+    int timeout;
+} s_globals_t;
+
+//  Take the global options out of argv wherever they stand; the rest (in
+//  order) is the command and its arguments. Returns the count, -1 on --help.
+static int
+s_split (int argc, char *argv [], s_globals_t *globals, char **rest, int rest_max)
+{
+    int count = 0;
+    for (int arg = 1; arg < argc; arg++) {
+        if (!strcmp (argv [arg], "--json"))
+            globals->json = true;
+        else
+        if (!strcmp (argv [arg], "--key") && arg + 1 < argc)
+            globals->key = argv [++arg];
+        else
+        if (!strcmp (argv [arg], "--timeout") && arg + 1 < argc)
+            globals->timeout = atoi (argv [++arg]);
+        else
+        if (!strcmp (argv [arg], "--help") || !strcmp (argv [arg], "-h"))
+            return -1;
+        else
+        if (count < rest_max)
+            rest [count++] = argv [arg];
+    }
+    return count;
+}
+
+static int
+s_call (const as_cli_t *cli, const as_cli_command_t *command, const char *params, const s_globals_t *globals)
+{
+    as_rpc_client_t *client = as_rpc_client_new (as_endpoint (cli->service));
+    as_rpc_client_set_timeout (client, globals->timeout > 0 ? globals->timeout : 3000, 2);
+    as_rpc_client_set_principal (client, getenv ("USER") ? getenv ("USER") : cli->program);
+    as_rpc_reply_t reply;
+    as_error_t err;
+    int status = 1;
+    if (as_rpc_client_call_json (client, command->method, params, globals->key, &reply, &err))
+        fprintf (stderr, "%s: %s\n", cli->program, err.message);
+    else {
+        if (!reply.ok)
+            fprintf (stderr, "%s: %s: %s%s%s\n", cli->program, as_code_name (reply.error.code),
+                     reply.error.message, reply.error.detail [0] ? " - " : "", reply.error.detail);
+        else
+        if (globals->json || !command->print) {
+            char *text = as_obj_to_json (reply.result, true);
+            printf ("%s\n", text ? text : "null");
+            free (text);
+        }
+        else
+            command->print (reply.result);
+        status = reply.ok ? 0 : 1;
+        as_rpc_reply_release (&reply);
+    }
+    as_rpc_client_destroy (&client);
+    return status;
+}
+
+int
+as_cli_main (const as_cli_t *cli, int argc, char *argv [])
+{
+    s_globals_t globals = { false, NULL, 3000 };
+    char *rest [256];
+    int count = s_split (argc, argv, &globals, rest, 256);
+    const as_cli_command_t *command = cli->commands;
+    while (count > 0 && command->name && strcmp (command->name, rest [0]) != 0)
+        command++;
+    if (count < 0 && (argc < 3 || !command->name))
+        return s_usage (cli, stdout, 0);
+    if (count <= 0 && argc < 2)
+        return s_usage (cli, stderr, 2);
+    if (!command->name) {
+        fprintf (stderr, "%s: unknown command '%s' (try --help)\n", cli->program, count > 0 ? rest [0] : "");
+        return 2;
+    }
+    if (count < 0) {
+        printf ("usage: %s %s %s\n  %s\n", cli->program, command->name, command->usage, command->help);
+        return 0;
+    }
+    char why [256];
+    cJSON *params = s_params (command, count - 1, rest + 1, why, sizeof why);
+    if (!params) {
+        fprintf (stderr, "%s: %s\n", cli->program, why);
+        return 2;
+    }
+    char *params_json = cJSON_PrintUnformatted (params);
+    cJSON_Delete (params);
+    zsys_init ();
+    int status = as_catalog_load () ? 1 : s_call (cli, command, params_json, &globals);
+    free (params_json);
+    return status;
+}
+
+void
+as_cli_test (bool verbose)
+{
+    (void) verbose;
+    static const as_cli_option_t options [] = {
+        { "--name", "customer.name", AS_CLI_STR, true },
+        { "--lat", "customer.location.lat", AS_CLI_NUMBER, false },
+        { "--paid", "paid", AS_CLI_BOOL, false },
+        { "--lines", "lines", AS_CLI_JSON, false },
+        { NULL, NULL, AS_CLI_STR, false }
+    };
+    as_cli_command_t command = { "report", "case.report", "", "", "case_id", options, NULL };
+    char why [256];
+    char *args [] = { "12", "--name", "Li", "--lat", "39.5", "--paid", "yes", "--lines", "[{\"code\":\"A\"}]" };
+    cJSON *params = s_params (&command, 9, args, why, sizeof why);
+    AS_CHECK (params);
+    char *text = cJSON_PrintUnformatted (params);
+    AS_CHECK (strcmp (text, "{\"case_id\":12,\"customer\":{\"name\":\"Li\",\"location\":{\"lat\":39.5}},"
+                            "\"paid\":true,\"lines\":[{\"code\":\"A\"}]}") == 0);
+    free (text);
+    cJSON_Delete (params);
+    char *missing [] = { "12", "--lat", "1" };
+    AS_CHECK (!s_params (&command, 3, missing, why, sizeof why) && strstr (why, "--name is required"));
+    char *bad_number [] = { "12", "--name", "x", "--lat", "north" };
+    AS_CHECK (!s_params (&command, 5, bad_number, why, sizeof why) && strstr (why, "--lat"));
+    char *bad_id [] = { "twelve" };
+    AS_CHECK (!s_params (&command, 1, bad_id, why, sizeof why) && strstr (why, "id"));
+    char *unknown [] = { "12", "--colour", "red" };
+    AS_CHECK (!s_params (&command, 3, unknown, why, sizeof why) && strstr (why, "unknown option --colour"));
+    char masked [32];
+    as_cli_mask_phone ("13800138000", masked, sizeof masked);
+    AS_CHECK (strcmp (masked, "138****8000") == 0);
+    as_cli_mask_phone ("123", masked, sizeof masked);
+    AS_CHECK (strcmp (masked, "****") == 0);
+}
