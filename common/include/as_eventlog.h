@@ -42,4 +42,6 @@ int as_eventlog_trim (as_pg_t *pg, int retention_days, as_error_t *err);
 void as_eventlog_row_encode (const PGresult *result, int row, const char *source,
                              msgpack_sbuffer *sbuf);
 
+void as_eventlog_test (bool verbose);
+
 #endif

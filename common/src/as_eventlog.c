@@ -2,6 +2,7 @@
 #include "as_eventlog.h"
 #include "as_catalog.h"
 #include "as_log.h"
+#include "as_test.h"
 #include <assert.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -206,4 +207,128 @@ as_eventlog_trim (as_pg_t *pg, int retention_days, as_error_t *err)
         as_info ("retention: removed %lld log rows and %lld stored replies older than %d days",
                  (long long) logged, (long long) replies, retention_days);
     return 0;
+}
+
+//  --- Self-test -------------------------------------------------------------------
+
+static void
+s_test_add (as_pg_t *pg, int case_id)
+{
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    as_pack_kv_int (&pk, "case_id", case_id);
+    as_pack_kv_str (&pk, "reason", "test");
+    as_error_t err;
+    AS_CHECK (as_outbox_add (pg, "case.cancelled", "case/1", data.data, data.size, NULL, &err) == 0);
+    msgpack_sbuffer_destroy (&data);
+}
+
+//  Sequences 1..count, each once, in event_log.
+static bool
+s_test_gap_free (as_pg_t *pg, int count)
+{
+    PGresult *result = PQexec (as_pg_conn (pg),
+        "SELECT count(*) = max(sequence) AND min(sequence) = 1, count(*) FROM event_log");
+    bool ok = PQresultStatus (result) == PGRES_TUPLES_OK && as_pg_get_bool (result, 0, 0)
+           && as_pg_get_int (result, 0, 1) == count;
+    PQclear (result);
+    return ok;
+}
+
+void
+as_eventlog_test (bool verbose)
+{
+    (void) verbose;
+    const char *conninfo = getenv ("AFTERSALES_TEST_PG");
+    AS_CHECK (conninfo && as_catalog_load () == 0);
+    char schema [64], sql [256];
+    snprintf (schema, sizeof schema, "as_eventlog_test_%d", (int) getpid ());
+    as_error_t err;
+    as_pg_t *admin = as_pg_connect (conninfo, NULL, NULL, 3, &err);
+    AS_CHECK (admin);
+    snprintf (sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
+    AS_CHECK (as_pg_exec_script (admin, sql, &err) == 0);
+    as_pg_t *first = as_pg_connect (conninfo, NULL, schema, 3, &err);
+    as_pg_t *second = as_pg_connect (conninfo, NULL, schema, 3, &err);
+    AS_CHECK (first && second);
+    AS_CHECK (as_pg_migrate (first, schema, "common", as_common_migrations, as_common_migrations_count, &err) == 1);
+
+    //  Outbox ids are handed out in one order and committed in another: the
+    //  row with the lower id commits last. The relay must still number what
+    //  it sees without a gap, and the late row after it.
+    AS_CHECK (as_pg_begin (first, &err) == 0);
+    s_test_add (first, 1);                  //  lower id, commits late
+    AS_CHECK (as_pg_begin (second, &err) == 0);
+    s_test_add (second, 2);
+    AS_CHECK (as_pg_commit (second, &err) == 0);
+    as_pg_t *relay = as_pg_connect (conninfo, NULL, schema, 3, &err);
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == 1);
+    AS_CHECK (s_test_gap_free (relay, 1));
+    AS_CHECK (as_pg_commit (first, &err) == 0);
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == 1);
+    AS_CHECK (s_test_gap_free (relay, 2));
+    //  More than one relay batch at once.
+    AS_CHECK (as_pg_begin (first, &err) == 0);
+    for (int index = 0; index < AS_RELAY_BATCH + 7; index++)
+        s_test_add (first, 10 + index);
+    AS_CHECK (as_pg_commit (first, &err) == 0);
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == AS_RELAY_BATCH + 7);
+    AS_CHECK (s_test_gap_free (relay, AS_RELAY_BATCH + 9));
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == 0);
+
+    //  While another relay holds the lock, this one moves nothing.
+    AS_CHECK (as_pg_begin (second, &err) == 0);
+    PGresult *locked = PQexec (as_pg_conn (second),
+        "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.relay'))");
+    AS_CHECK (as_pg_get_bool (locked, 0, 0));
+    PQclear (locked);
+    AS_CHECK (as_pg_begin (first, &err) == 0);
+    s_test_add (first, 99);
+    AS_CHECK (as_pg_commit (first, &err) == 0);
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == 0);
+    as_pg_rollback (second);
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == 1);
+
+    //  Fetch: a page after a position, envelopes that decode, the last position.
+    msgpack_sbuffer page;
+    msgpack_sbuffer_init (&page);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &page, msgpack_sbuffer_write);
+    AS_CHECK (as_eventlog_fetch (relay, "test", 1, 3, &pk, &err) == 0);
+    as_msg_t *msg = as_msg_decode (page.data, page.size, 0, &err);
+    AS_CHECK (msg);
+    const msgpack_object *events = as_obj_get (as_msg_root (msg), "events");
+    AS_CHECK (events && events->via.array.size == 3);
+    as_event_t *event = as_event_decode (events->via.array.ptr [0].via.bin.ptr,
+                                         events->via.array.ptr [0].via.bin.size, true, &err);
+    AS_CHECK (event && event->sequence == 2 && strcmp (event->source, "test") == 0);
+    as_event_destroy (&event);
+    int64_t last = 0;
+    AS_CHECK (as_obj_int (as_msg_root (msg), "last_sequence", &last) && last == AS_RELAY_BATCH + 10);
+    as_msg_destroy (&msg);
+    msgpack_sbuffer_destroy (&page);
+
+    //  Retention drops old rows but always keeps the newest position.
+    AS_CHECK (as_pg_exec_script (relay, "UPDATE event_log SET logged_at = now() - interval '100 days'", &err) == 0);
+    AS_CHECK (as_eventlog_trim (relay, 90, &err) == 0);
+    PGresult *left = PQexec (as_pg_conn (relay), "SELECT count(*), max(sequence) FROM event_log");
+    AS_CHECK (as_pg_get_int (left, 0, 0) == 1 && as_pg_get_int (left, 0, 1) == AS_RELAY_BATCH + 10);
+    PQclear (left);
+    //  and numbering goes on from it.
+    AS_CHECK (as_pg_begin (first, &err) == 0);
+    s_test_add (first, 100);
+    AS_CHECK (as_pg_commit (first, &err) == 0);
+    AS_CHECK (as_eventlog_relay (relay, "test", NULL, NULL, &err) == 1);
+    left = PQexec (as_pg_conn (relay), "SELECT max(sequence) FROM event_log");
+    AS_CHECK (as_pg_get_int (left, 0, 0) == AS_RELAY_BATCH + 11);
+    PQclear (left);
+    as_pg_destroy (&relay);
+    as_pg_destroy (&first);
+    as_pg_destroy (&second);
+    snprintf (sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
+    AS_CHECK (as_pg_exec_script (admin, sql, &err) == 0);
+    as_pg_destroy (&admin);
 }

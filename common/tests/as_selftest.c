@@ -10,6 +10,7 @@
 #include "as_pg.h"
 #include "as_error.h"
 #include "as_event.h"
+#include "as_eventlog.h"
 #include "as_msg.h"
 #include "as_rpcmsg.h"
 
@@ -28,6 +29,7 @@ static const struct {
     { "config",   as_config_test },
     { "pg",       as_pg_test },
     { "cli",      as_cli_test },
+    { "eventlog", as_eventlog_test },
 };
 
 int
