@@ -49,6 +49,15 @@ const char *as_endpoint (const char *name);
 //  AFTERSALES_BIND_ALL=1 (containers), else unchanged.
 const char *as_endpoint_bind (const char *name);
 
+//  The settings of every process of the suite that talks on the network
+//  (log level, endpoints, CurveZMQ): daemons put them first in their table.
+//  NULL-name terminated.
+extern const as_setting_t as_config_suite_settings [];
+//  After loading: put the endpoint and CurveZMQ settings of the table into
+//  the environment, where as_endpoint and as_curve read them, so values
+//  from a config file count too.
+void as_config_export (as_setting_t *table);
+
 void as_config_test (bool verbose);
 
 #endif

@@ -59,6 +59,7 @@ void as_pack_kv_str (msgpack_packer *pk, const char *key, const char *value);
 void as_pack_kv_int (msgpack_packer *pk, const char *key, int64_t value);
 void as_pack_kv_bool (msgpack_packer *pk, const char *key, bool value);
 void as_pack_kv_nil (msgpack_packer *pk, const char *key);
+void as_pack_kv_bin (msgpack_packer *pk, const char *key, const void *bytes, size_t size);
 //  Re-pack a decoded object as-is (canonical encoding, see proto/ENVELOPE.md).
 void as_pack_object (msgpack_packer *pk, const msgpack_object *obj);
 

@@ -161,6 +161,33 @@ as_config_print_help (as_setting_t *table, FILE *out)
     }
 }
 
+//  --- The suite's shared settings ----------------------------------------------
+
+const as_setting_t as_config_suite_settings [] = {
+    { "AFTERSALES_LOG_LEVEL", AS_CFG_STR, "info", 0, 0, "debug, info, warn or error", "", 0 },
+    { "AFTERSALES_PORT_BASE", AS_CFG_INT, "7700", 1024, 65000,
+      "endpoints are tcp://AFTERSALES_HOST:(base+offset) unless AFTERSALES_<NAME>_ENDPOINT is set", "", 0 },
+    { "AFTERSALES_HOST", AS_CFG_STR, "127.0.0.1", 0, 0, "host of the suite's endpoints", "", 0 },
+    { "AFTERSALES_BIND_ALL", AS_CFG_BOOL, "0", 0, 1, "bind on all interfaces (containers)", "", 0 },
+    { "AFTERSALES_CURVE", AS_CFG_BOOL, "0", 0, 1,
+      "CurveZMQ on every TCP socket (see AFTERSALES_CURVE_* and docs/decisions/001-curve-keys.md)", "", 0 },
+    { "AFTERSALES_CURVE_SERVER_CERT", AS_CFG_STR, "", 0, 0, "servers' certificate with its secret", "", 0 },
+    { "AFTERSALES_CURVE_SERVER_KEY", AS_CFG_STR, "", 0, 0, "servers' public certificate, for clients", "", 0 },
+    { "AFTERSALES_CURVE_CLIENT_CERT", AS_CFG_STR, "", 0, 0, "this process's client certificate", "", 0 },
+    { "AFTERSALES_CURVE_ALLOWED", AS_CFG_STR, "", 0, 0,
+      "directory of allowed client public certificates (servers)", "", 0 },
+    { NULL, 0, NULL, 0, 0, NULL, "", 0 }
+};
+
+void
+as_config_export (as_setting_t *table)
+{
+    for (as_setting_t *setting = table; setting->name; setting++)
+        if (strcmp (setting->name, "AFTERSALES_LOG_LEVEL") != 0
+        &&  as_config_find ((as_setting_t *) as_config_suite_settings, setting->name))
+            setenv (setting->name, setting->text, 1);
+}
+
 //  --- Endpoints ------------------------------------------------------------
 
 static const struct {

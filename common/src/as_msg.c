@@ -364,6 +364,14 @@ as_pack_kv_nil (msgpack_packer *pk, const char *key)
 }
 
 void
+as_pack_kv_bin (msgpack_packer *pk, const char *key, const void *bytes, size_t size)
+{
+    as_pack_str (pk, key);
+    msgpack_pack_bin (pk, size);
+    msgpack_pack_bin_body (pk, bytes, size);
+}
+
+void
 as_pack_object (msgpack_packer *pk, const msgpack_object *obj)
 {
     //  msgpack_pack_object keeps map order, float32 vs float64, and packs

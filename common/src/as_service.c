@@ -32,29 +32,20 @@ struct _as_service_t {
     void *state;
 };
 
-//  The settings every daemon has; the service's own follow them.
-static const as_setting_t s_common_settings [] = {
+//  The settings every daemon has besides the suite's (as_config); the
+//  service's own follow them.
+static const as_setting_t s_daemon_settings [] = {
     { "AFTERSALES_PG", AS_CFG_STR, "dbname=aftersales", 0, 0,
       "libpq connection string (key=value or URI) of the PostgreSQL database", "", 0 },
     { "AFTERSALES_PG_ROLE", AS_CFG_STR, "", 0, 0,
       "role to connect as (default aftersales_<service>; the role has rights on its schema only)", "", 0 },
-    { "AFTERSALES_LOG_LEVEL", AS_CFG_STR, "info", 0, 0, "debug, info, warn or error", "", 0 },
-    { "AFTERSALES_PORT_BASE", AS_CFG_INT, "7700", 1024, 65000,
-      "endpoints are tcp://AFTERSALES_HOST:(base+offset) unless AFTERSALES_<NAME>_ENDPOINT is set", "", 0 },
-    { "AFTERSALES_HOST", AS_CFG_STR, "127.0.0.1", 0, 0, "host of the suite's endpoints", "", 0 },
-    { "AFTERSALES_BIND_ALL", AS_CFG_BOOL, "0", 0, 1, "bind on all interfaces (containers)", "", 0 },
-    { "AFTERSALES_CURVE", AS_CFG_BOOL, "0", 0, 1,
-      "CurveZMQ on every TCP socket (see AFTERSALES_CURVE_* and docs/decisions)", "", 0 },
-    { "AFTERSALES_CURVE_SERVER_CERT", AS_CFG_STR, "", 0, 0, "servers' certificate with its secret", "", 0 },
-    { "AFTERSALES_CURVE_SERVER_KEY", AS_CFG_STR, "", 0, 0, "servers' public certificate, for clients", "", 0 },
-    { "AFTERSALES_CURVE_CLIENT_CERT", AS_CFG_STR, "", 0, 0, "this process's client certificate", "", 0 },
-    { "AFTERSALES_CURVE_ALLOWED", AS_CFG_STR, "", 0, 0, "directory of allowed client public certificates", "", 0 },
     { "AFTERSALES_POLL_MS", AS_CFG_INT, "1000", 10, 600000,
       "how often consumers poll producers' logs and the relay sweeps the outbox", "", 0 },
     { "AFTERSALES_RETENTION_DAYS", AS_CFG_INT, "90", 1, 3650,
       "event log rows and stored RPC replies are kept this long", "", 0 },
     { "AFTERSALES_FAULT", AS_CFG_STR, "", 0, 0,
       "tests only: after_commit or before_publish makes the daemon kill itself there", "", 0 },
+    { NULL, 0, NULL, 0, 0, NULL, "", 0 }
 };
 
 //  --- Small accessors ----------------------------------------------------------
@@ -610,30 +601,17 @@ s_usage (const as_service_def_t *def, as_setting_t *settings, FILE *out)
                   "and stops cleanly on SIGTERM.\n", as_endpoint (def->name));
 }
 
-//  Settings that the endpoint and curve helpers read from the environment
-//  are exported, so a value from the config file reaches them too.
-static void
-s_export_settings (as_service_t *self)
-{
-    static const char *exported [] = {
-        "AFTERSALES_PORT_BASE", "AFTERSALES_HOST", "AFTERSALES_BIND_ALL", "AFTERSALES_CURVE",
-        "AFTERSALES_CURVE_SERVER_CERT", "AFTERSALES_CURVE_SERVER_KEY",
-        "AFTERSALES_CURVE_CLIENT_CERT", "AFTERSALES_CURVE_ALLOWED", NULL };
-    for (const char **name = exported; *name; name++)
-        setenv (*name, as_config_str (self->settings, *name), 1);
-}
-
 static int
 s_build_settings (as_service_t *self)
 {
     size_t count = 0;
-    for (size_t index = 0; index < sizeof s_common_settings / sizeof s_common_settings [0]; index++)
-        self->settings [count++] = s_common_settings [index];
-    for (as_setting_t *setting = self->def->settings; setting && setting->name; setting++) {
-        if (count + 1 >= S_SETTINGS_MAX)
-            return -1;
-        self->settings [count++] = *setting;
-    }
+    const as_setting_t *parts [] = { as_config_suite_settings, s_daemon_settings, self->def->settings };
+    for (size_t part = 0; part < 3; part++)
+        for (const as_setting_t *setting = parts [part]; setting && setting->name; setting++) {
+            if (count + 1 >= S_SETTINGS_MAX)
+                return -1;
+            self->settings [count++] = *setting;
+        }
     self->settings [count].name = NULL;
     return 0;
 }
@@ -753,7 +731,7 @@ as_service_main (const as_service_def_t *def, int argc, char *argv [])
         fprintf (stderr, "%sd: AFTERSALES_LOG_LEVEL must be debug, info, warn or error\n", def->name);
         return 2;
     }
-    s_export_settings (self);
+    as_config_export (self->settings);
     if (as_catalog_load ()) {
         as_error ("the embedded message catalogue does not parse");
         return 1;

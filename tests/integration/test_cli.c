@@ -54,6 +54,16 @@ main (void)
     snprintf (command, sizeof command, "intakectl cancel %lld --reason 'too late' 2>&1", (long long) case_id);
     s_expect (harness, command, 1, "failed_precondition", true);
 
+    s_expect (harness, "intakectl report --name 'Zhou Min' --phone 010-88886666 --address 'West Lake Rd 9'"
+              " --category washing_machine --model XQG-80 --serial SN-CLI-2 --symptom 'drum will not spin'"
+              " --channel station", 0, "reported", true);
+    int64_t second = as_harness_scalar (harness, "SELECT max(id) FROM intake.cases");
+    snprintf (command, sizeof command, "intakectl escalate %lld --reason 'needs the head office' --to other_department",
+              (long long) second);
+    s_expect (harness, command, 0, "other_department", true);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM intake.cases WHERE status = 'escalated'"
+                                          " AND escalated_to = 'other_department'") == 1);
+
     //  Usage mistakes: status 2 and a one-line reason.
     s_expect (harness, "intakectl report --name X 2>&1", 2, "--phone is required", true);
     s_expect (harness, "intakectl show abc 2>&1", 2, "needs an id", true);

@@ -45,9 +45,7 @@ s_publish (const char *serial, const char *event_id)
     msgpack_packer pk;
     msgpack_packer_init (&pk, &params, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 1);
-    as_pack_str (&pk, "event");
-    msgpack_pack_bin (&pk, envelope.size);
-    msgpack_pack_bin_body (&pk, envelope.data, envelope.size);
+    as_pack_kv_bin (&pk, "event", envelope.data, envelope.size);
     as_rpc_client_t *bus = as_rpc_client_new (as_endpoint ("bus_ingress"));
     as_rpc_client_set_timeout (bus, 1500, 0);
     as_rpc_reply_t reply;

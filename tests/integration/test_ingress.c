@@ -29,9 +29,7 @@ s_publish_params (const char *type, const char *data_json, const char *event_id,
     msgpack_packer packer;
     msgpack_packer_init (&packer, params, msgpack_sbuffer_write);
     msgpack_pack_map (&packer, 1);
-    as_pack_str (&packer, "event");
-    msgpack_pack_bin (&packer, envelope.size);
-    msgpack_pack_bin_body (&packer, envelope.data, envelope.size);
+    as_pack_kv_bin (&packer, "event", envelope.data, envelope.size);
     as_event_destroy (&event);
     msgpack_sbuffer_destroy (&data);
     msgpack_sbuffer_destroy (&envelope);

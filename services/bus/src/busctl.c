@@ -131,9 +131,7 @@ s_publish (int argc, char *argv [])
     msgpack_packer packer;
     msgpack_packer_init (&packer, &params, msgpack_sbuffer_write);
     msgpack_pack_map (&packer, 1);
-    as_pack_str (&packer, "event");
-    msgpack_pack_bin (&packer, envelope.size);
-    msgpack_pack_bin_body (&packer, envelope.data, envelope.size);
+    as_pack_kv_bin (&packer, "event", envelope.data, envelope.size);
 
     const char *timeout = s_option (argc, argv, "--timeout");
     as_rpc_client_t *client = as_rpc_client_new (as_endpoint ("bus_ingress"));

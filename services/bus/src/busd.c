@@ -36,20 +36,8 @@ typedef struct {
     int64_t published, accepted, refused, forwarded_live;
 } s_bus_t;
 
-static as_setting_t s_settings [] = {
-    { "AFTERSALES_LOG_LEVEL", AS_CFG_STR, "info", 0, 0, "debug, info, warn or error", "", 0 },
-    { "AFTERSALES_PORT_BASE", AS_CFG_INT, "7700", 1024, 65000,
-      "endpoints are tcp://AFTERSALES_HOST:(base+offset) unless AFTERSALES_<NAME>_ENDPOINT is set", "", 0 },
-    { "AFTERSALES_HOST", AS_CFG_STR, "127.0.0.1", 0, 0, "host of the suite's endpoints", "", 0 },
-    { "AFTERSALES_BIND_ALL", AS_CFG_BOOL, "0", 0, 1, "bind on all interfaces (containers)", "", 0 },
-    { "AFTERSALES_CURVE", AS_CFG_BOOL, "0", 0, 1, "CurveZMQ on every TCP socket", "", 0 },
-    { "AFTERSALES_CURVE_SERVER_CERT", AS_CFG_STR, "", 0, 0, "servers' certificate with its secret", "", 0 },
-    { "AFTERSALES_CURVE_SERVER_KEY", AS_CFG_STR, "", 0, 0, "servers' public certificate, for clients", "", 0 },
-    { "AFTERSALES_CURVE_CLIENT_CERT", AS_CFG_STR, "", 0, 0, "this process's client certificate", "", 0 },
-    { "AFTERSALES_CURVE_ALLOWED", AS_CFG_STR, "", 0, 0,
-      "directory of allowed public certificates (publishers and services)", "", 0 },
-    { NULL, 0, NULL, 0, 0, NULL, "", 0 }
-};
+//  busd has only the suite's shared settings (it keeps no data).
+static as_setting_t s_settings [16];
 
 static void
 s_pending_destroy (s_pending_t **self_p)
@@ -142,9 +130,7 @@ s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_r
     msgpack_packer_init (&packer, &params, msgpack_sbuffer_write);
     msgpack_pack_map (&packer, 2);
     as_pack_kv_str (&packer, "publisher", publisher);
-    as_pack_str (&packer, "event");
-    msgpack_pack_bin (&packer, bytes->via.bin.size);
-    msgpack_pack_bin_body (&packer, bytes->via.bin.ptr, bytes->via.bin.size);
+    as_pack_kv_bin (&packer, "event", bytes->via.bin.ptr, bytes->via.bin.size);
 
     s_pending_t *pending = calloc (1, sizeof *pending);
     pending->publisher = *publisher_p;
@@ -360,6 +346,9 @@ s_usage (FILE *out)
 int
 main (int argc, char *argv [])
 {
+    size_t count = 0;
+    for (const as_setting_t *setting = as_config_suite_settings; setting->name; setting++)
+        s_settings [count++] = *setting;
     const char *config = NULL;
     for (int arg = 1; arg < argc; arg++) {
         if (!strcmp (argv [arg], "--help") || !strcmp (argv [arg], "-h"))
@@ -376,9 +365,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "busd: %s\n", err.message);
         return 2;
     }
-    for (as_setting_t *setting = s_settings; setting->name; setting++)
-        if (strcmp (setting->name, "AFTERSALES_LOG_LEVEL"))
-            setenv (setting->name, setting->text, 1);
+    as_config_export (s_settings);
     if (as_log_init ("bus", as_config_str (s_settings, "AFTERSALES_LOG_LEVEL")) || as_catalog_load ()) {
         fprintf (stderr, "busd: bad AFTERSALES_LOG_LEVEL or catalogue\n");
         return 2;

@@ -713,50 +713,43 @@ intake_case_triage (as_call_t *call)
     return s_finish_move (call, case_id, "case.triaged", &data);
 }
 
-int
-intake_case_cancel (as_call_t *call)
+//  Cancel and escalate: one step with a reason, and an event carrying it
+//  (and, for an escalation, where it went: `to`).
+static int
+s_move_for_reason (as_call_t *call, const char *step, const char *type, const char *to)
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
     char reason [501] = "", actor [101] = "";
     as_obj_strcpy (call->params, "reason", reason, sizeof reason);
     as_obj_strcpy (call->params, "actor", actor, sizeof actor);
-    const char *steps [] = { "cancelled" };
-    s_change_t change = { NULL, reason, NULL, NULL };
-    if (s_move (call->pg, case_id, steps, 1, &change, *actor ? actor : call->actor, reason, call->err))
+    s_change_t change = { NULL, to ? NULL : reason, to ? reason : NULL, to };
+    if (s_move (call->pg, case_id, &step, 1, &change, *actor ? actor : call->actor, reason, call->err))
         return -1;
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
+    msgpack_pack_map (&pk, 2 + (to != NULL));
     as_pack_kv_int (&pk, "case_id", case_id);
     as_pack_kv_str (&pk, "reason", reason);
-    return s_finish_move (call, case_id, "case.cancelled", &data);
+    if (to)
+        as_pack_kv_str (&pk, "to", to);
+    return s_finish_move (call, case_id, type, &data);
+}
+
+int
+intake_case_cancel (as_call_t *call)
+{
+    return s_move_for_reason (call, "cancelled", "case.cancelled", NULL);
 }
 
 int
 intake_case_escalate (as_call_t *call)
 {
-    int64_t case_id = 0;
-    as_obj_int (call->params, "case_id", &case_id);
-    char reason [501] = "", to [32] = "head_office", actor [101] = "";
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    char to [32] = "head_office";
     as_obj_strcpy (call->params, "to", to, sizeof to);
-    as_obj_strcpy (call->params, "actor", actor, sizeof actor);
-    const char *steps [] = { "escalated" };
-    s_change_t change = { NULL, NULL, reason, to };
-    if (s_move (call->pg, case_id, steps, 1, &change, *actor ? actor : call->actor, reason, call->err))
-        return -1;
-    msgpack_sbuffer data;
-    msgpack_sbuffer_init (&data);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 3);
-    as_pack_kv_int (&pk, "case_id", case_id);
-    as_pack_kv_str (&pk, "reason", reason);
-    as_pack_kv_str (&pk, "to", to);
-    return s_finish_move (call, case_id, "case.escalated", &data);
+    return s_move_for_reason (call, "escalated", "case.escalated", to);
 }
 
 static const as_stmt_t s_case_history = { "intake_case_history",
