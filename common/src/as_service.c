@@ -27,6 +27,7 @@ struct _as_service_t {
     zhashx_t *counters;             //  name -> int64_t *
     int64_t started_ms;
     int emitted;                    //  events written in this unit of work
+    bool relay_armed;               //  a relay is due on the timer
     const char *fault;              //  fault injection for tests
     char traceparent [AS_RPC_TRACE_MAX + 1];
     void *state;
@@ -41,6 +42,8 @@ static const as_setting_t s_daemon_settings [] = {
       "role to connect as (default aftersales_<service>; the role has rights on its schema only)", "", 0 },
     { "AFTERSALES_POLL_MS", AS_CFG_INT, "1000", 10, 600000,
       "how often consumers poll producers' logs and the relay sweeps the outbox", "", 0 },
+    { "AFTERSALES_RELAY_DELAY_MS", AS_CFG_INT, "2", 0, 1000,
+      "the relay runs this long after a commit with events, batching back-to-back requests (0: at once)", "", 0 },
     { "AFTERSALES_RETENTION_DAYS", AS_CFG_INT, "90", 1, 3650,
       "event log rows and stored RPC replies are kept this long", "", 0 },
     { "AFTERSALES_FAULT", AS_CFG_STR, "", 0, 0,
@@ -132,7 +135,20 @@ s_relay (as_service_t *self)
         as_service_count (self, "events_relayed", moved);
 }
 
-//  The end of every unit of work that committed events.
+static int
+s_on_relay_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    as_service_t *self = arg;
+    self->relay_armed = false;
+    s_relay (self);
+    return 0;
+}
+
+//  The end of every unit of work that committed events. The relay runs a
+//  moment later rather than at once, so that requests arriving back to back
+//  share one relay transaction (one commit to disk instead of one each).
 static void
 s_after_commit (as_service_t *self)
 {
@@ -141,7 +157,14 @@ s_after_commit (as_service_t *self)
     if (self->fault && strcmp (self->fault, "after_commit") == 0)
         kill (getpid (), SIGKILL);
     self->emitted = 0;
-    s_relay (self);
+    int64_t delay = as_config_int (self->settings, "AFTERSALES_RELAY_DELAY_MS");
+    if (delay == 0)
+        s_relay (self);
+    else
+    if (!self->relay_armed) {
+        zloop_timer (self->loop, (size_t) delay, 1, s_on_relay_timer, self);
+        self->relay_armed = true;
+    }
 }
 
 //  --- Built-in methods -------------------------------------------------------------
@@ -761,6 +784,8 @@ as_service_main (const as_service_def_t *def, int argc, char *argv [])
         as_info ("%sd %s serving on %s", def->name, def->version, as_endpoint (def->name));
         s_on_poll (self->loop, 0, self);        //  relay leftovers, start catching up
         zloop_start (self->loop);
+        if (self->relay_armed)
+            s_relay (self);                     //  publish what is due before going
         as_info ("%sd stopping", def->name);
     }
     if (def->stop)
