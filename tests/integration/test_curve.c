@@ -1,7 +1,8 @@
 /*  AFTERSALES_CURVE=1: every TCP socket is CurveZMQ and zauth admits only
     clients whose public key is in the allowed directory. An allowed
-    publisher's event is applied and recorded under its key; an unknown
-    key or a plain client gets nothing at all.                             */
+    publisher's event is applied and recorded under its key; the ingress
+    ACL limits each key to its event types; an unknown key or a plain
+    client gets nothing at all.                                            */
 #include "as_harness.h"
 #include "as_event.h"
 #include "as_msg.h"
@@ -86,7 +87,16 @@ main (void)
     snprintf (path, sizeof path, "%s/suite.cert_secret", dir);
     setenv ("AFTERSALES_CURVE_CLIENT_CERT", path, 1);
     setenv ("AFTERSALES_CURVE_ALLOWED", allowed, 1);
-    as_harness_start (harness, "busd", NULL);
+    //  Which publisher may publish what: sales device faults, the suite's
+    //  own key nothing of the ingress types it could reach.
+    char acl [700], acl_env [720];
+    snprintf (acl, sizeof acl, "%s/acl.json", dir);
+    FILE *file = fopen (acl, "w");
+    fprintf (file, "{\"publishers\": {\"%s\": [\"device.\"], \"%s\": [\"sale.\"]}}", publisher_key, suite_key);
+    fclose (file);
+    snprintf (acl_env, sizeof acl_env, "BUS_INGRESS_ACL=%s", acl);
+    const char *bus_env [] = { acl_env, NULL };
+    as_harness_start (harness, "busd", bus_env);
     as_harness_start (harness, "intaked", NULL);
 
     //  The allowed publisher: applied, and recorded under its public key.
@@ -96,6 +106,11 @@ main (void)
     char sql [256];
     snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.inbox WHERE publisher = '%s'", publisher_key);
     AS_CHECK (as_harness_scalar (harness, sql) == 1);
+
+    //  An admitted key that the ACL does not allow this type: refused.
+    snprintf (path, sizeof path, "%s/suite.cert_secret", dir);
+    setenv ("AFTERSALES_CURVE_CLIENT_CERT", path, 1);
+    AS_CHECK (s_publish ("SN-CURVE-4", "7d444840-9dc0-11d1-b245-5ffdce74fad5") == 0);
 
     //  An unknown key, and a client without CURVE: no answer, nothing applied.
     snprintf (path, sizeof path, "%s/intruder.cert_secret", dir);

@@ -15,6 +15,7 @@
 #include "as_log.h"
 #include "as_msg.h"
 #include "as_rpcmsg.h"
+#include <cjson/cJSON.h>
 #include <czmq.h>
 #include <string.h>
 
@@ -30,14 +31,22 @@ typedef struct {
     zsock_t *xsub, *xpub, *ingress;
     zhashx_t *owners;               //  service name -> zsock_t * DEALER
     zhashx_t *pending;              //  forwarded request id -> s_pending_t
+    cJSON *acl;                     //  publisher -> allowed types, or NULL
     zloop_t *loop;
     uint64_t next_id;
     int64_t started;
     int64_t published, accepted, refused, forwarded_live;
 } s_bus_t;
 
-//  busd has only the suite's shared settings (it keeps no data).
+//  busd has the suite's shared settings (it keeps no data) and its own.
 static as_setting_t s_settings [16];
+static const as_setting_t s_bus_settings [] = {
+    { "BUS_INGRESS_ACL", AS_CFG_STR, "", 0, 0,
+      "JSON file {\"publishers\": {KEY-OR-NAME: [TYPE or PREFIX., ...]}}: which ingress event types "
+      "each publisher may publish (its CURVE public key, or its name without CURVE); "
+      "empty: any admitted publisher may publish any ingress type", "", 0 },
+    { NULL, 0, NULL, 0, 0, NULL, "", 0 }
+};
 
 static void
 s_pending_destroy (s_pending_t **self_p)
@@ -106,6 +115,49 @@ s_publisher_of (zframe_t *payload, const as_rpc_request_t *request, char *out, s
         snprintf (out, size, "%s", request->principal [0] ? request->principal : "anonymous");
 }
 
+//  May this publisher publish this type? Entries are exact types or
+//  prefixes ending in a dot.
+static bool
+s_allowed (s_bus_t *bus, const char *publisher, const char *type)
+{
+    if (!bus->acl)
+        return true;
+    const cJSON *types = cJSON_GetObjectItemCaseSensitive (
+        cJSON_GetObjectItemCaseSensitive (bus->acl, "publishers"), publisher);
+    const cJSON *entry;
+    cJSON_ArrayForEach (entry, types) {
+        const char *allowed = cJSON_GetStringValue (entry);
+        size_t length = allowed ? strlen (allowed) : 0;
+        if (length && (strcmp (allowed, type) == 0
+                   || (allowed [length - 1] == '.' && strncmp (allowed, type, length) == 0)))
+            return true;
+    }
+    return false;
+}
+
+static int
+s_load_acl (s_bus_t *bus, const char *path, as_error_t *err)
+{
+    if (!*path)
+        return 0;
+    FILE *file = fopen (path, "rb");
+    char text [65536];
+    size_t size = file ? fread (text, 1, sizeof text - 1, file) : 0;
+    if (file)
+        fclose (file);
+    text [size] = 0;
+    bus->acl = file ? cJSON_Parse (text) : NULL;
+    const cJSON *publishers = cJSON_GetObjectItemCaseSensitive (bus->acl, "publishers");
+    bool valid = cJSON_IsObject (publishers);
+    const cJSON *list;
+    cJSON_ArrayForEach (list, publishers)
+        valid = valid && cJSON_IsArray (list);
+    if (!valid)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "BUS_INGRESS_ACL %s: not readable, or not "
+                             "{\"publishers\": {NAME: [TYPES]}}", path);
+    return 0;
+}
+
 static int
 s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_request_t *request,
          as_error_t *err)
@@ -123,6 +175,11 @@ s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_r
     }
     char publisher [AS_RPC_PRINCIPAL_MAX + 1];
     s_publisher_of (payload, request, publisher, sizeof publisher);
+    if (!s_allowed (bus, publisher, event->type)) {
+        as_error_set (err, AS_PERMISSION_DENIED, "publisher %.48s may not publish %s", publisher, event->type);
+        as_event_destroy (&event);
+        return -1;
+    }
 
     msgpack_sbuffer params;
     msgpack_sbuffer_init (&params);
@@ -349,6 +406,8 @@ main (int argc, char *argv [])
     size_t count = 0;
     for (const as_setting_t *setting = as_config_suite_settings; setting->name; setting++)
         s_settings [count++] = *setting;
+    for (const as_setting_t *setting = s_bus_settings; setting->name; setting++)
+        s_settings [count++] = *setting;
     const char *config = NULL;
     for (int arg = 1; arg < argc; arg++) {
         if (!strcmp (argv [arg], "--help") || !strcmp (argv [arg], "-h"))
@@ -380,6 +439,9 @@ main (int argc, char *argv [])
     bus.pending = zhashx_new ();
     zhashx_set_destructor (bus.pending, (zhashx_destructor_fn *) s_pending_destroy);
     int status = 1;
+    if (s_load_acl (&bus, as_config_str (s_settings, "BUS_INGRESS_ACL"), &err))
+        as_error ("%s", err.message);
+    else
     if (as_curve_start () == 0
     &&  (bus.xsub = s_bind (ZMQ_XSUB, "bus_pub"))
     &&  (bus.xpub = s_bind (ZMQ_XPUB, "bus_sub"))
@@ -398,6 +460,7 @@ main (int argc, char *argv [])
     zloop_destroy (&bus.loop);
     zhashx_destroy (&bus.pending);
     zhashx_destroy (&bus.owners);
+    cJSON_Delete (bus.acl);
     zsock_destroy (&bus.ingress);
     zsock_destroy (&bus.xpub);
     zsock_destroy (&bus.xsub);
