@@ -41,7 +41,7 @@ as_build() {
 as_pg_bin() {
   local dir
   for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
-    [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+    [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
   done
   as_die "PostgreSQL server binaries not found (package postgresql-15)"
 }
@@ -67,7 +67,7 @@ as_free_port() {
   local port
   while :; do
     port=$(( 20000 + RANDOM % 30000 ))
-    as_port_free "$port" && { echo "$port"; return; }
+    as_port_free "$port" && { echo "$port"; return 0; }
   done
 }
 as_free_port_base() {
@@ -78,7 +78,7 @@ as_free_port_base() {
     for offset in 1 2 3 11 12 13 14 15 80 90; do
       as_port_free $((base + offset)) || { ok=0; break; }
     done
-    [ $ok -eq 1 ] && { echo "$base"; return; }
+    [ $ok -eq 1 ] && { echo "$base"; return 0; }
   done
 }
 
