@@ -18,6 +18,9 @@ static const as_stmt_t s_outbox_insert = { "as_outbox_insert",
 static const as_stmt_t s_relay_lock = { "as_relay_lock",
     "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.relay'))" };
 
+static const as_stmt_t s_seal_lock = { "as_seal_lock",
+    "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.relay'))" };
+
 static const as_stmt_t s_relay_move = { "as_relay_move",
     "WITH moved AS ("
     "  DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1)"
@@ -90,8 +93,8 @@ as_eventlog_row_encode (const PGresult *result, int row, const char *source, msg
     free (event.data);
 }
 
-static void
-s_publish (zsock_t *pub, const PGresult *result, const char *source)
+void
+as_eventlog_publish (zsock_t *pub, const PGresult *result, const char *source)
 {
     for (int row = 0; row < PQntuples (result); row++) {
         msgpack_sbuffer sbuf;
@@ -139,9 +142,23 @@ s_relay_once (as_pg_t *pg, const char *source, zsock_t *pub, const char *fault, 
     if (count > 0 && fault && strcmp (fault, "before_publish") == 0)
         kill (getpid (), SIGKILL);
     if (pub)
-        s_publish (pub, moved, source);
+        as_eventlog_publish (pub, moved, source);
     PQclear (moved);
     return count;
+}
+
+PGresult *
+as_eventlog_seal (as_pg_t *pg, as_error_t *err)
+{
+    assert (as_pg_in_transaction (pg));
+    PGresult *locked = as_pg_run (pg, &s_seal_lock, NULL, err);
+    if (!locked)
+        return NULL;
+    PQclear (locked);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, 100000);
+    return as_pg_run (pg, &s_relay_move, &params, err);
 }
 
 int

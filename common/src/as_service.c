@@ -167,6 +167,29 @@ s_after_commit (as_service_t *self)
     }
 }
 
+//  Commit the open transaction of a request, its events sealed into the log
+//  in it (one commit to disk), and publish them once durable.
+static int
+s_commit (as_service_t *self, as_error_t *err)
+{
+    PGresult *moved = NULL;
+    if (self->emitted > 0 && !(moved = as_eventlog_seal (self->pg, err)))
+        return -1;
+    if (as_pg_commit (self->pg, err)) {
+        PQclear (moved);
+        return -1;
+    }
+    if (moved && self->fault)
+        kill (getpid (), SIGKILL);      //  either crash point: committed, not published
+    self->emitted = 0;
+    if (moved) {
+        as_eventlog_publish (self->pub, moved, self->def->name);
+        as_service_count (self, "events_relayed", PQntuples (moved));
+    }
+    PQclear (moved);
+    return 0;
+}
+
 //  --- Built-in methods -------------------------------------------------------------
 
 static const as_stmt_t s_db_ping = { "as_db_ping", "SELECT 1" };
@@ -265,7 +288,7 @@ s_events_ingest (as_call_t *call)
         if (fresh == 0)
             rc = 0;
         if (rc == 0)
-            rc = as_pg_commit (call->pg, call->err);
+            rc = s_commit (self, call->err);
         else {
             as_pg_rollback (call->pg);
             self->emitted = 0;
@@ -462,9 +485,10 @@ s_run_batch (as_service_t *self, s_entry_t *entries, size_t count)
         s_entry_t *entry = &entries [last];
         as_call_t call = s_call_for (self, entry);
         entry->rc = as_pg_begin (self->pg, &entry->err) ? -1 : s_mutate (self, &call, entry->handler, &entry->result);
-        if (entry->rc == 0 && as_pg_commit (self->pg, &entry->err))
+        if (entry->rc == 0 && s_commit (self, &entry->err))
             entry->rc = -1;
         as_pg_rollback (self->pg);          //  after a replay or a failure
+        self->emitted = 0;
         entry->rc = entry->rc < 0 ? -1 : 0;
         return;
     }
@@ -482,7 +506,7 @@ s_run_batch (as_service_t *self, s_entry_t *entries, size_t count)
         if (entry->rc && as_pg_rollback_to (self->pg, "as_request", &err))
             open = false;
     }
-    if (open && as_pg_commit (self->pg, &err) == 0)
+    if (open && s_commit (self, &err) == 0)
         return;
     as_pg_rollback (self->pg);
     self->emitted = 0;

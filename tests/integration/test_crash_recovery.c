@@ -2,9 +2,11 @@
     event still reaches the consumer after the restart, exactly once in
     effect, and the client's retry with the same key gets the same case.
 
-    Two crash points (AFTERSALES_FAULT makes the daemon SIGKILL itself):
-      before_publish  the relay has committed the event to the log
-      after_commit    the business transaction committed, the relay has not run */
+    AFTERSALES_FAULT makes the daemon SIGKILL itself right after the commit
+    that holds the case, its event and the event's log position, before the
+    live publish and before the reply (a request's events are sealed into
+    the log in its own transaction). Both fault names stop there for
+    requests; the phases differ in what else is running.                   */
 #include "as_harness.h"
 #include "as_msg.h"
 #include <signal.h>
