@@ -1,0 +1,796 @@
+/*  inventory_reserve: parts reserved for cases from the nearest location,
+    back-orders, shipments with their ship-by promise, issue and release.  */
+#include "inventory.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  One demand for parts, from a diagnosis or an operator.
+typedef struct {
+    int64_t case_id, visit_id;
+    char part_no [33];
+    int64_t quantity;
+    int64_t engineer_id, station_id;
+    int64_t location_id;            //  operator's choice; 0 = nearest
+    const char *demand_at;          //  RFC 3339, NULL = now
+    const char *actor;
+} s_demand_t;
+
+#define S_REGULAR_HOURS "INVENTORY_SHIP_REGULAR_HOURS"
+
+//  Created back-ordered; becomes reserved when a location gives the parts.
+//  Ship-by: regular parts within the setting's hours of the demand,
+//  special parts by the supplier's lead time.
+static const as_stmt_t s_insert_reservation = { "inventory_insert_reservation",
+    "INSERT INTO reservations (case_id, visit_id, part_no, quantity, engineer_id, station_id, status,"
+    "  demand_at, ship_by)"
+    " SELECT $1, $2, p.part_no, $4, $5, $6, 'backordered', d.at,"
+    "  d.at + CASE WHEN p.kind = 'regular' THEN make_interval(hours => $8::int)"
+    "         ELSE make_interval(days => p.lead_time_days) END"
+    " FROM parts p, (SELECT coalesce($7::timestamptz, now()) AS at) d WHERE p.part_no = $3"
+    " RETURNING id" };
+
+//  Where to look, nearest first: the engineer's van, the engineer's
+//  station, the central warehouse. The available filter only skips rows
+//  that are plainly short; the conditional update decides.
+static const as_stmt_t s_candidates = { "inventory_candidates",
+    "SELECT l.id, l.kind FROM locations l"
+    " JOIN stock s ON s.location_id = l.id AND s.part_no = $1 AND s.available >= $2"
+    " WHERE CASE WHEN $5::bigint IS NOT NULL THEN l.id = $5"
+    "  ELSE (l.kind = 'van' AND l.engineer_id = $3) OR (l.kind = 'station' AND l.station_id = $4)"
+    "    OR l.kind = 'central' END"
+    " ORDER BY CASE l.kind WHEN 'van' THEN 0 WHEN 'station' THEN 1 ELSE 2 END, l.id" };
+
+//  Where the parts go: the engineer's van, else the station's store.
+static const as_stmt_t s_destination = { "inventory_destination",
+    "SELECT id FROM locations WHERE (kind = 'van' AND engineer_id = $1) OR (kind = 'station' AND station_id = $2)"
+    " ORDER BY CASE kind WHEN 'van' THEN 0 ELSE 1 END LIMIT 1" };
+
+static const as_stmt_t s_set_reserved = { "inventory_set_reserved",
+    "UPDATE reservations SET status = 'reserved', location_id = $2, updated_at = now(),"
+    " ship_by = CASE WHEN $3 THEN now() + make_interval(hours => $4::int) ELSE ship_by END"
+    " WHERE id = $1"
+    " RETURNING case_id, visit_id, part_no, quantity, engineer_id, station_id, rfc3339(ship_by)" };
+
+static const as_stmt_t s_insert_shipment = { "inventory_insert_shipment",
+    "INSERT INTO shipments (reservation_id, case_id, part_no, quantity, from_location_id, to_location_id, ship_by)"
+    " SELECT id, case_id, part_no, quantity, location_id, $2, ship_by FROM reservations WHERE id = $1"
+    " RETURNING id" };
+
+static int64_t
+s_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
+{
+    PGresult *result = as_pg_run (pg, stmt, params, err);
+    if (!result)
+        return -1;
+    int64_t value = PQntuples (result) && !PQgetisnull (result, 0, 0) ? as_pg_get_int (result, 0, 0) : 0;
+    PQclear (result);
+    return value;
+}
+
+//  The shipment to the engineer, when the parts are not already where the
+//  engineer works from. Returns its id, 0 for none, -1 on error.
+static int64_t
+s_ship_to_engineer (as_pg_t *pg, int64_t reservation_id, int64_t location_id, int64_t engineer_id,
+                    int64_t station_id, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, engineer_id);
+    as_pgp_int (&params, station_id);
+    int64_t destination = s_scalar (pg, &s_destination, &params, err);
+    if (destination <= 0 || destination == location_id)
+        return destination < 0 ? -1 : 0;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, reservation_id);
+    as_pgp_int (&params, destination);
+    return s_scalar (pg, &s_insert_shipment, &params, err);
+}
+
+//  The reservation now holds parts at location: its row, the shipment, the
+//  event part.reserved. refresh_ship_by: a fulfilled back-order of a
+//  regular part gets a fresh 24 h promise from now.
+static int
+s_commit_reserved (as_service_t *service, as_pg_t *pg, int64_t reservation_id, int64_t location_id,
+                   const char *location_kind, bool refresh_ship_by, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, reservation_id);
+    as_pgp_int (&params, location_id);
+    as_pgp_bool (&params, refresh_ship_by);
+    as_pgp_int (&params, as_service_setting_int (service, S_REGULAR_HOURS));
+    PGresult *row = as_pg_run (pg, &s_set_reserved, &params, err);
+    if (!row)
+        return -1;
+    int64_t shipment_id = s_ship_to_engineer (pg, reservation_id, location_id,
+        PQgetisnull (row, 0, 4) ? 0 : as_pg_get_int (row, 0, 4),
+        PQgetisnull (row, 0, 5) ? 0 : as_pg_get_int (row, 0, 5), err);
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    bool visit = !PQgetisnull (row, 0, 1);
+    msgpack_pack_map (&pk, 8 + visit);
+    as_pack_kv_int (&pk, "reservation_id", reservation_id);
+    as_pack_kv_int (&pk, "case_id", as_pg_get_int (row, 0, 0));
+    if (visit)
+        as_pack_kv_int (&pk, "visit_id", as_pg_get_int (row, 0, 1));
+    as_pack_kv_str (&pk, "part_no", as_pg_get_str (row, 0, 2));
+    as_pack_kv_int (&pk, "quantity", as_pg_get_int (row, 0, 3));
+    as_pack_kv_int (&pk, "location_id", location_id);
+    as_pack_kv_str (&pk, "location_kind", location_kind);
+    as_pack_kv_str (&pk, "ship_by", as_pg_get_str (row, 0, 6));
+    if (shipment_id > 0)
+        as_pack_kv_int (&pk, "shipment_id", shipment_id);
+    else
+        as_pack_kv_nil (&pk, "shipment_id");
+    int64_t case_id = as_pg_get_int (row, 0, 0);
+    PQclear (row);
+    if (shipment_id < 0) {
+        msgpack_sbuffer_destroy (&data);
+        return -1;
+    }
+    return inventory_emit (service, "part.reserved", "case", case_id, &data, err);
+}
+
+static const as_stmt_t s_set_backordered = { "inventory_set_backordered",
+    "UPDATE reservations r SET ship_by = r.demand_at + make_interval(days => p.lead_time_days)"
+    " FROM parts p WHERE r.id = $1 AND p.part_no = r.part_no RETURNING (r.ship_by)::date::text" };
+
+//  Nobody has the parts: the reservation waits for a purchase and the case
+//  is told the date the supplier's lead time gives.
+static int
+s_backorder (as_service_t *service, as_pg_t *pg, int64_t reservation_id, const s_demand_t *demand,
+             as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, reservation_id);
+    PGresult *row = as_pg_run (pg, &s_set_backordered, &params, err);
+    if (!row)
+        return -1;
+    PQclear (row);
+    char expected_on [16] = "";
+    //  Bought for the station the engineer works from, else the warehouse.
+    as_pgp_reset (&params);
+    as_pgp_int (&params, -1);
+    as_pgp_int (&params, demand->station_id);
+    int64_t store = s_scalar (pg, &s_destination, &params, err);
+    int64_t request = store < 0 ? -1
+                    : inventory_purchase_request (service, pg, demand->part_no, store, demand->quantity,
+                                                  "backorder", demand->case_id, expected_on, err);
+    if (request < 0)
+        return -1;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6 + (demand->visit_id > 0));
+    as_pack_kv_int (&pk, "reservation_id", reservation_id);
+    as_pack_kv_int (&pk, "case_id", demand->case_id);
+    if (demand->visit_id > 0)
+        as_pack_kv_int (&pk, "visit_id", demand->visit_id);
+    as_pack_kv_str (&pk, "part_no", demand->part_no);
+    as_pack_kv_int (&pk, "quantity", demand->quantity);
+    as_pack_kv_str (&pk, "expected_on", expected_on);
+    as_pack_kv_int (&pk, "purchase_request_id", request);
+    return inventory_emit (service, "part.backordered", "case", demand->case_id, &data, err);
+}
+
+//  Reserve one demand. Returns the reservation id or -1. A forced
+//  location that is short is refused; the nearest search back-orders.
+static int64_t
+s_reserve (as_service_t *service, as_pg_t *pg, const s_demand_t *demand, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, demand->case_id);
+    if (demand->visit_id > 0) as_pgp_int (&params, demand->visit_id); else as_pgp_null (&params);
+    as_pgp_str (&params, demand->part_no);
+    as_pgp_int (&params, demand->quantity);
+    if (demand->engineer_id > 0) as_pgp_int (&params, demand->engineer_id); else as_pgp_null (&params);
+    if (demand->station_id > 0) as_pgp_int (&params, demand->station_id); else as_pgp_null (&params);
+    as_pgp_str (&params, demand->demand_at);
+    as_pgp_int (&params, as_service_setting_int (service, S_REGULAR_HOURS));
+    int64_t reservation_id = s_scalar (pg, &s_insert_reservation, &params, err);
+    if (reservation_id <= 0)
+        return reservation_id < 0 ? -1
+             : as_error_set (err, AS_FAILED_PRECONDITION, "part %s is not in the catalogue", demand->part_no);
+
+    as_pgp_reset (&params);
+    as_pgp_str (&params, demand->part_no);
+    as_pgp_int (&params, demand->quantity);
+    as_pgp_int (&params, demand->engineer_id);
+    as_pgp_int (&params, demand->station_id);
+    if (demand->location_id > 0) as_pgp_int (&params, demand->location_id); else as_pgp_null (&params);
+    PGresult *candidates = as_pg_run (pg, &s_candidates, &params, err);
+    if (!candidates)
+        return -1;
+    inventory_movement_t movement = { "reserve", demand->part_no, 0, "available", demand->quantity,
+                                      reservation_id, 0, demand->case_id, demand->actor, NULL };
+    int got = 0, row = 0;
+    for (; row < PQntuples (candidates) && got == 0; row++) {
+        movement.location_id = as_pg_get_int (candidates, row, 0);
+        got = inventory_shift (pg, &movement, movement.location_id, "reserved", err);
+    }
+    char kind [16] = "";
+    if (got == 1)
+        snprintf (kind, sizeof kind, "%s", as_pg_get_str (candidates, row - 1, 1));
+    PQclear (candidates);
+    if (got < 0)
+        return -1;
+    if (got == 1)
+        return s_commit_reserved (service, pg, reservation_id, movement.location_id, kind, false, err)
+             ? -1 : reservation_id;
+    if (demand->location_id > 0)
+        return as_error_set (err, AS_FAILED_PRECONDITION, "location %lld has fewer than %lld of %s available",
+                             (long long) demand->location_id, (long long) demand->quantity, demand->part_no);
+    return s_backorder (service, pg, reservation_id, demand, err) ? -1 : reservation_id;
+}
+
+//  --- Reading reservations and shipments -------------------------------------------
+
+static const as_stmt_t s_list_reservations = { "inventory_list_reservations",
+    "SELECT r.id, r.case_id, r.visit_id, r.part_no, r.quantity, r.issued_quantity, r.location_id,"
+    " r.status, rfc3339(r.ship_by), rfc3339(r.created_at),"
+    " (SELECT max(id) FROM shipments WHERE reservation_id = r.id)"
+    " FROM reservations r WHERE ($1::bigint IS NULL OR r.id = $1) AND ($2::bigint IS NULL OR r.case_id = $2)"
+    "  AND ($3::text IS NULL OR r.status = $3) ORDER BY r.id DESC LIMIT $4" };
+static const char *s_reservation_keys [] = { "reservation_id", "case_id", "visit_id", "part_no", "quantity",
+    "issued_quantity", "location_id", "status", "ship_by", "created_at", "shipment_id" };
+#define S_RESERVATION_TYPES "iiisiiissii"
+
+static int
+s_reply_reservation (as_call_t *call, int64_t reservation_id)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, reservation_id);
+    as_pgp_null (&params);
+    as_pgp_null (&params);
+    as_pgp_int (&params, 1);
+    PGresult *result = as_pg_run (call->pg, &s_list_reservations, &params, call->err);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0) {
+        PQclear (result);
+        return as_error_set (call->err, AS_NOT_FOUND, "reservation %lld not found", (long long) reservation_id);
+    }
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "reservation");
+    inventory_pack_row (call->result, result, 0, s_reservation_keys, S_RESERVATION_TYPES);
+    PQclear (result);
+    return 0;
+}
+
+int
+inventory_reservation_create (as_call_t *call)
+{
+    s_demand_t demand;
+    memset (&demand, 0, sizeof demand);
+    as_obj_int (call->params, "case_id", &demand.case_id);
+    as_obj_int (call->params, "visit_id", &demand.visit_id);
+    as_obj_strcpy (call->params, "part_no", demand.part_no, sizeof demand.part_no);
+    as_obj_int (call->params, "quantity", &demand.quantity);
+    as_obj_int (call->params, "engineer_id", &demand.engineer_id);
+    as_obj_int (call->params, "station_id", &demand.station_id);
+    as_obj_int (call->params, "location_id", &demand.location_id);
+    demand.actor = call->actor;
+    int64_t reservation_id = s_reserve (call->service, call->pg, &demand, call->err);
+    return reservation_id < 0 ? -1 : s_reply_reservation (call, reservation_id);
+}
+
+int
+inventory_reservation_list (as_call_t *call)
+{
+    int64_t case_id = 0, limit = 100;
+    char status [16] = "";
+    as_obj_int (call->params, "case_id", &case_id);
+    as_obj_int (call->params, "limit", &limit);
+    as_obj_strcpy (call->params, "status", status, sizeof status);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_null (&params);
+    if (case_id) as_pgp_int (&params, case_id); else as_pgp_null (&params);
+    as_pgp_str (&params, *status ? status : NULL);
+    as_pgp_int (&params, limit);
+    PGresult *result = as_pg_run (call->pg, &s_list_reservations, &params, call->err);
+    if (!result)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "reservations");
+    msgpack_pack_array (call->result, (size_t) PQntuples (result));
+    for (int row = 0; row < PQntuples (result); row++)
+        inventory_pack_row (call->result, result, row, s_reservation_keys, S_RESERVATION_TYPES);
+    PQclear (result);
+    return 0;
+}
+
+static const as_stmt_t s_list_shipments = { "inventory_list_shipments",
+    "SELECT id, reservation_id, case_id, part_no, quantity, from_location_id, to_location_id, status,"
+    " rfc3339(ship_by), rfc3339(shipped_at), status = 'pending' AND ship_by < now(),"
+    " late_notified_at IS NOT NULL"
+    " FROM shipments WHERE ($1::bigint IS NULL OR id = $1) AND ($2::text IS NULL OR status = $2)"
+    "  AND (NOT $3 OR (status = 'pending' AND ship_by < now()))"
+    " ORDER BY ship_by, id LIMIT $4" };
+static const char *s_shipment_keys [] = { "shipment_id", "reservation_id", "case_id", "part_no", "quantity",
+    "from_location_id", "to_location_id", "status", "ship_by", "shipped_at", "late", "late_reported" };
+#define S_SHIPMENT_TYPES "iiisiiisssbb"
+
+int
+inventory_shipment_list (as_call_t *call)
+{
+    int64_t limit = 100;
+    bool late = false;
+    char status [16] = "";
+    as_obj_int (call->params, "limit", &limit);
+    as_obj_bool (call->params, "late", &late);
+    as_obj_strcpy (call->params, "status", status, sizeof status);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_null (&params);
+    as_pgp_str (&params, *status ? status : NULL);
+    as_pgp_bool (&params, late);
+    as_pgp_int (&params, limit);
+    PGresult *result = as_pg_run (call->pg, &s_list_shipments, &params, call->err);
+    if (!result)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "shipments");
+    msgpack_pack_array (call->result, (size_t) PQntuples (result));
+    for (int row = 0; row < PQntuples (result); row++)
+        inventory_pack_row (call->result, result, row, s_shipment_keys, S_SHIPMENT_TYPES);
+    PQclear (result);
+    return 0;
+}
+
+//  --- Shipping -----------------------------------------------------------------------
+
+static const as_stmt_t s_lock_shipment = { "inventory_lock_shipment",
+    "SELECT reservation_id, case_id, part_no, quantity, from_location_id, to_location_id, status"
+    " FROM shipments WHERE id = $1 FOR UPDATE" };
+static const as_stmt_t s_mark_shipped = { "inventory_mark_shipped",
+    "UPDATE shipments SET status = 'shipped', shipped_at = now() WHERE id = $1"
+    " RETURNING rfc3339(ship_by), rfc3339(shipped_at), shipped_at > ship_by" };
+static const as_stmt_t s_move_reservation = { "inventory_move_reservation",
+    "UPDATE reservations SET location_id = $2, updated_at = now() WHERE id = $1 AND status = 'reserved'" };
+
+static int
+s_emit_shipped (as_service_t *service, int64_t shipment_id, const PGresult *shipment,
+                const PGresult *marked, as_error_t *err)
+{
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 10);
+    as_pack_kv_int (&pk, "shipment_id", shipment_id);
+    as_pack_kv_int (&pk, "reservation_id", as_pg_get_int (shipment, 0, 0));
+    as_pack_kv_int (&pk, "case_id", as_pg_get_int (shipment, 0, 1));
+    as_pack_kv_str (&pk, "part_no", as_pg_get_str (shipment, 0, 2));
+    as_pack_kv_int (&pk, "quantity", as_pg_get_int (shipment, 0, 3));
+    as_pack_kv_int (&pk, "from_location_id", as_pg_get_int (shipment, 0, 4));
+    as_pack_kv_int (&pk, "to_location_id", as_pg_get_int (shipment, 0, 5));
+    as_pack_kv_str (&pk, "ship_by", as_pg_get_str (marked, 0, 0));
+    as_pack_kv_str (&pk, "shipped_at", as_pg_get_str (marked, 0, 1));
+    as_pack_kv_bool (&pk, "late", as_pg_get_bool (marked, 0, 2));
+    return inventory_emit (service, "part.shipped", "case", as_pg_get_int (shipment, 0, 1), &data, err);
+}
+
+//  The reserved parts leave the source and are reserved at the destination.
+static int
+s_ship (as_call_t *call, int64_t shipment_id, const PGresult *shipment)
+{
+    inventory_movement_t movement = { "ship", as_pg_get_str (shipment, 0, 2), as_pg_get_int (shipment, 0, 4),
+        "reserved", as_pg_get_int (shipment, 0, 3), as_pg_get_int (shipment, 0, 0), shipment_id,
+        as_pg_get_int (shipment, 0, 1), call->actor, NULL };
+    int64_t to = as_pg_get_int (shipment, 0, 5);
+    int moved = inventory_shift (call->pg, &movement, to, "reserved", call->err);
+    if (moved == 0)
+        return as_error_set (call->err, AS_FAILED_PRECONDITION, "the reserved parts are no longer at the source");
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, movement.reservation_id);
+    as_pgp_int (&params, to);
+    if (moved < 0 || as_pg_do (call->pg, &s_move_reservation, &params, call->err) != 1)
+        return -1;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, shipment_id);
+    PGresult *marked = as_pg_run (call->pg, &s_mark_shipped, &params, call->err);
+    if (!marked)
+        return -1;
+    int rc = s_emit_shipped (call->service, shipment_id, shipment, marked, call->err);
+    PQclear (marked);
+    return rc;
+}
+
+int
+inventory_shipment_ship (as_call_t *call)
+{
+    int64_t shipment_id = 0;
+    as_obj_int (call->params, "shipment_id", &shipment_id);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, shipment_id);
+    PGresult *shipment = as_pg_run (call->pg, &s_lock_shipment, &params, call->err);
+    if (!shipment)
+        return -1;
+    int rc = 0;
+    if (PQntuples (shipment) == 0)
+        rc = as_error_set (call->err, AS_NOT_FOUND, "shipment %lld not found", (long long) shipment_id);
+    else
+    if (strcmp (as_pg_get_str (shipment, 0, 6), "pending"))
+        rc = as_error_set (call->err, AS_FAILED_PRECONDITION, "shipment %lld is %s", (long long) shipment_id,
+                           as_pg_get_str (shipment, 0, 6));
+    else
+        rc = s_ship (call, shipment_id, shipment);
+    PQclear (shipment);
+    if (rc)
+        return -1;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, shipment_id);
+    as_pgp_null (&params);
+    as_pgp_bool (&params, false);
+    as_pgp_int (&params, 1);
+    PGresult *result = as_pg_run (call->pg, &s_list_shipments, &params, call->err);
+    if (!result)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "shipment");
+    inventory_pack_row (call->result, result, 0, s_shipment_keys, S_SHIPMENT_TYPES);
+    PQclear (result);
+    return 0;
+}
+
+//  Claim late shipments not yet reported; SKIP LOCKED and the re-check of
+//  late_notified_at let two instances sweep at once without a double.
+static const as_stmt_t s_claim_late = { "inventory_claim_late",
+    "UPDATE shipments SET late_notified_at = now()"
+    " WHERE id IN (SELECT id FROM shipments WHERE status = 'pending' AND ship_by < now()"
+    "   AND late_notified_at IS NULL ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)"
+    "  AND late_notified_at IS NULL"
+    " RETURNING id, reservation_id, case_id, part_no, quantity, from_location_id, rfc3339(ship_by)" };
+
+int64_t
+inventory_sweep_late (as_service_t *service, as_pg_t *pg, as_error_t *err)
+{
+    PGresult *late = as_pg_run (pg, &s_claim_late, NULL, err);
+    if (!late)
+        return -1;
+    static const char *keys [] = { "shipment_id", "reservation_id", "case_id", "part_no", "quantity",
+                                   "from_location_id", "ship_by" };
+    int rows = PQntuples (late);
+    for (int row = 0; row < rows; row++) {
+        msgpack_sbuffer data;
+        msgpack_sbuffer_init (&data);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+        inventory_pack_row (&pk, late, row, keys, "iiisiis");
+        if (inventory_emit (service, "shipment.late", "case", as_pg_get_int (late, row, 2), &data, err)) {
+            PQclear (late);
+            return -1;
+        }
+    }
+    PQclear (late);
+    if (rows)
+        as_service_count (service, "shipments_late", rows);
+    return rows;
+}
+
+int
+inventory_shipment_sweep (as_call_t *call)
+{
+    int64_t late = inventory_sweep_late (call->service, call->pg, call->err);
+    if (late < 0)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_kv_int (call->result, "late", late);
+    return 0;
+}
+
+//  --- Issue and release ------------------------------------------------------------------
+
+//  Open reservations of a case (or one reservation), locked, in part and
+//  location order so that two transactions take stock rows in one order.
+static const as_stmt_t s_lock_open = { "inventory_lock_open_reservations",
+    "SELECT id, case_id, part_no, quantity - issued_quantity, location_id, status, visit_id"
+    " FROM reservations WHERE (case_id = $1 OR id = $2) AND status IN ('reserved', 'backordered')"
+    " ORDER BY part_no, location_id NULLS LAST, id FOR UPDATE" };
+static const as_stmt_t s_end_reservation = { "inventory_end_reservation",
+    "UPDATE reservations SET status = CASE WHEN issued_quantity > 0 THEN 'issued' ELSE 'released' END,"
+    " updated_at = now() WHERE id = $1" };
+static const as_stmt_t s_cancel_shipments = { "inventory_cancel_shipments",
+    "UPDATE shipments SET status = 'cancelled' WHERE reservation_id = $1 AND status = 'pending'" };
+static const as_stmt_t s_add_issued = { "inventory_add_issued",
+    "UPDATE reservations SET issued_quantity = issued_quantity + $2, updated_at = now() WHERE id = $1" };
+static const as_stmt_t s_unit_cost = { "inventory_unit_cost",
+    "SELECT unit_cost_fen FROM parts WHERE part_no = $1" };
+static const as_stmt_t s_van_of = { "inventory_van_of",
+    "SELECT id FROM locations WHERE kind = 'van' AND engineer_id = $1" };
+
+static PGresult *
+s_lock_reservations (as_pg_t *pg, int64_t case_id, int64_t reservation_id, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_int (&params, reservation_id);
+    return as_pg_run (pg, &s_lock_open, &params, err);
+}
+
+//  End one locked open reservation (row of s_lock_open): what is still
+//  reserved becomes available again; part.released tells who waited.
+static int
+s_release (as_service_t *service, as_pg_t *pg, const PGresult *open, int row, const char *reason,
+           const char *actor, as_error_t *err)
+{
+    int64_t reservation_id = as_pg_get_int (open, row, 0);
+    int64_t remaining = as_pg_get_int (open, row, 3);
+    bool held = strcmp (as_pg_get_str (open, row, 5), "reserved") == 0;
+    inventory_movement_t movement = { "release", as_pg_get_str (open, row, 2),
+        held ? as_pg_get_int (open, row, 4) : 0, "reserved", remaining, reservation_id, 0,
+        as_pg_get_int (open, row, 1), actor, reason };
+    int moved = held && remaining > 0
+              ? inventory_shift (pg, &movement, movement.location_id, "available", err) : 1;
+    if (moved == 0)
+        return as_error_set (err, AS_INTERNAL, "reserved stock of reservation %lld is missing",
+                             (long long) reservation_id);
+    if (moved < 0)
+        return -1;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, reservation_id);
+    if (as_pg_do (pg, &s_end_reservation, &params, err) != 1 || as_pg_do (pg, &s_cancel_shipments, &params, err) < 0)
+        return -1;
+    if (remaining <= 0)
+        return 0;
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6);
+    as_pack_kv_int (&pk, "reservation_id", reservation_id);
+    as_pack_kv_int (&pk, "case_id", movement.case_id);
+    as_pack_kv_str (&pk, "part_no", movement.part_no);
+    as_pack_kv_int (&pk, "quantity", remaining);
+    if (held)
+        as_pack_kv_int (&pk, "location_id", movement.location_id);
+    else
+        as_pack_kv_nil (&pk, "location_id");
+    as_pack_kv_str (&pk, "reason", reason);
+    return inventory_emit (service, "part.released", "case", movement.case_id, &data, err);
+}
+
+//  Release every open reservation of a case (case_id) or just one.
+static int
+s_release_all (as_service_t *service, as_pg_t *pg, int64_t case_id, int64_t reservation_id,
+               const char *reason, const char *actor, as_error_t *err)
+{
+    PGresult *open = s_lock_reservations (pg, case_id, reservation_id, err);
+    if (!open)
+        return -1;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (open) && rc == 0; row++)
+        rc = s_release (service, pg, open, row, reason, actor, err);
+    PQclear (open);
+    return rc;
+}
+
+int
+inventory_reservation_release (as_call_t *call)
+{
+    int64_t reservation_id = 0;
+    char reason [501] = "released by an operator";
+    as_obj_int (call->params, "reservation_id", &reservation_id);
+    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    PGresult *open = s_lock_reservations (call->pg, -1, reservation_id, call->err);
+    if (!open)
+        return -1;
+    int rows = PQntuples (open);
+    PQclear (open);
+    if (rows == 0)
+        return s_reply_reservation (call, reservation_id) ? -1
+             : as_error_set (call->err, AS_FAILED_PRECONDITION, "reservation %lld is not open",
+                             (long long) reservation_id);
+    if (s_release_all (call->service, call->pg, -1, reservation_id, reason, call->actor, call->err))
+        return -1;
+    return s_reply_reservation (call, reservation_id);
+}
+
+static int
+s_emit_issued (as_service_t *service, int64_t case_id, int64_t visit_id, const char *part_no,
+               int64_t quantity, int64_t location_id, int64_t unit_cost, int64_t reservation_id,
+               as_error_t *err)
+{
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6 + (visit_id > 0));
+    as_pack_kv_int (&pk, "case_id", case_id);
+    if (visit_id > 0)
+        as_pack_kv_int (&pk, "visit_id", visit_id);
+    as_pack_kv_str (&pk, "part_no", part_no);
+    as_pack_kv_int (&pk, "quantity", quantity);
+    as_pack_kv_int (&pk, "location_id", location_id);
+    as_pack_kv_int (&pk, "unit_cost_fen", unit_cost);
+    if (reservation_id > 0)
+        as_pack_kv_int (&pk, "reservation_id", reservation_id);
+    else
+        as_pack_kv_nil (&pk, "reservation_id");
+    return inventory_emit (service, "part.issued", "case", case_id, &data, err);
+}
+
+typedef struct {
+    as_service_t *service;
+    as_pg_t *pg;
+    int64_t case_id, visit_id, engineer_id;
+    const char *actor;
+    as_error_t *err;
+} s_completion_t;
+
+//  Issue `used` of a part: first from the case's reservations of it, then
+//  (parts the engineer took without a reservation) from the van's stock.
+static int
+s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, int64_t used)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, part_no);
+    int64_t unit_cost = s_scalar (done->pg, &s_unit_cost, &params, done->err);
+    if (unit_cost < 0)
+        return -1;
+    for (int row = 0; row < PQntuples (open) && used > 0; row++) {
+        if (strcmp (as_pg_get_str (open, row, 2), part_no) || strcmp (as_pg_get_str (open, row, 5), "reserved"))
+            continue;
+        int64_t take = as_pg_get_int (open, row, 3) < used ? as_pg_get_int (open, row, 3) : used;
+        int64_t reservation_id = as_pg_get_int (open, row, 0), location_id = as_pg_get_int (open, row, 4);
+        inventory_movement_t movement = { "issue", part_no, location_id, "reserved", -take, reservation_id, 0,
+                                          done->case_id, done->actor, NULL };
+        as_pgp_reset (&params);
+        as_pgp_int (&params, reservation_id);
+        as_pgp_int (&params, take);
+        if (take <= 0)
+            continue;
+        if (inventory_move (done->pg, &movement, done->err) != 1 || as_pg_do (done->pg, &s_add_issued, &params, done->err) != 1
+        ||  s_emit_issued (done->service, done->case_id, done->visit_id, part_no, take, location_id, unit_cost,
+                           reservation_id, done->err))
+            return -1;
+        used -= take;
+    }
+    if (used <= 0)
+        return 0;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, done->engineer_id);
+    int64_t van = s_scalar (done->pg, &s_van_of, &params, done->err);
+    inventory_movement_t movement = { "issue", part_no, van, "available", -used, 0, 0, done->case_id,
+                                      done->actor, "used without a reservation" };
+    int issued = van > 0 ? inventory_move (done->pg, &movement, done->err) : van;
+    if (issued < 0)
+        return -1;
+    if (issued == 0) {
+        //  Stock cannot go negative: the use is logged for a count, not booked.
+        as_warn ("case %lld used %lld of %s that no stock here held", (long long) done->case_id,
+                 (long long) used, part_no);
+        as_service_count (done->service, "issues_without_stock", 1);
+        return 0;
+    }
+    return s_emit_issued (done->service, done->case_id, done->visit_id, part_no, used, van, unit_cost, 0, done->err);
+}
+
+//  visit.completed: the parts used are issued, the rest of the case's
+//  reservations released.
+int
+inventory_on_completed (as_delivery_t *delivery)
+{
+    s_completion_t done = { delivery->service, delivery->pg, 0, 0, 0, NULL, delivery->err };
+    as_obj_int (delivery->data, "case_id", &done.case_id);
+    as_obj_int (delivery->data, "visit_id", &done.visit_id);
+    as_obj_int (delivery->data, "engineer_id", &done.engineer_id);
+    char actor [64];
+    snprintf (actor, sizeof actor, "dispatch:visit/%lld", (long long) done.visit_id);
+    done.actor = actor;
+    PGresult *open = s_lock_reservations (delivery->pg, done.case_id, -1, delivery->err);
+    if (!open)
+        return -1;
+    const msgpack_object *used = as_obj_get (delivery->data, "parts_used");
+    int rc = 0;
+    for (uint32_t index = 0; used && index < used->via.array.size && rc == 0; index++) {
+        const msgpack_object *line = &used->via.array.ptr [index];
+        char part_no [33] = "";
+        int64_t quantity = 0;
+        as_obj_strcpy (line, "part_no", part_no, sizeof part_no);
+        as_obj_int (line, "quantity", &quantity);
+        rc = s_issue_part (&done, open, part_no, quantity);
+    }
+    PQclear (open);
+    return rc ? -1 : s_release_all (delivery->service, delivery->pg, done.case_id, -1,
+                                    "visit completed without using them", actor, delivery->err);
+}
+
+int
+inventory_on_case_cancelled (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    return s_release_all (delivery->service, delivery->pg, case_id, -1, "case cancelled", "intake", delivery->err);
+}
+
+static int
+s_compare_lines (const void *a, const void *b)
+{
+    const s_demand_t *left = a, *right = b;
+    return strcmp (left->part_no, right->part_no);
+}
+
+//  visit.diagnosed: reserve every part needed, nearest location first.
+//  Lines are taken in part order so concurrent diagnoses lock stock rows
+//  in one order. A part not in the catalogue refuses the whole event (it
+//  goes to dead letters where an operator sees it) rather than dropping it.
+int
+inventory_on_diagnosed (as_delivery_t *delivery)
+{
+    const msgpack_object *needed = as_obj_get (delivery->data, "parts_needed");
+    uint32_t count = needed ? needed->via.array.size : 0;
+    if (count == 0)
+        return 0;
+    s_demand_t *lines = calloc (count, sizeof *lines);
+    char demand_at [40] = "", actor [64];
+    as_obj_strcpy (delivery->data, "diagnosed_at", demand_at, sizeof demand_at);
+    for (uint32_t index = 0; index < count; index++) {
+        s_demand_t *line = &lines [index];
+        as_obj_int (delivery->data, "case_id", &line->case_id);
+        as_obj_int (delivery->data, "visit_id", &line->visit_id);
+        as_obj_int (delivery->data, "engineer_id", &line->engineer_id);
+        as_obj_int (delivery->data, "station_id", &line->station_id);
+        as_obj_strcpy (&needed->via.array.ptr [index], "part_no", line->part_no, sizeof line->part_no);
+        as_obj_int (&needed->via.array.ptr [index], "quantity", &line->quantity);
+        line->demand_at = demand_at;
+        line->actor = actor;
+    }
+    snprintf (actor, sizeof actor, "dispatch:visit/%lld", (long long) lines [0].visit_id);
+    qsort (lines, count, sizeof *lines, s_compare_lines);
+    int rc = 0;
+    for (uint32_t index = 0; index < count && rc == 0; index++)
+        rc = s_reserve (delivery->service, delivery->pg, &lines [index], delivery->err) < 0 ? -1 : 0;
+    free (lines);
+    return rc;
+}
+
+//  --- Back-orders meet new stock -------------------------------------------------------
+
+static const as_stmt_t s_waiting = { "inventory_waiting_backorders",
+    "SELECT r.id, r.case_id, r.quantity, p.kind = 'regular', (SELECT kind FROM locations WHERE id = $2)"
+    " FROM reservations r JOIN parts p USING (part_no)"
+    " WHERE r.part_no = $1 AND r.status = 'backordered' ORDER BY r.id LIMIT 100 FOR UPDATE OF r SKIP LOCKED" };
+
+int64_t
+inventory_fulfil_backorders (as_service_t *service, as_pg_t *pg, const char *part_no, int64_t location_id,
+                             const char *actor, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, part_no);
+    as_pgp_int (&params, location_id);
+    PGresult *waiting = as_pg_run (pg, &s_waiting, &params, err);
+    if (!waiting)
+        return -1;
+    int64_t fulfilled = 0;
+    int got = 1;
+    for (int row = 0; row < PQntuples (waiting) && got == 1; row++) {
+        inventory_movement_t movement = { "reserve", part_no, location_id, "available",
+            as_pg_get_int (waiting, row, 2), as_pg_get_int (waiting, row, 0), 0,
+            as_pg_get_int (waiting, row, 1), actor, "back-order fulfilled" };
+        got = inventory_shift (pg, &movement, location_id, "reserved", err);
+        if (got == 1 && s_commit_reserved (service, pg, movement.reservation_id, location_id,
+                                           as_pg_get_str (waiting, row, 4),
+                                           as_pg_get_bool (waiting, row, 3), err))
+            got = -1;
+        fulfilled += got == 1;
+    }
+    PQclear (waiting);
+    return got < 0 ? -1 : fulfilled;
+}

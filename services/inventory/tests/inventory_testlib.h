@@ -1,0 +1,162 @@
+/*  Helpers shared by inventory's integration tests: calls with JSON params
+    built printf-style, results read by dotted path, setup of a small
+    network (central warehouse, a station store, two vans) and parts.     */
+#ifndef INVENTORY_TESTLIB_H
+#define INVENTORY_TESTLIB_H
+
+#include "as_harness.h"
+#include "as_msg.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+//  The value at a dotted path ("reservation.status") of a result map.
+static inline const msgpack_object *
+t_path (const msgpack_object *map, const char *path)
+{
+    char buffer [128];
+    snprintf (buffer, sizeof buffer, "%s", path);
+    const msgpack_object *node = map;
+    for (char *part = strtok (buffer, "."); part && node; part = strtok (NULL, "."))
+        node = as_obj_get (node, part);
+    return node;
+}
+
+//  Call (params printf-style); the reply is the caller's to release.
+static inline void
+t_callv (as_rpc_client_t *client, const char *method, as_rpc_reply_t *reply, const char *format, va_list args)
+{
+    char params [8192];
+    vsnprintf (params, sizeof params, format, args);
+    as_harness_call (client, method, params, NULL, reply);
+}
+
+static inline void
+t_call (as_rpc_client_t *client, const char *method, as_rpc_reply_t *reply, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    t_callv (client, method, reply, format, args);
+    va_end (args);
+}
+
+//  Call that must succeed; returns the integer at path (0 when path is NULL).
+static inline int64_t
+t_int (as_rpc_client_t *client, const char *method, const char *path, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    as_rpc_reply_t reply;
+    t_callv (client, method, &reply, format, args);
+    va_end (args);
+    if (!reply.ok)
+        fprintf (stderr, "%s refused: %s\n", method, reply.error.message);
+    AS_CHECK (reply.ok);
+    int64_t value = 0;
+    if (path) {
+        const msgpack_object *node = t_path (reply.result, path);
+        AS_CHECK (node && (node->type == MSGPACK_OBJECT_POSITIVE_INTEGER || node->type == MSGPACK_OBJECT_NEGATIVE_INTEGER));
+        value = node->via.i64;
+    }
+    as_rpc_reply_release (&reply);
+    return value;
+}
+
+//  Call that must succeed; copies the string at path into out.
+static inline void
+t_str (as_rpc_client_t *client, const char *method, const char *path, char *out, size_t size,
+       const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    as_rpc_reply_t reply;
+    t_callv (client, method, &reply, format, args);
+    va_end (args);
+    if (!reply.ok)
+        fprintf (stderr, "%s refused: %s\n", method, reply.error.message);
+    AS_CHECK (reply.ok);
+    const msgpack_object *node = t_path (reply.result, path);
+    AS_CHECK (node && node->type == MSGPACK_OBJECT_STR);
+    snprintf (out, size, "%.*s", (int) node->via.str.size, node->via.str.ptr);
+    as_rpc_reply_release (&reply);
+}
+
+//  Call that must be refused with code.
+static inline void
+t_refused (as_rpc_client_t *client, const char *method, int code, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    as_rpc_reply_t reply;
+    t_callv (client, method, &reply, format, args);
+    va_end (args);
+    if (reply.ok || (int) reply.error.code != code)
+        fprintf (stderr, "%s: expected code %d, got ok=%d code %d\n", method, code, reply.ok, (int) reply.error.code);
+    AS_CHECK (!reply.ok && (int) reply.error.code == code);
+    as_rpc_reply_release (&reply);
+}
+
+//  A part of `kind` with a lead time, in the catalogue.
+static inline void
+t_part (as_rpc_client_t *inventory, const char *part_no, const char *kind, int lead_days)
+{
+    t_int (inventory, "part.add", NULL,
+           "{\"part_no\":\"%s\",\"name\":\"part %s\",\"unit_cost_fen\":12850,\"kind\":\"%s\","
+           "\"supplier\":\"Midea Parts\",\"lead_time_days\":%d,\"compatible_models\":[\"KFR-35GW\"]}",
+           part_no, part_no, kind, lead_days);
+}
+
+//  Locations: central (returned ids in order) central, station 1's store,
+//  engineer 3's van (station 1), engineer 4's van (station 1).
+typedef struct {
+    int64_t central, station, van3, van4;
+} t_network_t;
+
+static inline void
+t_network (as_rpc_client_t *inventory, t_network_t *net)
+{
+    net->central = t_int (inventory, "location.add", "location.location_id",
+                          "{\"code\":\"WH\",\"kind\":\"central\",\"name\":\"central warehouse\"}");
+    net->station = t_int (inventory, "location.add", "location.location_id",
+                          "{\"code\":\"ST-1\",\"kind\":\"station\",\"name\":\"Chaoyang station\",\"station_id\":1}");
+    net->van3 = t_int (inventory, "location.add", "location.location_id",
+                       "{\"code\":\"VAN-3\",\"kind\":\"van\",\"name\":\"van of engineer 3\",\"station_id\":1,\"engineer_id\":3}");
+    net->van4 = t_int (inventory, "location.add", "location.location_id",
+                       "{\"code\":\"VAN-4\",\"kind\":\"van\",\"name\":\"van of engineer 4\",\"station_id\":1,\"engineer_id\":4}");
+}
+
+//  Put `quantity` of a part into available stock at a location the way
+//  goods really arrive: received into quarantine, then inspected.
+static inline void
+t_stock (as_rpc_client_t *inventory, const char *part_no, int64_t location_id, int quantity)
+{
+    t_int (inventory, "stock.receive", NULL, "{\"part_no\":\"%s\",\"quantity\":%d,\"location_id\":%lld}",
+           part_no, quantity, (long long) location_id);
+    t_int (inventory, "inspection.record", NULL,
+           "{\"part_no\":\"%s\",\"quantity\":%d,\"location_id\":%lld,\"result\":\"pass\"}",
+           part_no, quantity, (long long) location_id);
+}
+
+//  A bucket of a stock row, read from the database.
+static inline int64_t
+t_bucket (as_harness_t *harness, const char *part_no, int64_t location_id, const char *bucket)
+{
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT %s FROM inventory.stock WHERE part_no = '%s' AND location_id = %lld",
+              bucket, part_no, (long long) location_id);
+    return as_harness_scalar (harness, sql);
+}
+
+static inline bool
+t_ledger_ok (as_rpc_client_t *inventory)
+{
+    as_rpc_reply_t reply;
+    t_call (inventory, "ledger.verify", &reply, "{}");
+    AS_CHECK (reply.ok);
+    bool ok = false;
+    AS_CHECK (as_obj_bool (reply.result, "ok", &ok));
+    as_rpc_reply_release (&reply);
+    return ok;
+}
+
+#endif

@@ -1,0 +1,196 @@
+/*  inventoryd on its own, through its RPC and CLI: catalogue import,
+    quarantine and inspection with return to vendor, nearest-location
+    reservation order (van, station, warehouse, back-order), shipments and
+    the once-only late report, release, the ledger proof and that it
+    catches a balance changed behind its back.                            */
+#include "inventory_testlib.h"
+#include <stdlib.h>
+#include <unistd.h>
+
+static const char *s_csv =
+    "part_no,name,compatible_models,unit_cost_fen,kind,supplier,lead_time_days\r\n"
+    "FM-35,\"Fan motor, 35 W\",KFR-35GW|KFR-26GW,12850,regular,Midea Parts,3\r\n"
+    "CMP-1,Compressor,KFR-35GW,98000,special,GMCC,0\r\n"
+    "CAP-2,Capacitor 2uF,,850,regular,Jianghai,5\r\n";
+
+static void
+s_import (as_harness_t *harness, as_rpc_client_t *inventory)
+{
+    char path [256];
+    snprintf (path, sizeof path, "/tmp/inventory-flow-%d.csv", (int) getpid ());
+    FILE *file = fopen (path, "w");
+    AS_CHECK (file);
+    fputs (s_csv, file);
+    fclose (file);
+    char command [512];
+    int status = 0;
+    snprintf (command, sizeof command, "inventoryctl part import %s --json", path);
+    char *output = as_harness_run (harness, command, &status);
+    if (status != 0 || !strstr (output, "\"created\":\t3"))
+        fprintf (stderr, "part import: status %d, output: %s\n", status, output);
+    AS_CHECK (status == 0 && strstr (output, "\"created\":\t3"));
+    free (output);
+    //  Money is whole fen: a decimal cost refuses the whole file.
+    file = fopen (path, "w");
+    fputs ("part_no,name,compatible_models,unit_cost_fen,kind,supplier,lead_time_days\n"
+           "FM-35,Fan motor,,99,regular,Midea Parts,3\nX-1,Bad,,12.50,regular,S,1\n", file);
+    fclose (file);
+    output = as_harness_run (harness, command, &status);
+    AS_CHECK (status == 1);
+    free (output);
+    unlink (path);
+    AS_CHECK (as_harness_scalar (harness, "SELECT unit_cost_fen FROM inventory.parts WHERE part_no = 'FM-35'") == 12850);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.parts") == 3);
+    char name [64];
+    t_str (inventory, "part.get", "part.name", name, sizeof name, "{\"part_no\":\"FM-35\"}");
+    AS_CHECK (strcmp (name, "Fan motor, 35 W") == 0);
+}
+
+//  Goods in: quarantine; pass -> available; fail -> defective + return.
+static void
+s_quarantine (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
+{
+    t_int (inventory, "stock.receive", NULL, "{\"part_no\":\"FM-35\",\"quantity\":6}");
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "quarantine") == 6);
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "available") == 0);
+    t_refused (inventory, "inspection.record", AS_FAILED_PRECONDITION,
+               "{\"part_no\":\"FM-35\",\"location_id\":%lld,\"quantity\":7,\"result\":\"pass\"}", (long long) net->central);
+    t_int (inventory, "inspection.record", NULL,
+           "{\"part_no\":\"FM-35\",\"location_id\":%lld,\"quantity\":5,\"result\":\"pass\"}", (long long) net->central);
+    int64_t return_id = t_int (inventory, "inspection.record", "return_id",
+        "{\"part_no\":\"FM-35\",\"location_id\":%lld,\"quantity\":1,\"result\":\"fail\",\"note\":\"cracked housing\"}",
+        (long long) net->central);
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "available") == 5);
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "quarantine") == 0);
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "defective") == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.vendor_returns WHERE status = 'open'"
+                                          " AND supplier = 'Midea Parts'") == 1);
+    t_int (inventory, "return.ship", NULL, "{\"return_id\":%lld}", (long long) return_id);
+    t_refused (inventory, "return.ship", AS_FAILED_PRECONDITION, "{\"return_id\":%lld}", (long long) return_id);
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "defective") == 0);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.movements WHERE reason = 'return_to_vendor'") == 1);
+}
+
+static int64_t
+s_reserve (as_rpc_client_t *inventory, int case_id, const char *part_no, const char *path)
+{
+    return t_int (inventory, "reservation.create", path,
+                  "{\"case_id\":%d,\"part_no\":\"%s\",\"quantity\":1,\"engineer_id\":3,\"station_id\":1}",
+                  case_id, part_no);
+}
+
+//  One unit at the van, one at the station, the rest central: the order.
+static void
+s_nearest (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
+{
+    t_int (inventory, "stock.transfer", NULL, "{\"part_no\":\"FM-35\",\"from_location_id\":%lld,"
+           "\"to_location_id\":%lld,\"quantity\":1}", (long long) net->central, (long long) net->van3);
+    t_int (inventory, "stock.transfer", NULL, "{\"part_no\":\"FM-35\",\"from_location_id\":%lld,"
+           "\"to_location_id\":%lld,\"quantity\":1}", (long long) net->central, (long long) net->station);
+    AS_CHECK (s_reserve (inventory, 10, "FM-35", "reservation.location_id") == net->van3);
+    AS_CHECK (s_reserve (inventory, 11, "FM-35", "reservation.location_id") == net->station);
+    AS_CHECK (s_reserve (inventory, 12, "FM-35", "reservation.location_id") == net->central);
+    //  Engineer 4's van is never taken from for engineer 3.
+    t_int (inventory, "stock.transfer", NULL, "{\"part_no\":\"FM-35\",\"from_location_id\":%lld,"
+           "\"to_location_id\":%lld,\"quantity\":2}", (long long) net->central, (long long) net->van4);
+    AS_CHECK (t_bucket (harness, "FM-35", net->central, "available") == 0);
+    int64_t backorder = s_reserve (inventory, 13, "FM-35", "reservation.reservation_id");
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.reservations WHERE status = 'backordered'") == 1);
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM inventory.purchase_requests WHERE reason = 'backorder'"
+              " AND case_id = 13 AND location_id = %lld", (long long) net->station);
+    AS_CHECK (as_harness_scalar (harness, sql) == 1);
+    //  The van needs no shipment; the station and the warehouse ship to the van.
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM inventory.shipments WHERE to_location_id = %lld", (long long) net->van3);
+    AS_CHECK (as_harness_scalar (harness, sql) == 2);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.shipments WHERE case_id = 10") == 0);
+    //  Regular parts: ship-by 24 hours after the demand.
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.shipments WHERE case_id = 12"
+              " AND ship_by BETWEEN now() + interval '23 hours 58 minutes' AND now() + interval '24 hours'") == 1);
+    //  Releasing a back-order frees nothing; releasing the van's frees it.
+    t_int (inventory, "reservation.release", NULL, "{\"reservation_id\":%lld}", (long long) backorder);
+    t_refused (inventory, "reservation.release", AS_FAILED_PRECONDITION, "{\"reservation_id\":%lld}", (long long) backorder);
+    AS_CHECK (t_bucket (harness, "FM-35", net->van3, "reserved") == 1);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM inventory.event_log WHERE type = 'part.reserved'", 3, 5000) == 3);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM inventory.event_log WHERE type = 'part.backordered'", 1, 5000) == 1);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM inventory.event_log WHERE type = 'part.released'", 1, 5000) == 1);
+}
+
+//  A special part with lead time 0 is due at once: late at the sweep,
+//  reported once, and shipping it says it was late.
+static void
+s_late (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
+{
+    t_stock (inventory, "CMP-1", net->central, 1);
+    int64_t reservation = s_reserve (inventory, 20, "CMP-1", "reservation.reservation_id");
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT id FROM inventory.shipments WHERE reservation_id = %lld", (long long) reservation);
+    int64_t shipment = as_harness_scalar (harness, sql);
+    AS_CHECK (shipment > 0);
+    zclock_sleep (20);
+    AS_CHECK (t_int (inventory, "shipment.sweep", "late", "{}") >= 1);
+    AS_CHECK (t_int (inventory, "shipment.sweep", "late", "{}") == 0);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM inventory.event_log WHERE type = 'shipment.late'", 1, 5000) == 1);
+    int status = 0;
+    char *output = as_harness_run (harness, "inventoryctl shipments --late", &status);
+    AS_CHECK (status == 0 && strstr (output, "CMP-1"));
+    free (output);
+    t_int (inventory, "shipment.ship", NULL, "{\"shipment_id\":%lld}", (long long) shipment);
+    t_refused (inventory, "shipment.ship", AS_FAILED_PRECONDITION, "{\"shipment_id\":%lld}", (long long) shipment);
+    AS_CHECK (t_bucket (harness, "CMP-1", net->central, "reserved") == 0);
+    AS_CHECK (t_bucket (harness, "CMP-1", net->van3, "reserved") == 1);
+    snprintf (sql, sizeof sql, "SELECT location_id FROM inventory.reservations WHERE id = %lld", (long long) reservation);
+    AS_CHECK (as_harness_scalar (harness, sql) == net->van3);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM inventory.event_log WHERE type = 'part.shipped'", 1, 5000) == 1);
+    output = as_harness_run (harness, "inventoryctl shipments --late --json", &status);
+    AS_CHECK (status == 0 && !strstr (output, "CMP-1"));
+    free (output);
+}
+
+//  The proof: the ledger sums to every balance, until someone edits one.
+static void
+s_ledger (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
+{
+    AS_CHECK (t_ledger_ok (inventory));
+    int status = 0;
+    char *output = as_harness_run (harness, "inventoryctl ledger verify", &status);
+    AS_CHECK (status == 0 && strstr (output, "agree"));
+    free (output);
+    PGresult *result = PQexec (as_harness_db (harness), "UPDATE inventory.movements SET quantity = 99");
+    AS_CHECK (PQresultStatus (result) == PGRES_FATAL_ERROR);    //  append-only
+    PQclear (result);
+    char sql [256];
+    snprintf (sql, sizeof sql, "WITH x AS (UPDATE inventory.stock SET available = available + 2"
+              " WHERE part_no = 'FM-35' AND location_id = %lld RETURNING 1) SELECT count(*) FROM x", (long long) net->van4);
+    AS_CHECK (as_harness_scalar (harness, sql) == 1);
+    AS_CHECK (!t_ledger_ok (inventory));
+    output = as_harness_run (harness, "inventoryctl ledger verify", &status);
+    AS_CHECK (status == 0 && strstr (output, "DIFFERENCES") && strstr (output, "FM-35"));
+    free (output);
+}
+
+int
+main (void)
+{
+    as_harness_t *harness = as_harness_new ("inventory_flow");
+    as_harness_start (harness, "busd", NULL);
+    as_harness_start (harness, "inventoryd", NULL);
+    as_rpc_client_t *inventory = as_harness_client (harness, "inventory");
+    t_network_t net;
+    t_network (inventory, &net);
+    t_refused (inventory, "location.add", AS_INVALID_ARGUMENT,
+               "{\"code\":\"VAN-X\",\"kind\":\"van\",\"name\":\"van without engineer\",\"station_id\":1}");
+    s_import (harness, inventory);
+    s_quarantine (harness, inventory, &net);
+    s_nearest (harness, inventory, &net);
+    s_late (harness, inventory, &net);
+    int status = 0;
+    char *output = as_harness_run (harness, "inventoryctl stock show --part FM-35", &status);
+    AS_CHECK (status == 0 && strstr (output, "VAN-3") && strstr (output, "ST-1"));
+    free (output);
+    s_ledger (harness, inventory, &net);
+    as_rpc_client_destroy (&inventory);
+    as_harness_destroy (&harness);
+    printf ("inventory flow: OK\n");
+    return 0;
+}
