@@ -61,6 +61,21 @@ int64_t as_pg_do (as_pg_t *self, const as_stmt_t *stmt, const as_pg_params_t *pa
 //  Run trusted SQL text without parameters (migrations, BEGIN/COMMIT).
 int as_pg_exec_script (as_pg_t *self, const char *sql, as_error_t *err);
 
+//  Several statements in one round trip (libpq pipeline mode): each step is
+//  a named statement with its parameters, or trusted SQL without any
+//  ("BEGIN", "COMMIT", "SAVEPOINT x"). Results come back in order; after a
+//  failure the server skips the rest. Returns 0 when every step succeeded
+//  (each step's result is set; the caller PQclear's them), else -1 with
+//  err of the first failure (results of the steps before it are set).
+//  A COMMIT that rolled back counts as a failure (aborted).
+typedef struct {
+    const as_stmt_t *stmt;
+    const char *sql;
+    const as_pg_params_t *params;
+    PGresult *result;
+} as_pg_step_t;
+int as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err);
+
 int as_pg_begin (as_pg_t *self, as_error_t *err);
 int as_pg_commit (as_pg_t *self, as_error_t *err);
 //  Always safe to call; ignores errors (the connection may be gone).

@@ -148,17 +148,25 @@ s_relay_once (as_pg_t *pg, const char *source, zsock_t *pub, const char *fault, 
 }
 
 PGresult *
-as_eventlog_seal (as_pg_t *pg, as_error_t *err)
+as_eventlog_commit_sealed (as_pg_t *pg, as_error_t *err)
 {
     assert (as_pg_in_transaction (pg));
-    PGresult *locked = as_pg_run (pg, &s_seal_lock, NULL, err);
-    if (!locked)
-        return NULL;
-    PQclear (locked);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, 100000);
-    return as_pg_run (pg, &s_relay_move, &params, err);
+    as_pg_step_t steps [] = {
+        { &s_seal_lock, NULL, NULL, NULL },
+        { &s_relay_move, NULL, &params, NULL },
+        { NULL, "COMMIT", NULL, NULL },
+    };
+    int rc = as_pg_pipeline (pg, steps, 3, err);
+    PQclear (steps [0].result);
+    PQclear (steps [2].result);
+    if (rc) {
+        PQclear (steps [1].result);
+        return NULL;
+    }
+    return steps [1].result;
 }
 
 int

@@ -308,6 +308,72 @@ as_pg_exec_script (as_pg_t *self, const char *sql, as_error_t *err)
     return 0;
 }
 
+static int
+s_send_step (as_pg_t *self, const as_pg_step_t *step)
+{
+    if (!step->stmt)
+        return PQsendQueryParams (self->conn, step->sql, 0, NULL, NULL, NULL, NULL, 0);
+    int count = step->params ? step->params->count : 0;
+    return PQsendQueryPrepared (self->conn, step->stmt->name, count,
+                                count ? step->params->values : NULL,
+                                count ? step->params->lengths : NULL,
+                                count ? step->params->formats : NULL, 0);
+}
+
+//  Read one step's result and the NULL that ends it. 0, or -1 with err.
+static int
+s_read_step (as_pg_t *self, as_pg_step_t *step, as_error_t *err)
+{
+    PGresult *result = PQgetResult (self->conn);
+    while (PQgetResult (self->conn))
+        ;                       //  the NULL that ends this step's results
+    ExecStatusType status = PQresultStatus (result);
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        if (step->sql && !strcmp (step->sql, "COMMIT") && strcmp (PQcmdStatus (result), "COMMIT") != 0) {
+            PQclear (result);
+            return as_error_set (err, AS_ABORTED, "transaction was rolled back");
+        }
+        step->result = result;
+        return 0;
+    }
+    if (status == PGRES_PIPELINE_ABORTED) {
+        PQclear (result);
+        return -1;              //  a step before it failed and said why
+    }
+    return s_result_error (self, result, step->stmt ? step->stmt->name : step->sql, err);
+}
+
+int
+as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
+{
+    if (s_ensure_connection (self, err))
+        return -1;
+    for (int index = 0; index < count; index++) {
+        steps [index].result = NULL;
+        int nparams = steps [index].params ? steps [index].params->count : 0;
+        if (steps [index].stmt && s_prepare (self, steps [index].stmt, nparams, err))
+            return -1;
+    }
+    bool sent = PQenterPipelineMode (self->conn) == 1;
+    for (int index = 0; sent && index < count; index++)
+        sent = s_send_step (self, &steps [index]) == 1;
+    sent = sent && PQpipelineSync (self->conn) == 1;
+    int rc = sent ? 0 : as_error_set (err, AS_UNAVAILABLE, "pipeline: %s", PQerrorMessage (self->conn));
+    for (int index = 0; sent && index < count; index++)
+        if (s_read_step (self, &steps [index], err) && rc == 0)
+            rc = -1;
+    if (sent) {
+        PGresult *sync = PQgetResult (self->conn);     //  PGRES_PIPELINE_SYNC
+        PQclear (sync);
+    }
+    PQexitPipelineMode (self->conn);
+    PGTransactionStatusType state = PQtransactionStatus (self->conn);
+    self->in_transaction = state == PQTRANS_INTRANS || state == PQTRANS_INERROR;
+    if (PQstatus (self->conn) != CONNECTION_OK && err)
+        err->code = AS_UNAVAILABLE;
+    return rc;
+}
+
 int
 as_pg_begin (as_pg_t *self, as_error_t *err)
 {
@@ -561,6 +627,35 @@ as_pg_test (bool verbose)
     AS_CHECK (as_pg_exec_script (pg, "SELECT 1/0", &err) == -1);
     AS_CHECK (err.code == AS_INVALID_ARGUMENT);
     AS_CHECK (as_pg_commit (pg, &err) == -1);
+
+    //  A pipeline: one round trip, results in order; a failure skips the rest
+    //  and leaves the transaction for the caller to roll back.
+    as_pg_params_t first, second;
+    as_pgp_reset (&first);
+    as_pgp_str (&first, "piped");
+    as_pgp_null (&first);
+    as_pgp_reset (&second);
+    as_pgp_str (&second, "piped too");
+    as_pgp_null (&second);
+    as_pg_step_t good [] = { { NULL, "BEGIN", NULL, NULL }, { &s_test_insert, NULL, &first, NULL },
+                             { &s_test_insert, NULL, &second, NULL }, { NULL, "COMMIT", NULL, NULL } };
+    AS_CHECK (as_pg_pipeline (pg, good, 4, &err) == 0);
+    AS_CHECK (!as_pg_in_transaction (pg));
+    AS_CHECK (PQntuples (good [1].result) == 1 && PQntuples (good [2].result) == 1);
+    for (int index = 0; index < 4; index++)
+        PQclear (good [index].result);
+    as_pgp_reset (&second);
+    as_pgp_str (&second, "after the duplicate");
+    as_pgp_null (&second);
+    as_pg_step_t bad [] = { { NULL, "BEGIN", NULL, NULL }, { &s_test_insert, NULL, &first, NULL },
+                            { &s_test_insert, NULL, &second, NULL }, { NULL, "COMMIT", NULL, NULL } };
+    AS_CHECK (as_pg_pipeline (pg, bad, 4, &err) == -1);
+    AS_CHECK (err.code == AS_ALREADY_EXISTS && bad [1].result == NULL && bad [2].result == NULL);
+    AS_CHECK (as_pg_in_transaction (pg));
+    PQclear (bad [0].result);
+    as_pg_rollback (pg);
+    AS_CHECK (as_pg_exec_script (pg, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM widgets WHERE name = 'after the duplicate')"
+                                     " THEN RAISE EXCEPTION 'skipped step ran'; END IF; END $$", &err) == 0);
 
     //  The connection is re-opened after the server drops it.
     PGresult *pid = PQexec (as_pg_conn (pg), "SELECT pg_backend_pid()");

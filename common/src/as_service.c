@@ -173,12 +173,9 @@ static int
 s_commit (as_service_t *self, as_error_t *err)
 {
     PGresult *moved = NULL;
-    if (self->emitted > 0 && !(moved = as_eventlog_seal (self->pg, err)))
+    if (self->emitted > 0 ? !(moved = as_eventlog_commit_sealed (self->pg, err))
+                          : as_pg_commit (self->pg, err) != 0)
         return -1;
-    if (as_pg_commit (self->pg, err)) {
-        PQclear (moved);
-        return -1;
-    }
     if (moved && self->fault)
         kill (getpid (), SIGKILL);      //  either crash point: committed, not published
     self->emitted = 0;
@@ -377,12 +374,14 @@ s_check_result (const char *method, const msgpack_sbuffer *result, as_error_t *e
     return 0;
 }
 
-//  The body of a state-changing call inside an open transaction: claim the
-//  key, run the handler, check its result, store it with the key. Returns
+//  The body of a state-changing call: open (BEGIN, or a SAVEPOINT inside the
+//  batch's transaction), claim the key, run the handler, check its result,
+//  store it with the key. Returns
 //  0 done, 1 answered from an earlier call's stored reply, -1 failed (the
 //  caller undoes whatever it did).
 static int
-s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sbuffer *result)
+s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sbuffer *result,
+          const char *opening)
 {
     as_error_t *err = call->err;
     const as_rpc_request_t *request = call->request;
@@ -390,7 +389,11 @@ s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sb
     as_pgp_reset (&params);
     as_pgp_str (&params, request->idempotency_key);
     as_pgp_str (&params, request->method);
-    int64_t claimed = as_pg_do (self->pg, &s_idempotency_claim, &params, err);
+    //  BEGIN (or SAVEPOINT) and the claim of the key in one round trip.
+    as_pg_step_t steps [] = { { NULL, opening, NULL, NULL }, { &s_idempotency_claim, NULL, &params, NULL } };
+    int64_t claimed = as_pg_pipeline (self->pg, steps, 2, err) ? -1 : strtoll (PQcmdTuples (steps [1].result), NULL, 10);
+    PQclear (steps [0].result);
+    PQclear (steps [1].result);
     if (claimed == 0) {
         int replayed = s_replay (self, request, result, err);
         if (replayed == 1)
@@ -484,7 +487,7 @@ s_run_batch (as_service_t *self, s_entry_t *entries, size_t count)
     if (pending == 1) {     //  alone: no savepoint needed
         s_entry_t *entry = &entries [last];
         as_call_t call = s_call_for (self, entry);
-        entry->rc = as_pg_begin (self->pg, &entry->err) ? -1 : s_mutate (self, &call, entry->handler, &entry->result);
+        entry->rc = s_mutate (self, &call, entry->handler, &entry->result, "BEGIN");
         if (entry->rc == 0 && s_commit (self, &entry->err))
             entry->rc = -1;
         as_pg_rollback (self->pg);          //  after a replay or a failure
@@ -498,11 +501,11 @@ s_run_batch (as_service_t *self, s_entry_t *entries, size_t count)
         if (!entry->mutates)
             continue;
         as_call_t call = s_call_for (self, entry);
-        if (!open || as_pg_savepoint (self->pg, "as_request", &entry->err)) {
-            open = false;
+        if (!open) {
+            as_error_set (&entry->err, AS_UNAVAILABLE, "the transaction failed, retry");
             continue;
         }
-        entry->rc = s_mutate (self, &call, entry->handler, &entry->result) < 0 ? -1 : 0;
+        entry->rc = s_mutate (self, &call, entry->handler, &entry->result, "SAVEPOINT as_request") < 0 ? -1 : 0;
         if (entry->rc && as_pg_rollback_to (self->pg, "as_request", &err))
             open = false;
     }
