@@ -8,6 +8,7 @@
 #include "as_msg.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 //  The value at a dotted path ("reservation.status") of a result map.
@@ -160,3 +161,19 @@ t_ledger_ok (as_rpc_client_t *inventory)
 }
 
 #endif
+
+//  A second inventoryd on the same database at its own endpoint (base+50),
+//  so two single-threaded daemons really run transactions at once.
+static inline pid_t
+t_second_daemon (as_harness_t *harness, char *endpoint, size_t size)
+{
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", atoi (getenv ("AFTERSALES_PORT_BASE")) + 50);
+    static char variable [160];
+    snprintf (variable, sizeof variable, "AFTERSALES_INVENTORY_ENDPOINT=%s", endpoint);
+    const char *env [] = { variable, NULL };
+    //  The harness waits for health at as_endpoint("inventory"): this one's.
+    setenv ("AFTERSALES_INVENTORY_ENDPOINT", endpoint, 1);
+    pid_t pid = as_harness_start (harness, "inventoryd", env);
+    unsetenv ("AFTERSALES_INVENTORY_ENDPOINT");
+    return pid;
+}
