@@ -174,33 +174,43 @@ s_read_report (const msgpack_object *params, s_report_t *report)
 
 //  --- Recording a report -------------------------------------------------------------
 
-//  The same phone is the same customer; details given later win.
-static const as_stmt_t s_upsert_customer = { "intake_upsert_customer",
-    "INSERT INTO customers (name, phone, email, address, lat, lon)"
-    " VALUES ($1, $2, $3, $4, $5, $6)"
-    " ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,"
-    "  email = coalesce(EXCLUDED.email, customers.email), lat = coalesce(EXCLUDED.lat, customers.lat),"
-    "  lon = coalesce(EXCLUDED.lon, customers.lon), updated_at = now()"
-    " RETURNING id" };
-
-//  A serial is one product; it follows its new owner (second-hand sale).
-static const as_stmt_t s_upsert_product = { "intake_upsert_product",
-    "INSERT INTO products (serial, category, model, purchase_date, proof_kind, proof_reference,"
-    "  retailer, customer_id)"
-    " VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8)"
-    " ON CONFLICT (serial) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
-    "  purchase_date = coalesce(EXCLUDED.purchase_date, products.purchase_date),"
-    "  proof_kind = coalesce(EXCLUDED.proof_kind, products.proof_kind),"
-    "  proof_reference = coalesce(EXCLUDED.proof_reference, products.proof_reference),"
-    "  retailer = coalesce(EXCLUDED.retailer, products.retailer)"
-    " RETURNING id, category, model, purchase_date::text, proof_kind, proof_reference, retailer" };
-
-static const as_stmt_t s_insert_case = { "intake_insert_case",
-    "INSERT INTO cases (customer_id, product_id, channel, symptom, fault_code, external_ref,"
-    "  priority, first_contact_due)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(mins => $8::int))"
-    " ON CONFLICT (product_id) WHERE status NOT IN ('resolved_remotely', 'cancelled', 'closed')"
-    " DO NOTHING RETURNING id, rfc3339(reported_at)" };
+//  A report in one statement (one round trip): the customer (the same
+//  phone is the same customer; details given later win), the product (a
+//  serial is one product, and it follows its new owner after a second-hand
+//  sale), a new case unless the product has an open one, and that case's
+//  first history entry. Columns: customer id, product id, category, model,
+//  purchase date, proof kind, proof reference, retailer, then the new
+//  case's id and report time (NULL when the product already had an open case).
+static const as_stmt_t s_record = { "intake_record_report",
+    "WITH customer AS ("
+    "  INSERT INTO customers (name, phone, email, address, lat, lon) VALUES ($1, $2, $3, $4, $5, $6)"
+    "  ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,"
+    "   email = coalesce(EXCLUDED.email, customers.email), lat = coalesce(EXCLUDED.lat, customers.lat),"
+    "   lon = coalesce(EXCLUDED.lon, customers.lon), updated_at = now()"
+    "  RETURNING id),"
+    " product AS ("
+    "  INSERT INTO products (serial, category, model, purchase_date, proof_kind, proof_reference,"
+    "   retailer, customer_id)"
+    "  SELECT $7, $8, $9, $10::date, $11, $12, $13, customer.id FROM customer"
+    "  ON CONFLICT (serial) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
+    "   purchase_date = coalesce(EXCLUDED.purchase_date, products.purchase_date),"
+    "   proof_kind = coalesce(EXCLUDED.proof_kind, products.proof_kind),"
+    "   proof_reference = coalesce(EXCLUDED.proof_reference, products.proof_reference),"
+    "   retailer = coalesce(EXCLUDED.retailer, products.retailer)"
+    "  RETURNING id, category, model, purchase_date::text AS purchase_date, proof_kind, proof_reference, retailer),"
+    " opened AS ("
+    "  INSERT INTO cases (customer_id, product_id, channel, symptom, fault_code, external_ref,"
+    "   priority, first_contact_due)"
+    "  SELECT customer.id, product.id, $14, $15, $16, $17, $18, now() + make_interval(mins => $19::int)"
+    "  FROM customer, product"
+    "  ON CONFLICT (product_id) WHERE status NOT IN ('resolved_remotely', 'cancelled', 'closed')"
+    "  DO NOTHING RETURNING id, reported_at),"
+    " history AS ("
+    "  INSERT INTO case_history (case_id, from_status, to_status, actor, note)"
+    "  SELECT opened.id, NULL, 'reported', $20, $14 FROM opened)"
+    " SELECT customer.id, product.id, product.category, product.model, product.purchase_date,"
+    "  product.proof_kind, product.proof_reference, product.retailer, opened.id, rfc3339(opened.reported_at)"
+    " FROM customer CROSS JOIN product LEFT JOIN opened ON true" };
 
 static const as_stmt_t s_link_case = { "intake_link_case",
     "UPDATE cases SET linked_reports = linked_reports + 1, updated_at = now()"
@@ -250,22 +260,21 @@ s_pack_optional (msgpack_packer *pk, const char *const *keys, const char *const 
 }
 
 static void
-s_pack_reported (msgpack_packer *pk, const s_report_t *report, int64_t case_id, int64_t customer_id,
-                 const PGresult *product, const char *reported_at)
+s_pack_reported (msgpack_packer *pk, const s_report_t *report, const PGresult *recorded)
 {
     const char *customer_keys [] = { "email" };
     const char *customer_values [] = { s_opt (report->email) };
     const char *product_keys [] = { "purchase_date", "proof_kind", "proof_reference", "retailer" };
-    const char *product_values [] = { as_pg_get_str (product, 0, 3), as_pg_get_str (product, 0, 4),
-                                      as_pg_get_str (product, 0, 5), as_pg_get_str (product, 0, 6) };
+    const char *product_values [] = { as_pg_get_str (recorded, 0, 4), as_pg_get_str (recorded, 0, 5),
+                                      as_pg_get_str (recorded, 0, 6), as_pg_get_str (recorded, 0, 7) };
     const char *case_keys [] = { "fault_code" };
     const char *case_values [] = { s_opt (report->fault_code) };
 
     msgpack_pack_map (pk, 7 + s_count_present (case_values, 1));
-    as_pack_kv_int (pk, "case_id", case_id);
+    as_pack_kv_int (pk, "case_id", as_pg_get_int (recorded, 0, 8));
     as_pack_str (pk, "customer");
     msgpack_pack_map (pk, 4 + s_count_present (customer_values, 1) + report->located);
-    as_pack_kv_int (pk, "customer_id", customer_id);
+    as_pack_kv_int (pk, "customer_id", as_pg_get_int (recorded, 0, 0));
     as_pack_kv_str (pk, "name", report->name);
     as_pack_kv_str (pk, "phone", report->phone);
     as_pack_kv_str (pk, "address", report->address);
@@ -280,16 +289,16 @@ s_pack_reported (msgpack_packer *pk, const s_report_t *report, int64_t case_id, 
     }
     as_pack_str (pk, "product");
     msgpack_pack_map (pk, 4 + s_count_present (product_values, 4));
-    as_pack_kv_int (pk, "product_id", as_pg_get_int (product, 0, 0));
-    as_pack_kv_str (pk, "category", as_pg_get_str (product, 0, 1));
-    as_pack_kv_str (pk, "model", as_pg_get_str (product, 0, 2));
+    as_pack_kv_int (pk, "product_id", as_pg_get_int (recorded, 0, 1));
+    as_pack_kv_str (pk, "category", as_pg_get_str (recorded, 0, 2));
+    as_pack_kv_str (pk, "model", as_pg_get_str (recorded, 0, 3));
     as_pack_kv_str (pk, "serial", report->serial);
     s_pack_optional (pk, product_keys, product_values, 4);
     as_pack_kv_str (pk, "symptom", report->symptom);
     as_pack_kv_str (pk, "channel", report->channel);
     as_pack_kv_str (pk, "priority", report->priority);
     s_pack_optional (pk, case_keys, case_values, 1);
-    as_pack_kv_str (pk, "reported_at", reported_at);
+    as_pack_kv_str (pk, "reported_at", as_pg_get_str (recorded, 0, 9));
 }
 
 static void
@@ -346,8 +355,9 @@ s_link_report (as_service_t *service, as_pg_t *pg, const s_report_t *report, int
     return rc;
 }
 
-static int64_t
-s_upsert_customer_row (as_pg_t *pg, const s_report_t *report, as_error_t *err)
+static PGresult *
+s_record_rows (as_service_t *service, as_pg_t *pg, const s_report_t *report, const char *actor,
+               as_error_t *err)
 {
     char lat [32], lon [32];
     snprintf (lat, sizeof lat, "%.7f", report->lat);
@@ -360,19 +370,6 @@ s_upsert_customer_row (as_pg_t *pg, const s_report_t *report, as_error_t *err)
     as_pgp_str (&params, report->address);
     as_pgp_str (&params, report->located ? lat : NULL);
     as_pgp_str (&params, report->located ? lon : NULL);
-    PGresult *row = as_pg_run (pg, &s_upsert_customer, &params, err);
-    if (!row)
-        return -1;
-    int64_t customer_id = as_pg_get_int (row, 0, 0);
-    PQclear (row);
-    return customer_id;
-}
-
-static PGresult *
-s_upsert_product_row (as_pg_t *pg, const s_report_t *report, int64_t customer_id, as_error_t *err)
-{
-    as_pg_params_t params;
-    as_pgp_reset (&params);
     as_pgp_str (&params, report->serial);
     as_pgp_str (&params, report->category);
     as_pgp_str (&params, report->model);
@@ -380,8 +377,14 @@ s_upsert_product_row (as_pg_t *pg, const s_report_t *report, int64_t customer_id
     as_pgp_str (&params, s_opt (report->proof_kind));
     as_pgp_str (&params, s_opt (report->proof_reference));
     as_pgp_str (&params, s_opt (report->retailer));
-    as_pgp_int (&params, customer_id);
-    return as_pg_run (pg, &s_upsert_product, &params, err);
+    as_pgp_str (&params, report->channel);
+    as_pgp_str (&params, report->symptom);
+    as_pgp_str (&params, s_opt (report->fault_code));
+    as_pgp_str (&params, s_opt (report->external_ref));
+    as_pgp_str (&params, report->priority);
+    as_pgp_int (&params, as_service_setting_int (service, "INTAKE_FIRST_CONTACT_MINUTES"));
+    as_pgp_str (&params, actor);
+    return as_pg_run (pg, &s_record, &params, err);
 }
 
 //  Record a report in the caller's transaction: customer, product, then a
@@ -392,49 +395,35 @@ s_record_report (as_service_t *service, as_pg_t *pg, const s_report_t *report, c
 {
     if (s_validate (report, err))
         return -1;
-    int64_t customer_id = s_upsert_customer_row (pg, report, err);
-    PGresult *product = customer_id < 0 ? NULL : s_upsert_product_row (pg, report, customer_id, err);
-    if (!product)
+    PGresult *recorded = s_record_rows (service, pg, report, actor, err);
+    if (!recorded)
         return -1;
-    int64_t product_id = as_pg_get_int (product, 0, 0);
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, customer_id);
-    as_pgp_int (&params, product_id);
-    as_pgp_str (&params, report->channel);
-    as_pgp_str (&params, report->symptom);
-    as_pgp_str (&params, s_opt (report->fault_code));
-    as_pgp_str (&params, s_opt (report->external_ref));
-    as_pgp_str (&params, report->priority);
-    as_pgp_int (&params, as_service_setting_int (service, "INTAKE_FIRST_CONTACT_MINUTES"));
-    PGresult *inserted = as_pg_run (pg, &s_insert_case, &params, err);
-    int rc = -1;
+    int64_t customer_id = as_pg_get_int (recorded, 0, 0);
+    int64_t product_id = as_pg_get_int (recorded, 0, 1);
+    bool linked = PQgetisnull (recorded, 0, 8);
     int64_t case_id = 0;
     char status [32] = "reported";
-    if (inserted && PQntuples (inserted) == 1) {
-        case_id = as_pg_get_int (inserted, 0, 0);
+    int rc = -1;
+    if (!linked) {
+        case_id = as_pg_get_int (recorded, 0, 8);
         msgpack_sbuffer data;
         msgpack_sbuffer_init (&data);
         msgpack_packer pk;
         msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-        s_pack_reported (&pk, report, case_id, customer_id, product, as_pg_get_str (inserted, 0, 1));
-        rc = s_history (pg, case_id, NULL, "reported", actor, report->channel, err) == 0
-          && s_emit (service, "case.reported", case_id, &data, err) == 0 ? 0 : -1;
+        s_pack_reported (&pk, report, recorded);
+        rc = s_emit (service, "case.reported", case_id, &data, err);
         msgpack_sbuffer_destroy (&data);
         if (rc == 0)
             as_service_count (service, "cases_reported", 1);
     }
-    else
-    if (inserted) {
+    else {
         rc = s_link_report (service, pg, report, product_id, actor, &case_id, status, err);
         if (rc == 0)
             as_service_count (service, "reports_linked", 1);
     }
     if (rc == 0 && result)
-        s_pack_report_result (result, case_id, status, PQntuples (inserted) == 0,
-                              customer_id, product_id);
-    PQclear (inserted);
-    PQclear (product);
+        s_pack_report_result (result, case_id, status, linked, customer_id, product_id);
+    PQclear (recorded);
     return rc;
 }
 
