@@ -1,0 +1,362 @@
+/*  billing_cases: entitlement wired to data. The what-if check, the first
+    decision at report time, the revision at diagnosis.                    */
+#include "billing.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  What a decision is made from, as read from params, events and rows.
+typedef struct {
+    char category [32], model [65], serial [65];
+    char purchase_date [16], proof_kind [16], cause [32], component [65];
+    char on [BILLING_DATE_SIZE];
+    char last_repair_on [16];           //  a what-if; else looked up
+    int64_t case_id;                    //  its own repairs do not count as earlier ones
+} s_facts_t;
+
+static const char *
+s_opt (const char *text)
+{
+    return text && *text ? text : NULL;
+}
+
+static const as_stmt_t s_registration = { "billing_case_registration",
+    "SELECT purchase_date::text, proof_kind FROM registrations WHERE serial = $1" };
+static const as_stmt_t s_active_contract = { "billing_active_contract",
+    "SELECT contract_no, starts_on::text, ends_on::text FROM contracts"
+    " WHERE serial = $1 AND starts_on <= $2::date AND ends_on >= $2::date ORDER BY ends_on DESC LIMIT 1" };
+//  The same fault: the same component (any, before the diagnosis names one).
+static const as_stmt_t s_last_repair = { "billing_last_repair",
+    "SELECT max(completed_on)::text FROM repairs WHERE serial = $1 AND case_id <> $2"
+    " AND ($3::text IS NULL OR component = $3) AND completed_on <= $4::date" };
+
+//  Purchase data the caller did not give comes from the registration.
+static int
+s_fill_from_registration (as_pg_t *pg, s_facts_t *facts, as_error_t *err)
+{
+    if (!facts->serial [0])
+        return 0;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, facts->serial);
+    PGresult *row = as_pg_run (pg, &s_registration, &params, err);
+    if (!row)
+        return -1;
+    if (PQntuples (row) == 1) {
+        if (!facts->purchase_date [0] && as_pg_get_str (row, 0, 0))
+            snprintf (facts->purchase_date, sizeof facts->purchase_date, "%s", as_pg_get_str (row, 0, 0));
+        if (!facts->proof_kind [0] && as_pg_get_str (row, 0, 1))
+            snprintf (facts->proof_kind, sizeof facts->proof_kind, "%s", as_pg_get_str (row, 0, 1));
+    }
+    PQclear (row);
+    return 0;
+}
+
+static int
+s_product_history (as_pg_t *pg, s_facts_t *facts, billing_contract_t *contract, bool *has_contract, as_error_t *err)
+{
+    *has_contract = false;
+    if (!facts->serial [0])
+        return 0;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, facts->serial);
+    as_pgp_str (&params, facts->on);
+    PGresult *row = as_pg_run (pg, &s_active_contract, &params, err);
+    if (!row)
+        return -1;
+    if ((*has_contract = PQntuples (row) == 1)) {
+        snprintf (contract->contract_no, sizeof contract->contract_no, "%s", as_pg_get_str (row, 0, 0));
+        snprintf (contract->starts_on, sizeof contract->starts_on, "%s", as_pg_get_str (row, 0, 1));
+        snprintf (contract->ends_on, sizeof contract->ends_on, "%s", as_pg_get_str (row, 0, 2));
+    }
+    PQclear (row);
+    if (facts->last_repair_on [0])
+        return 0;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, facts->serial);
+    as_pgp_int (&params, facts->case_id);
+    as_pgp_str (&params, s_opt (facts->component));
+    as_pgp_str (&params, facts->on);
+    row = as_pg_run (pg, &s_last_repair, &params, err);
+    if (!row)
+        return -1;
+    if (as_pg_get_str (row, 0, 0))
+        snprintf (facts->last_repair_on, sizeof facts->last_repair_on, "%s", as_pg_get_str (row, 0, 0));
+    PQclear (row);
+    return 0;
+}
+
+//  Read the product's data, the policy of its purchase day, its contract
+//  and last repair, then ask the rules.
+static int
+s_decide (as_pg_t *pg, s_facts_t *facts, billing_entitlement_t *decision, as_error_t *err)
+{
+    billing_contract_t contract;
+    bool has_contract = false;
+    billing_policy_t *policy = calloc (1, sizeof *policy);
+    int rc = s_fill_from_registration (pg, facts, err)
+          || billing_policy_for (pg, facts->purchase_date [0] ? facts->purchase_date : facts->on, policy, err)
+          || s_product_history (pg, facts, &contract, &has_contract, err) ? -1 : 0;
+    if (rc == 0) {
+        billing_entitlement_input_t input = { facts->category, s_opt (facts->model), s_opt (facts->purchase_date),
+            s_opt (facts->proof_kind), s_opt (facts->cause), s_opt (facts->component), facts->on, policy,
+            has_contract ? &contract : NULL, s_opt (facts->last_repair_on) };
+        char why [256];
+        if (billing_entitlement_decide (&input, decision, why, sizeof why))
+            rc = as_error_set (err, AS_INVALID_ARGUMENT, "%s", why);
+    }
+    free (policy);
+    return rc;
+}
+
+//  The decision's fields; the caller adds `extra` more pairs after.
+static void
+s_pack_decision (msgpack_packer *pk, const billing_entitlement_t *decision, const char *on, int extra)
+{
+    bool returns = decision->return_offered, exchanges = decision->exchange_offered;
+    bool contract = decision->contract_no [0] != 0;
+    msgpack_pack_map (pk, (size_t) (10 + returns + exchanges + contract + extra));
+    as_pack_kv_str (pk, "service_type", decision->service_type);
+    as_pack_kv_str (pk, "parts", decision->parts);
+    as_pack_kv_str (pk, "labour", decision->labour);
+    as_pack_kv_bool (pk, "visit_fee", decision->visit_fee);
+    as_pack_kv_bool (pk, "repeat_repair", decision->repeat_repair);
+    as_pack_kv_bool (pk, "diagnosed", decision->diagnosed);
+    if (returns)
+        as_pack_kv_str (pk, "return_until", decision->return_until);
+    if (exchanges)
+        as_pack_kv_str (pk, "exchange_until", decision->exchange_until);
+    as_pack_kv_str (pk, "policy_version", decision->policy_version);
+    if (contract)
+        as_pack_kv_str (pk, "contract_no", decision->contract_no);
+    as_pack_kv_str (pk, "decided_on", on);
+    as_pack_str (pk, "coverage");
+    msgpack_pack_array (pk, (size_t) decision->coverage_count);
+    for (int index = 0; index < decision->coverage_count; index++) {
+        const billing_coverage_t *coverage = &decision->coverage [index];
+        msgpack_pack_map (pk, 3 + (coverage->covered_until [0] != 0));
+        as_pack_kv_str (pk, "component", coverage->component);
+        as_pack_kv_int (pk, "months", coverage->months);
+        if (coverage->covered_until [0])
+            as_pack_kv_str (pk, "covered_until", coverage->covered_until);
+        as_pack_kv_bool (pk, "covered", coverage->covered);
+    }
+    as_pack_str (pk, "reasons");
+    msgpack_pack_array (pk, (size_t) decision->reason_count);
+    for (int index = 0; index < decision->reason_count; index++) {
+        msgpack_pack_map (pk, 2);
+        as_pack_kv_str (pk, "code", decision->reasons [index].code);
+        as_pack_kv_str (pk, "text", decision->reasons [index].text);
+    }
+}
+
+int
+billing_entitlement_check (as_call_t *call)
+{
+    s_facts_t facts;
+    memset (&facts, 0, sizeof facts);
+    const msgpack_object *params = call->params;
+    as_obj_strcpy (params, "category", facts.category, sizeof facts.category);
+    as_obj_strcpy (params, "model", facts.model, sizeof facts.model);
+    as_obj_strcpy (params, "serial", facts.serial, sizeof facts.serial);
+    as_obj_strcpy (params, "purchase_date", facts.purchase_date, sizeof facts.purchase_date);
+    as_obj_strcpy (params, "proof_kind", facts.proof_kind, sizeof facts.proof_kind);
+    as_obj_strcpy (params, "cause", facts.cause, sizeof facts.cause);
+    as_obj_strcpy (params, "component", facts.component, sizeof facts.component);
+    as_obj_strcpy (params, "last_repair_on", facts.last_repair_on, sizeof facts.last_repair_on);
+    if (!as_obj_strcpy (params, "on", facts.on, sizeof facts.on)
+    &&  billing_business_date (call->service, call->pg, NULL, facts.on, call->err))
+        return -1;
+    billing_entitlement_t decision;
+    if (s_decide (call->pg, &facts, &decision, call->err))
+        return -1;
+    s_pack_decision (call->result, &decision, facts.on, 0);
+    return 0;
+}
+
+//  --- A case's decisions --------------------------------------------------------------
+
+static const as_stmt_t s_case_exists = { "billing_case_exists",
+    "SELECT service_type, status FROM cases WHERE case_id = $1 FOR UPDATE" };
+static const as_stmt_t s_case_insert = { "billing_case_insert",
+    "INSERT INTO cases (case_id, serial, category, model, service_type, repeat_repair, decision, reported_on)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date)" };
+static const as_stmt_t s_case_update = { "billing_case_update",
+    "UPDATE cases SET cause = $2, component = $3, service_type = $4, repeat_repair = $5, decision = $6,"
+    " updated_at = now() WHERE case_id = $1" };
+static const as_stmt_t s_decision_insert = { "billing_decision_insert",
+    "INSERT INTO decisions (case_id, kind, service_type, decision) VALUES ($1, $2, $3, $4)" };
+
+//  The decision event's data: the decision, then the case's own fields.
+static void
+s_pack_case_decision (msgpack_sbuffer *data, const billing_entitlement_t *decision, const s_facts_t *facts,
+                      const char *previous)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, data, msgpack_sbuffer_write);
+    int extra = 2 + (facts->cause [0] != 0) + (facts->component [0] != 0) + (previous != NULL);
+    s_pack_decision (&pk, decision, facts->on, extra);
+    as_pack_kv_int (&pk, "case_id", facts->case_id);
+    as_pack_kv_str (&pk, "serial", facts->serial);
+    if (facts->cause [0])
+        as_pack_kv_str (&pk, "cause", facts->cause);
+    if (facts->component [0])
+        as_pack_kv_str (&pk, "component", facts->component);
+    if (previous)
+        as_pack_kv_str (&pk, "previous_service_type", previous);
+}
+
+//  Record the decision (history row) and emit it; the JSON kept is the event's data.
+static int
+s_record_decision (as_service_t *service, as_pg_t *pg, const char *kind, const billing_entitlement_t *decision,
+                   const s_facts_t *facts, const char *previous, const as_stmt_t *write, as_error_t *err)
+{
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    s_pack_case_decision (&data, decision, facts, previous);
+    as_msg_t *msg = as_msg_decode (data.data, data.size, 0, err);
+    char *json = msg ? as_obj_to_json (as_msg_root (msg), false) : NULL;
+    as_msg_destroy (&msg);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, facts->case_id);
+    if (write == &s_case_insert) {
+        as_pgp_str (&params, facts->serial);
+        as_pgp_str (&params, facts->category);
+        as_pgp_str (&params, facts->model);
+        as_pgp_str (&params, decision->service_type);
+        as_pgp_bool (&params, decision->repeat_repair);
+        as_pgp_str (&params, json);
+        as_pgp_str (&params, facts->on);
+    }
+    else {
+        as_pgp_str (&params, s_opt (facts->cause));
+        as_pgp_str (&params, s_opt (facts->component));
+        as_pgp_str (&params, decision->service_type);
+        as_pgp_bool (&params, decision->repeat_repair);
+        as_pgp_str (&params, json);
+    }
+    as_pg_params_t history;
+    as_pgp_reset (&history);
+    as_pgp_int (&history, facts->case_id);
+    as_pgp_str (&history, kind);
+    as_pgp_str (&history, decision->service_type);
+    as_pgp_str (&history, json);
+    char subject [32], type [32];
+    snprintf (subject, sizeof subject, "case/%lld", (long long) facts->case_id);
+    snprintf (type, sizeof type, "entitlement.%s", kind);
+    int rc = json && as_pg_do (pg, write, &params, err) == 1 && as_pg_do (pg, &s_decision_insert, &history, err) == 1
+          && as_service_emit (service, type, subject, data.data, data.size, err) == 0 ? 0 : -1;
+    free (json);
+    msgpack_sbuffer_destroy (&data);
+    return rc;
+}
+
+//  The case row, locked; 0 = absent, 1 = present (service type copied), -1 error.
+static int
+s_lock_case (as_pg_t *pg, int64_t case_id, char *service_type, char *status, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *row = as_pg_run (pg, &s_case_exists, &params, err);
+    if (!row)
+        return -1;
+    int found = PQntuples (row) == 1;
+    if (found) {
+        snprintf (service_type, 16, "%s", as_pg_get_str (row, 0, 0));
+        snprintf (status, 16, "%s", as_pg_get_str (row, 0, 1));
+    }
+    PQclear (row);
+    return found;
+}
+
+//  A new case: register the product from the report's purchase data, then
+//  the first decision on the reported fault (no cause yet).
+int
+billing_case_reported (as_delivery_t *delivery)
+{
+    const msgpack_object *data = delivery->data;
+    s_facts_t facts;
+    memset (&facts, 0, sizeof facts);
+    as_obj_int (data, "case_id", &facts.case_id);
+    char service_type [16], status [16], reported_at [40] = "", owner_ref [24], owner_name [101] = "";
+    int exists = s_lock_case (delivery->pg, facts.case_id, service_type, status, delivery->err);
+    if (exists != 0)
+        return exists < 0 ? -1 : 0;         //  already decided: a repeated report changes nothing
+    const msgpack_object *product = as_obj_get (data, "product");
+    const msgpack_object *customer = as_obj_get (data, "customer");
+    int64_t customer_id = 0;
+    as_obj_int (customer, "customer_id", &customer_id);
+    snprintf (owner_ref, sizeof owner_ref, "customer/%lld", (long long) customer_id);
+    as_obj_strcpy (customer, "name", owner_name, sizeof owner_name);
+    as_obj_strcpy (product, "serial", facts.serial, sizeof facts.serial);
+    as_obj_strcpy (product, "category", facts.category, sizeof facts.category);
+    as_obj_strcpy (product, "model", facts.model, sizeof facts.model);
+    as_obj_strcpy (data, "reported_at", reported_at, sizeof reported_at);
+    billing_entitlement_t decision;
+    if (billing_register (delivery->pg, product, "case", owner_ref, owner_name, delivery->err)
+    ||  billing_business_date (delivery->service, delivery->pg, reported_at, facts.on, delivery->err)
+    ||  s_decide (delivery->pg, &facts, &decision, delivery->err))
+        return -1;
+    as_service_count (delivery->service, "entitlements_decided", 1);
+    return s_record_decision (delivery->service, delivery->pg, "decided", &decision, &facts, NULL, &s_case_insert,
+                              delivery->err);
+}
+
+static const as_stmt_t s_case_cancel = { "billing_case_cancel",
+    "UPDATE cases SET status = 'cancelled', updated_at = now() WHERE case_id = $1 AND status = 'open'" };
+static const as_stmt_t s_quotes_void = { "billing_quotes_void",
+    "UPDATE quotes SET status = 'superseded', decided_at = now(), decided_by = 'case cancelled'"
+    " WHERE case_id = $1 AND status = 'issued'" };
+
+//  A cancelled case: nothing more to charge; its open quote lapses.
+int
+billing_case_cancelled (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    if (as_pg_do (delivery->pg, &s_case_cancel, &params, delivery->err) < 0
+    ||  as_pg_do (delivery->pg, &s_quotes_void, &params, delivery->err) < 0)
+        return -1;
+    return 0;
+}
+
+//  The engineer's cause (and component) revises the decision; a contract
+//  or paid repair gets its quote.
+int
+billing_visit_diagnosed (as_delivery_t *delivery)
+{
+    const msgpack_object *data = delivery->data;
+    s_facts_t facts;
+    memset (&facts, 0, sizeof facts);
+    as_obj_int (data, "case_id", &facts.case_id);
+    char previous [16], status [16], diagnosed_at [40] = "";
+    int exists = s_lock_case (delivery->pg, facts.case_id, previous, status, delivery->err);
+    if (exists <= 0)
+        return exists < 0 ? -1 : as_error_set (delivery->err, AS_FAILED_PRECONDITION,
+                                               "case %lld was never reported to billing", (long long) facts.case_id);
+    if (strcmp (status, "open") != 0)
+        return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld is %s",
+                             (long long) facts.case_id, status);
+    as_obj_strcpy (data, "serial", facts.serial, sizeof facts.serial);
+    as_obj_strcpy (data, "category", facts.category, sizeof facts.category);
+    as_obj_strcpy (data, "model", facts.model, sizeof facts.model);
+    as_obj_strcpy (data, "cause", facts.cause, sizeof facts.cause);
+    as_obj_strcpy (data, "component", facts.component, sizeof facts.component);
+    as_obj_strcpy (data, "diagnosed_at", diagnosed_at, sizeof diagnosed_at);
+    billing_entitlement_t decision;
+    if (billing_business_date (delivery->service, delivery->pg, diagnosed_at, facts.on, delivery->err)
+    ||  s_decide (delivery->pg, &facts, &decision, delivery->err)
+    ||  s_record_decision (delivery->service, delivery->pg, "changed", &decision, &facts, previous, &s_case_update,
+                           delivery->err))
+        return -1;
+    as_service_count (delivery->service, "entitlements_changed", 1);
+    return billing_quote_for_diagnosis (delivery->service, delivery->pg, data, &decision, facts.on, delivery->err);
+}
