@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 //  The value at a dotted path ("reservation.status") of a result map.
 static inline const msgpack_object *
@@ -176,4 +177,39 @@ t_second_daemon (as_harness_t *harness, char *endpoint, size_t size)
     pid_t pid = as_harness_start (harness, "inventoryd", env);
     unsetenv ("AFTERSALES_INVENTORY_ENDPOINT");
     return pid;
+}
+
+//  visit.diagnosed of a case, emitted through standind playing dispatch.
+//  parts: JSON array of {part_no, quantity}; diagnosed_at RFC 3339.
+static inline void
+t_diagnosed (as_rpc_client_t *dispatch, int visit_id, int64_t case_id, int engineer_id, const char *parts,
+             const char *diagnosed_at)
+{
+    t_int (dispatch, "test.emit", NULL,
+           "{\"type\":\"visit.diagnosed\",\"subject\":\"visit/%d\",\"data\":{\"visit_id\":%d,\"case_id\":%lld,"
+           "\"engineer_id\":%d,\"station_id\":1,\"category\":\"air_conditioner\",\"model\":\"KFR-35GW\","
+           "\"serial\":\"SN-%lld\",\"cause\":\"quality\",\"repair_items\":[{\"code\":\"R-FAN\",\"quantity\":1}],"
+           "\"parts_needed\":%s,\"resolution\":\"on_site\",\"diagnosed_at\":\"%s\"}}",
+           visit_id, visit_id, (long long) case_id, engineer_id, (long long) case_id, parts, diagnosed_at);
+}
+
+static inline void
+t_completed (as_rpc_client_t *dispatch, int visit_id, int64_t case_id, int engineer_id, const char *parts)
+{
+    t_int (dispatch, "test.emit", NULL,
+           "{\"type\":\"visit.completed\",\"subject\":\"visit/%d\",\"data\":{\"visit_id\":%d,\"case_id\":%lld,"
+           "\"engineer_id\":%d,\"station_id\":1,\"outcome\":\"repaired\",\"work_done\":\"replaced parts\","
+           "\"repair_items\":[{\"code\":\"R-FAN\",\"quantity\":1}],\"parts_used\":%s,\"labour_minutes\":45,"
+           "\"customer_accepted\":true,\"completed_at\":\"2026-11-22T10:00:00.000Z\"}}",
+           visit_id, visit_id, (long long) case_id, engineer_id, parts);
+}
+
+//  An RFC 3339 time `hours` from now (negative: in the past).
+static inline void
+t_time (char *out, size_t size, int hours)
+{
+    time_t at = time (NULL) + (time_t) hours * 3600;
+    struct tm parts;
+    gmtime_r (&at, &parts);
+    strftime (out, size, "%Y-%m-%dT%H:%M:%S.000Z", &parts);
 }
