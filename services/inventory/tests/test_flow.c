@@ -147,6 +147,31 @@ s_late (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *ne
     free (output);
 }
 
+//  A back-order waits for goods: the inspection that makes them available
+//  gives them to the oldest waiting reservation, with a shipment.
+static void
+s_backorder_fulfilled (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
+{
+    int64_t waiting = s_reserve (inventory, 30, "CAP-2", "reservation.reservation_id");
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.reservations WHERE case_id = 30"
+                                          " AND status = 'backordered'") == 1);
+    //  The case is told the supplier's date: 5 days of lead time.
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.reservations WHERE case_id = 30"
+                                          " AND ship_by::date = (demand_at + interval '5 days')::date") == 1);
+    t_int (inventory, "stock.receive", NULL, "{\"part_no\":\"CAP-2\",\"quantity\":3}");
+    AS_CHECK (t_int (inventory, "inspection.record", "fulfilled",
+                     "{\"part_no\":\"CAP-2\",\"location_id\":%lld,\"quantity\":3,\"result\":\"pass\"}",
+                     (long long) net->central) == 1);
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM inventory.reservations WHERE id = %lld AND status = 'reserved'"
+              " AND location_id = %lld", (long long) waiting, (long long) net->central);
+    AS_CHECK (as_harness_scalar (harness, sql) == 1);
+    AS_CHECK (t_bucket (harness, "CAP-2", net->central, "available") == 2);
+    AS_CHECK (t_bucket (harness, "CAP-2", net->central, "reserved") == 1);
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM inventory.shipments WHERE reservation_id = %lld", (long long) waiting);
+    AS_CHECK (as_harness_scalar (harness, sql) == 1);
+}
+
 //  The proof: the ledger sums to every balance, until someone edits one.
 static void
 s_ledger (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
@@ -184,6 +209,7 @@ main (void)
     s_quarantine (harness, inventory, &net);
     s_nearest (harness, inventory, &net);
     s_late (harness, inventory, &net);
+    s_backorder_fulfilled (harness, inventory, &net);
     int status = 0;
     char *output = as_harness_run (harness, "inventoryctl stock show --part FM-35", &status);
     AS_CHECK (status == 0 && strstr (output, "VAN-3") && strstr (output, "ST-1"));
