@@ -77,10 +77,14 @@ CREATE TABLE decisions (
     id           bigserial PRIMARY KEY,
     case_id      bigint NOT NULL REFERENCES cases,
     kind         text NOT NULL CHECK (kind IN ('decided', 'changed')),
+    visit_id     bigint,              -- the diagnosis that changed it
     service_type text NOT NULL,
     decision     text NOT NULL,
     at           timestamptz NOT NULL DEFAULT now()
 );
+
+-- One revision per diagnosed visit, whatever the wire repeats.
+CREATE UNIQUE INDEX decisions_one_per_visit ON decisions (visit_id) WHERE visit_id IS NOT NULL;
 
 -- Completed repairs: the post-repair warranty runs from completed_on.
 CREATE TABLE repairs (

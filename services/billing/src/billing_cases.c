@@ -14,6 +14,7 @@ typedef struct {
     char on [BILLING_DATE_SIZE];
     char last_repair_on [16];           //  a what-if; else looked up
     int64_t case_id;                    //  its own repairs do not count as earlier ones
+    int64_t visit_id;                   //  the diagnosing visit, or 0
 } s_facts_t;
 
 static const char *
@@ -188,7 +189,9 @@ static const as_stmt_t s_case_update = { "billing_case_update",
     "UPDATE cases SET cause = $2, component = $3, service_type = $4, repeat_repair = $5, decision = $6,"
     " updated_at = now() WHERE case_id = $1" };
 static const as_stmt_t s_decision_insert = { "billing_decision_insert",
-    "INSERT INTO decisions (case_id, kind, service_type, decision) VALUES ($1, $2, $3, $4)" };
+    "INSERT INTO decisions (case_id, kind, service_type, decision, visit_id) VALUES ($1, $2, $3, $4, $5)" };
+static const as_stmt_t s_visit_seen = { "billing_visit_seen",
+    "SELECT count(*) FROM decisions WHERE visit_id = $1" };
 
 //  The decision event's data: the decision, then the case's own fields.
 static void
@@ -245,6 +248,10 @@ s_record_decision (as_service_t *service, as_pg_t *pg, const char *kind, const b
     as_pgp_str (&history, kind);
     as_pgp_str (&history, decision->service_type);
     as_pgp_str (&history, json);
+    if (facts->visit_id)
+        as_pgp_int (&history, facts->visit_id);
+    else
+        as_pgp_null (&history);
     char subject [32], type [32];
     snprintf (subject, sizeof subject, "case/%lld", (long long) facts->case_id);
     snprintf (type, sizeof type, "entitlement.%s", kind);
@@ -337,7 +344,18 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     s_facts_t facts;
     memset (&facts, 0, sizeof facts);
     as_obj_int (data, "case_id", &facts.case_id);
+    as_obj_int (data, "visit_id", &facts.visit_id);
     char previous [16], status [16], diagnosed_at [40] = "";
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, facts.visit_id);
+    PGresult *seen = as_pg_run (delivery->pg, &s_visit_seen, &params, delivery->err);
+    if (!seen)
+        return -1;
+    int64_t already = as_pg_get_int (seen, 0, 0);
+    PQclear (seen);
+    if (already)
+        return 0;                           //  this visit's diagnosis was applied already
     int exists = s_lock_case (delivery->pg, facts.case_id, previous, status, delivery->err);
     if (exists <= 0)
         return exists < 0 ? -1 : as_error_set (delivery->err, AS_FAILED_PRECONDITION,

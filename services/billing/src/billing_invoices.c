@@ -402,6 +402,8 @@ s_issue_invoice (as_service_t *service, as_pg_t *pg, const s_invoice_t *invoice,
 
 static const as_stmt_t s_completed_case = { "billing_completed_case",
     "SELECT serial, coalesce(component, ''), status FROM cases WHERE case_id = $1 FOR UPDATE" };
+static const as_stmt_t s_visit_billed = { "billing_visit_billed",
+    "SELECT (SELECT count(*) FROM repairs WHERE visit_id = $1) + (SELECT count(*) FROM invoices WHERE visit_id = $1)" };
 static const as_stmt_t s_repair_insert = { "billing_repair_insert",
     "INSERT INTO repairs (visit_id, case_id, serial, component, completed_on) VALUES ($1, $2, $3, $4, $5::date)"
     " ON CONFLICT (visit_id) DO NOTHING" };
@@ -479,6 +481,15 @@ billing_visit_completed (as_delivery_t *delivery)
     char completed_at [40] = "", on [BILLING_DATE_SIZE];
     as_obj_strcpy (data, "completed_at", completed_at, sizeof completed_at);
     as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
+    PGresult *billed = as_pg_run (delivery->pg, &s_visit_billed, &params, delivery->err);
+    if (!billed)
+        return -1;
+    int64_t seen = as_pg_get_int (billed, 0, 0);
+    PQclear (billed);
+    if (seen)
+        return 0;                           //  this visit's completion was applied already
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
     PGresult *kase = as_pg_run (delivery->pg, &s_completed_case, &params, delivery->err);
