@@ -579,6 +579,9 @@ s_release_all (as_service_t *service, as_pg_t *pg, int64_t case_id, int64_t rese
     return rc;
 }
 
+static const as_stmt_t s_reservation_status = { "inventory_reservation_status",
+    "SELECT status FROM reservations WHERE id = $1" };
+
 int
 inventory_reservation_release (as_call_t *call)
 {
@@ -586,16 +589,21 @@ inventory_reservation_release (as_call_t *call)
     char reason [501] = "released by an operator";
     as_obj_int (call->params, "reservation_id", &reservation_id);
     as_obj_strcpy (call->params, "reason", reason, sizeof reason);
-    PGresult *open = s_lock_reservations (call->pg, -1, reservation_id, call->err);
-    if (!open)
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, reservation_id);
+    PGresult *found = as_pg_run (call->pg, &s_reservation_status, &params, call->err);
+    if (!found)
         return -1;
-    int rows = PQntuples (open);
-    PQclear (open);
-    if (rows == 0)
-        return s_reply_reservation (call, reservation_id) ? -1
-             : as_error_set (call->err, AS_FAILED_PRECONDITION, "reservation %lld is not open",
-                             (long long) reservation_id);
-    if (s_release_all (call->service, call->pg, -1, reservation_id, reason, call->actor, call->err))
+    int rc = 0;
+    if (PQntuples (found) == 0)
+        rc = as_error_set (call->err, AS_NOT_FOUND, "reservation %lld not found", (long long) reservation_id);
+    else
+    if (strcmp (as_pg_get_str (found, 0, 0), "reserved") && strcmp (as_pg_get_str (found, 0, 0), "backordered"))
+        rc = as_error_set (call->err, AS_FAILED_PRECONDITION, "reservation %lld is already %s",
+                           (long long) reservation_id, as_pg_get_str (found, 0, 0));
+    PQclear (found);
+    if (rc || s_release_all (call->service, call->pg, -1, reservation_id, reason, call->actor, call->err))
         return -1;
     return s_reply_reservation (call, reservation_id);
 }
@@ -681,6 +689,13 @@ s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, i
     return s_emit_issued (done->service, done->case_id, done->visit_id, part_no, used, van, unit_cost, 0, done->err);
 }
 
+static int
+s_compare_lines (const void *a, const void *b)
+{
+    const s_demand_t *left = a, *right = b;
+    return strcmp (left->part_no, right->part_no);
+}
+
 //  visit.completed: the parts used are issued, the rest of the case's
 //  reservations released.
 int
@@ -696,16 +711,19 @@ inventory_on_completed (as_delivery_t *delivery)
     PGresult *open = s_lock_reservations (delivery->pg, done.case_id, -1, delivery->err);
     if (!open)
         return -1;
+    //  In part order, like every other multi-row change (lock order).
     const msgpack_object *used = as_obj_get (delivery->data, "parts_used");
-    int rc = 0;
-    for (uint32_t index = 0; used && index < used->via.array.size && rc == 0; index++) {
-        const msgpack_object *line = &used->via.array.ptr [index];
-        char part_no [33] = "";
-        int64_t quantity = 0;
-        as_obj_strcpy (line, "part_no", part_no, sizeof part_no);
-        as_obj_int (line, "quantity", &quantity);
-        rc = s_issue_part (&done, open, part_no, quantity);
+    uint32_t count = used ? used->via.array.size : 0;
+    s_demand_t *lines = calloc (count + 1, sizeof *lines);
+    for (uint32_t index = 0; index < count; index++) {
+        as_obj_strcpy (&used->via.array.ptr [index], "part_no", lines [index].part_no, sizeof lines [index].part_no);
+        as_obj_int (&used->via.array.ptr [index], "quantity", &lines [index].quantity);
     }
+    qsort (lines, count, sizeof *lines, s_compare_lines);
+    int rc = 0;
+    for (uint32_t index = 0; index < count && rc == 0; index++)
+        rc = s_issue_part (&done, open, lines [index].part_no, lines [index].quantity);
+    free (lines);
     PQclear (open);
     return rc ? -1 : s_release_all (delivery->service, delivery->pg, done.case_id, -1,
                                     "visit completed without using them", actor, delivery->err);
@@ -717,13 +735,6 @@ inventory_on_case_cancelled (as_delivery_t *delivery)
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
     return s_release_all (delivery->service, delivery->pg, case_id, -1, "case cancelled", "intake", delivery->err);
-}
-
-static int
-s_compare_lines (const void *a, const void *b)
-{
-    const s_demand_t *left = a, *right = b;
-    return strcmp (left->part_no, right->part_no);
 }
 
 //  visit.diagnosed: reserve every part needed, nearest location first.

@@ -172,6 +172,23 @@ s_backorder_fulfilled (as_harness_t *harness, as_rpc_client_t *inventory, const 
     AS_CHECK (as_harness_scalar (harness, sql) == 1);
 }
 
+//  A retried command with the same idempotency key changes nothing twice.
+static void
+s_retry (as_harness_t *harness)
+{
+    const char *command = "inventoryctl --key flow-retry-1 reserve --case 40 --part FM-35 --quantity 1"
+                          " --engineer 3 --station 1 --json";
+    int status = 0;
+    char *first = as_harness_run (harness, command, &status);
+    AS_CHECK (status == 0 && strstr (first, "\"case_id\":\t40"));
+    char *second = as_harness_run (harness, command, &status);
+    AS_CHECK (status == 0 && strcmp (first, second) == 0);
+    free (first);
+    free (second);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.reservations WHERE case_id = 40") == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.purchase_requests WHERE case_id = 40") == 1);
+}
+
 //  The proof: the ledger sums to every balance, until someone edits one.
 static void
 s_ledger (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
@@ -210,6 +227,7 @@ main (void)
     s_nearest (harness, inventory, &net);
     s_late (harness, inventory, &net);
     s_backorder_fulfilled (harness, inventory, &net);
+    s_retry (harness);
     int status = 0;
     char *output = as_harness_run (harness, "inventoryctl stock show --part FM-35", &status);
     AS_CHECK (status == 0 && strstr (output, "VAN-3") && strstr (output, "ST-1"));
