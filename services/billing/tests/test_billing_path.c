@@ -1,0 +1,107 @@
+/*  The full path with real daemons: intaked takes a report, billingd
+    decides (paid: the 12 months ended), dispatch (standind) diagnoses,
+    the customer accepts the quote with billingctl, the visit completes,
+    the invoice is issued and reads well.                                  */
+#include "as_harness.h"
+#include <string.h>
+#include <time.h>
+
+static void
+s_now (char *out, size_t size)
+{
+    time_t now = time (NULL);
+    struct tm utc;
+    gmtime_r (&now, &utc);
+    strftime (out, size, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
+}
+
+static void
+s_emit (as_rpc_client_t *dispatch, const char *type, const char *data)
+{
+    char params [4096];
+    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"visit/1\",\"data\":%s}", type, data);
+    as_rpc_reply_t reply;
+    as_harness_call (dispatch, "test.emit", params, NULL, &reply);
+    AS_CHECK (reply.ok);
+    as_rpc_reply_release (&reply);
+}
+
+static char *
+s_run (as_harness_t *harness, const char *command)
+{
+    int status = -1;
+    char *output = as_harness_run (harness, command, &status);
+    if (status != 0)
+        fprintf (stderr, "'%s' exited %d:\n%s\n", command, status, output);
+    AS_CHECK (status == 0);
+    return output;
+}
+
+int
+main (void)
+{
+    as_harness_t *harness = as_harness_new ("billing_path");
+    as_harness_start (harness, "busd", NULL);
+    as_harness_start (harness, "intaked", NULL);
+    as_harness_start (harness, "billingd", NULL);
+    const char *play_dispatch [] = { "STANDIN_SERVICE=dispatch", NULL };
+    as_harness_start (harness, "standind", play_dispatch);
+    as_rpc_client_t *dispatch = as_harness_client (harness, "dispatch");
+
+    free (s_run (harness, "intakectl report --name 'Li Wei' --phone 13800138000 --address '88 Jianguo Rd'"
+                          " --category air_conditioner --model KFR-35GW --serial SN-PATH-1 --purchased 2024-01-10"
+                          " --proof invoice --symptom 'no cooling' --channel phone --json"));
+    int64_t case_id = as_harness_scalar (harness, "SELECT max(id) FROM intake.cases");
+    AS_CHECK (case_id > 0);
+    char sql [512];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM billing.cases WHERE case_id = %lld AND service_type = 'paid'",
+              (long long) case_id);
+    AS_CHECK (as_harness_await (harness, sql, 1, 15000) == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.decided'") == 1);
+
+    char now [40], data [2048];
+    s_now (now, sizeof now);
+    snprintf (data, sizeof data, "{\"visit_id\":1,\"case_id\":%lld,\"engineer_id\":3,\"station_id\":1,"
+              "\"category\":\"air_conditioner\",\"model\":\"KFR-35GW\",\"serial\":\"SN-PATH-1\",\"cause\":\"quality\","
+              "\"component\":\"fan_motor\",\"repair_items\":[{\"code\":\"R-FAN\",\"quantity\":1}],"
+              "\"parts_needed\":[{\"part_no\":\"FM-35\",\"quantity\":1}],\"resolution\":\"on_site\",\"diagnosed_at\":\"%s\"}",
+              (long long) case_id, now);
+    s_emit (dispatch, "visit.diagnosed", data);
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM billing.quotes WHERE case_id = %lld AND status = 'issued'",
+              (long long) case_id);
+    AS_CHECK (as_harness_await (harness, sql, 1, 15000) == 1);
+    int64_t quote = as_harness_scalar (harness, "SELECT max(id) FROM billing.quotes");
+
+    //  No invoice before the customer agrees.
+    char command [256];
+    snprintf (command, sizeof command, "billingctl quote show %lld", (long long) quote);
+    char *output = s_run (harness, command);
+    AS_CHECK (strstr (output, "282.50"));
+    free (output);
+    snprintf (command, sizeof command, "billingctl quote accept %lld --by 'Li Wei'", (long long) quote);
+    free (s_run (harness, command));
+
+    s_now (now, sizeof now);
+    snprintf (data, sizeof data, "{\"visit_id\":1,\"case_id\":%lld,\"engineer_id\":3,\"station_id\":1,"
+              "\"outcome\":\"repaired\",\"work_done\":\"replaced the fan motor\","
+              "\"repair_items\":[{\"code\":\"R-FAN\",\"quantity\":1}],\"parts_used\":[{\"part_no\":\"FM-35\",\"quantity\":1}],"
+              "\"labour_minutes\":40,\"customer_accepted\":true,\"completed_at\":\"%s\"}", (long long) case_id, now);
+    s_emit (dispatch, "visit.completed", data);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'invoice.issued'",
+                                1, 15000) == 1);
+    int64_t invoice = as_harness_scalar (harness, "SELECT max(id) FROM billing.invoices");
+    AS_CHECK (as_harness_scalar (harness, "SELECT total_fen FROM billing.invoices") == 28250);
+    snprintf (command, sizeof command, "billingctl invoice show %lld", (long long) invoice);
+    output = s_run (harness, command);
+    AS_CHECK (strstr (output, "INVOICE INV-") && strstr (output, "replace fan motor") && strstr (output, "282.50"));
+    free (output);
+    snprintf (command, sizeof command, "billingctl payment record --invoice %lld --amount 28250 --method alipay --json",
+              (long long) invoice);
+    output = s_run (harness, command);
+    AS_CHECK (strstr (output, "\"balance_fen\":\t0"));
+    free (output);
+    as_rpc_client_destroy (&dispatch);
+    as_harness_destroy (&harness);
+    printf ("billing path: OK\n");
+    return 0;
+}
