@@ -1,0 +1,30 @@
+#  dispatchd (issue 6): the daemon, its CLI and its tests, beside the solver.
+#  Included from CMakeLists.txt; links as_vrp through its public header only.
+set(DISPATCH_MODULES
+  src/dispatch_fleet.c
+  src/dispatch_plan.c
+  src/dispatch_visits.c
+  src/dispatch_events.c)
+
+add_executable(dispatchd src/dispatchd.c ${DISPATCH_MODULES})
+target_include_directories(dispatchd PRIVATE src)
+target_link_libraries(dispatchd PRIVATE aftersales as_vrp)
+as_embed_migrations(dispatchd dispatch_migrations ${CMAKE_CURRENT_SOURCE_DIR}/sql)
+
+add_executable(dispatchctl src/dispatchctl.c)
+target_link_libraries(dispatchctl PRIVATE aftersales)
+
+#  Unit tests of the pure rules (life cycle, distances, CSV import).
+add_executable(dispatch_rules_test tests/dispatch_rules_test.c ${DISPATCH_MODULES})
+target_include_directories(dispatch_rules_test PRIVATE src)
+target_link_libraries(dispatch_rules_test PRIVATE aftersales as_vrp)
+add_test(NAME dispatch.rules COMMAND dispatch_rules_test)
+set_tests_properties(dispatch.rules PROPERTIES TIMEOUT 30 LABELS dispatch)
+
+#  Integration tests: real PostgreSQL, real daemons (as_harness).
+foreach(t slots)
+  add_executable(dispatch_test_${t} tests/dispatch_test_${t}.c)
+  target_link_libraries(dispatch_test_${t} PRIVATE as_harness)
+  add_test(NAME dispatch.${t} COMMAND dispatch_test_${t})
+  set_tests_properties(dispatch.${t} PROPERTIES TIMEOUT 300 LABELS "dispatch;integration")
+endforeach()

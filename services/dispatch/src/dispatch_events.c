@@ -1,0 +1,279 @@
+/*  dispatch_events: what dispatch learns from other services. Intake's case
+    events give the cases (product, place, priority); a case triaged and
+    with billing's entitlement decided becomes a visit waiting for its
+    appointment; inventory's parts arriving book a parts visit.            */
+#include "dispatch.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include <stdio.h>
+#include <string.h>
+
+static double
+s_obj_float (const msgpack_object *map, const char *key, bool *present)
+{
+    const msgpack_object *value = as_obj_get (map, key);
+    *present = value && value->type != MSGPACK_OBJECT_NIL;
+    if (!*present)
+        return 0;
+    if (value->type == MSGPACK_OBJECT_FLOAT64 || value->type == MSGPACK_OBJECT_FLOAT32)
+        return value->via.f64;
+    return value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? (double) value->via.i64 : (double) value->via.u64;
+}
+
+static const as_stmt_t s_insert_case = { "dispatch_insert_case",
+    "INSERT INTO cases (id, category, model, serial, priority, fault_code, lat, lon, reported_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::float8, $8::float8, $9::timestamptz) ON CONFLICT (id) DO NOTHING" };
+
+int
+dispatch_on_case_reported (as_delivery_t *delivery)
+{
+    const msgpack_object *data = delivery->data;
+    const msgpack_object *product = as_obj_get (data, "product");
+    const msgpack_object *location = as_obj_get (as_obj_get (data, "customer"), "location");
+    int64_t case_id = 0;
+    as_obj_int (data, "case_id", &case_id);
+    char category [32] = "", model [65] = "", serial [65] = "", priority [16] = "normal", fault [33] = "",
+         reported [40] = "", lat [32] = "", lon [32] = "";
+    as_obj_strcpy (product, "category", category, sizeof category);
+    as_obj_strcpy (product, "model", model, sizeof model);
+    as_obj_strcpy (product, "serial", serial, sizeof serial);
+    as_obj_strcpy (data, "priority", priority, sizeof priority);
+    as_obj_strcpy (data, "fault_code", fault, sizeof fault);
+    as_obj_strcpy (data, "reported_at", reported, sizeof reported);
+    bool has_lat = false, has_lon = false;
+    double lat_value = s_obj_float (location, "lat", &has_lat), lon_value = s_obj_float (location, "lon", &has_lon);
+    if (has_lat && has_lon) {
+        snprintf (lat, sizeof lat, "%.7f", lat_value);
+        snprintf (lon, sizeof lon, "%.7f", lon_value);
+    }
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, category);
+    as_pgp_str (&params, model);
+    as_pgp_str (&params, serial);
+    as_pgp_str (&params, priority);
+    as_pgp_str (&params, *fault ? fault : NULL);
+    as_pgp_str (&params, *lat ? lat : NULL);
+    as_pgp_str (&params, *lon ? lon : NULL);
+    as_pgp_str (&params, reported);
+    return as_pg_do (delivery->pg, &s_insert_case, &params, delivery->err) < 0 ? -1 : 0;
+}
+
+static const as_stmt_t s_case_state = { "dispatch_case_state",
+    "SELECT triaged, entitlement IS NOT NULL, closed,"
+    " EXISTS (SELECT 1 FROM visits v WHERE v.case_id = c.id) FROM cases c WHERE c.id = $1 FOR UPDATE" };
+static const as_stmt_t s_new_visit = { "dispatch_new_visit",
+    "INSERT INTO visits (case_id, skill, minutes, priority)"
+    " SELECT c.id, c.category, coalesce("
+    "  (SELECT d.minutes FROM service_durations d WHERE d.category = c.category AND d.fault_code = c.fault_code),"
+    "  (SELECT d.minutes FROM service_durations d WHERE d.category = c.category AND d.fault_code = ''), 60),"
+    " c.priority FROM cases c WHERE c.id = $1 RETURNING id" };
+static const as_stmt_t s_visit_history = { "dispatch_events_history",
+    "INSERT INTO visit_history (visit_id, from_status, to_status, actor, note) VALUES ($1, NULL, 'unscheduled', $2, $3)" };
+
+//  A case that is triaged and entitled (or triaged only, when billing's
+//  decision is not awaited) and has never had a visit gets one.
+static int
+s_maybe_ready (as_delivery_t *delivery, int64_t case_id)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *state = as_pg_run (delivery->pg, &s_case_state, &params, delivery->err);
+    if (!state)
+        return -1;
+    bool known = PQntuples (state) == 1;
+    bool ready = known && as_pg_get_bool (state, 0, 0) && !as_pg_get_bool (state, 0, 2) && !as_pg_get_bool (state, 0, 3)
+              && (as_pg_get_bool (state, 0, 1) || dispatch_config (delivery->service)->ready_on_triage);
+    PQclear (state);
+    if (!known)
+        return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld was never reported to dispatch",
+                             (long long) case_id);
+    if (!ready)
+        return 0;
+    PGresult *visit = as_pg_run (delivery->pg, &s_new_visit, &params, delivery->err);
+    if (!visit)
+        return -1;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, as_pg_get_int (visit, 0, 0));
+    as_pgp_str (&params, delivery->publisher);
+    as_pgp_str (&params, "case ready: waiting for an appointment");
+    PQclear (visit);
+    return as_pg_do (delivery->pg, &s_visit_history, &params, delivery->err) == 1 ? 0 : -1;
+}
+
+static const as_stmt_t s_triaged = { "dispatch_case_triaged",
+    "UPDATE cases SET triaged = true, priority = $2, updated_at = now() WHERE id = $1" };
+
+int
+dispatch_on_case_triaged (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    char priority [16] = "normal";
+    as_obj_strcpy (delivery->data, "priority", priority, sizeof priority);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, priority);
+    if (as_pg_do (delivery->pg, &s_triaged, &params, delivery->err) < 0)
+        return -1;
+    return s_maybe_ready (delivery, case_id);
+}
+
+static const as_stmt_t s_entitled = { "dispatch_case_entitled",
+    "UPDATE cases SET entitlement = $2, updated_at = now() WHERE id = $1" };
+
+int
+dispatch_on_entitlement (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    char service_type [16] = "";
+    as_obj_strcpy (delivery->data, "service_type", service_type, sizeof service_type);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, service_type);
+    if (as_pg_do (delivery->pg, &s_entitled, &params, delivery->err) < 0)
+        return -1;
+    return s_maybe_ready (delivery, case_id);
+}
+
+static const as_stmt_t s_close_case = { "dispatch_close_case",
+    "UPDATE cases SET closed = true, updated_at = now() WHERE id = $1" };
+static const as_stmt_t s_open_visits = { "dispatch_open_visits",
+    "SELECT id, status FROM visits WHERE case_id = $1"
+    " AND status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed') FOR UPDATE" };
+static const as_stmt_t s_cancel_visit = { "dispatch_events_cancel_visit",
+    "UPDATE visits SET status = 'cancelled', engineer_id = NULL, station_id = NULL, plan_date = NULL,"
+    " seq = NULL, eta = NULL, pinned = false, end_reason = $2, updated_at = now() WHERE id = $1" };
+static const as_stmt_t s_cancel_history = { "dispatch_events_cancel_history",
+    "INSERT INTO visit_history (visit_id, from_status, to_status, actor, note) VALUES ($1, $2, 'cancelled', $3, $4)" };
+
+//  A case cancelled or solved remotely: its visits not yet under way end.
+int
+dispatch_on_case_closed (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    char reason [501] = "solved remotely", note [540];
+    as_obj_strcpy (delivery->data, "reason", reason, sizeof reason);
+    snprintf (note, sizeof note, "case closed: %s", reason);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    if (as_pg_do (delivery->pg, &s_close_case, &params, delivery->err) < 0)
+        return -1;
+    PGresult *visits = as_pg_run (delivery->pg, &s_open_visits, &params, delivery->err);
+    if (!visits)
+        return -1;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (visits) && rc == 0; row++) {
+        int64_t visit_id = as_pg_get_int (visits, row, 0);
+        as_pgp_reset (&params);
+        as_pgp_int (&params, visit_id);
+        as_pgp_str (&params, note);
+        rc = as_pg_do (delivery->pg, &s_cancel_visit, &params, delivery->err) == 1 ? 0 : -1;
+        as_pgp_reset (&params);
+        as_pgp_int (&params, visit_id);
+        as_pgp_str (&params, as_pg_get_str (visits, row, 1));
+        as_pgp_str (&params, delivery->publisher);
+        as_pgp_str (&params, note);
+        if (rc == 0 && as_pg_do (delivery->pg, &s_cancel_history, &params, delivery->err) != 1)
+            rc = -1;
+        if (rc == 0)
+            rc = dispatch_emit_scheduled (delivery->service, delivery->pg, visit_id, "visit.cancelled", note,
+                                          delivery->err);
+    }
+    PQclear (visits);
+    return rc;
+}
+
+//  --- Parts for a follow-up visit --------------------------------------------------------------
+
+static const as_stmt_t s_part_arrived_stmt = { "dispatch_part_arrived",
+    "UPDATE visits SET waiting_parts = waiting_parts - 1, updated_at = now()"
+    " WHERE id = (SELECT id FROM visits WHERE case_id = $1 AND kind = 'parts' AND status = 'unscheduled'"
+    "  AND waiting_parts > 0 ORDER BY id DESC LIMIT 1 FOR UPDATE)"
+    " RETURNING id, waiting_parts" };
+static const as_stmt_t s_parts_note_stmt = { "dispatch_parts_note",
+    "INSERT INTO visit_history (visit_id, from_status, to_status, actor, note)"
+    " SELECT id, status, status, $2, $3 FROM visits WHERE case_id = $1 AND kind = 'parts'"
+    " AND status = 'unscheduled' ORDER BY id DESC LIMIT 1" };
+
+static int
+s_parts_note (as_delivery_t *delivery, int64_t case_id, const char *note)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, delivery->publisher);
+    as_pgp_str (&params, note);
+    return as_pg_do (delivery->pg, &s_parts_note_stmt, &params, delivery->err) < 0 ? -1 : 0;
+}
+
+//  One part line of a waiting parts visit is on its way: when the last one
+//  is, the visit is booked into the earliest window that can be served.
+static int
+s_part_arrived (as_delivery_t *delivery, int64_t case_id, const char *part_no)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *visit = as_pg_run (delivery->pg, &s_part_arrived_stmt, &params, delivery->err);
+    if (!visit)
+        return -1;
+    bool last = PQntuples (visit) == 1 && as_pg_get_int (visit, 0, 1) == 0;
+    int64_t visit_id = PQntuples (visit) ? as_pg_get_int (visit, 0, 0) : 0;
+    PQclear (visit);
+    char note [96];
+    snprintf (note, sizeof note, "part %s on its way", part_no);
+    if (!visit_id || s_parts_note (delivery, case_id, note))
+        return visit_id ? -1 : 0;
+    if (!last)
+        return 0;
+    int booked = dispatch_plan_book_earliest (delivery->service, delivery->pg, visit_id, delivery->publisher,
+                                              delivery->err);
+    if (booked == 1)
+        as_warn ("visit %lld has its parts but no window in two weeks can serve it", (long long) visit_id);
+    return booked < 0 ? -1 : 0;
+}
+
+int
+dispatch_on_part_shipped (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    char part_no [33] = "";
+    as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
+    return s_part_arrived (delivery, case_id, part_no);
+}
+
+//  A reservation without a shipment: the part is already in the van or the
+//  station's store, as good as arrived.
+int
+dispatch_on_part_reserved (as_delivery_t *delivery)
+{
+    const msgpack_object *shipment = as_obj_get (delivery->data, "shipment_id");
+    if (!shipment || shipment->type != MSGPACK_OBJECT_NIL)
+        return 0;
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    char part_no [33] = "";
+    as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
+    return s_part_arrived (delivery, case_id, part_no);
+}
+
+int
+dispatch_on_part_backordered (as_delivery_t *delivery)
+{
+    int64_t case_id = 0;
+    as_obj_int (delivery->data, "case_id", &case_id);
+    char part_no [33] = "", expected [11] = "", note [96];
+    as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
+    as_obj_strcpy (delivery->data, "expected_on", expected, sizeof expected);
+    snprintf (note, sizeof note, "part %s back-ordered, expected on %s", part_no, expected);
+    return s_parts_note (delivery, case_id, note);
+}

@@ -1,0 +1,372 @@
+/*  dispatch_fleet: service stations and their field engineers: skills by
+    product category, shifts, the visits a day they can take, absences.  */
+#include "dispatch.h"
+#include "as_msg.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+//  The catalogue's product categories; the index is the skill bit.
+static const char *s_categories [] = {
+    "air_conditioner", "refrigerator", "washing_machine", "television", "water_heater", "range_hood",
+    "gas_stove", "fan", "hair_dryer", "vacuum_cleaner", "smart_home", NULL
+};
+
+int
+dispatch_category_index (const char *category)
+{
+    for (int index = 0; category && s_categories [index]; index++)
+        if (!strcmp (s_categories [index], category))
+            return index;
+    return -1;
+}
+
+double
+dispatch_distance (double lat1, double lon1, double lat2, double lon2)
+{
+    const double radians = M_PI / 180, earth = 6371008.8;
+    double dlat = (lat2 - lat1) * radians, dlon = (lon2 - lon1) * radians;
+    double a = sin (dlat / 2) * sin (dlat / 2)
+             + cos (lat1 * radians) * cos (lat2 * radians) * sin (dlon / 2) * sin (dlon / 2);
+    return 2 * earth * asin (fmin (1, sqrt (a)));
+}
+
+static double
+s_obj_float (const msgpack_object *map, const char *key)
+{
+    const msgpack_object *value = as_obj_get (map, key);
+    if (!value)
+        return 0;
+    if (value->type == MSGPACK_OBJECT_FLOAT64 || value->type == MSGPACK_OBJECT_FLOAT32)
+        return value->via.f64;
+    if (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        return (double) value->via.i64;
+    return value->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (double) value->via.u64 : 0;
+}
+
+//  --- Stations ---------------------------------------------------------------------------
+
+#define S_STATION_COLUMNS "s.id, s.code, s.name, s.region, s.tier, s.lat, s.lon, s.radius_km," \
+    " (SELECT count(*) FROM engineers e WHERE e.station_id = s.id AND e.active)"
+
+static const as_stmt_t s_insert_station = { "dispatch_insert_station",
+    "INSERT INTO stations (code, name, region, tier, lat, lon, radius_km)"
+    " VALUES ($1, $2, $3, $4, $5::float8, $6::float8, $7) RETURNING id" };
+static const as_stmt_t s_list_stations = { "dispatch_list_stations",
+    "SELECT " S_STATION_COLUMNS " FROM stations s WHERE $1::bigint IS NULL OR s.id = $1 ORDER BY s.id" };
+
+static void
+s_pack_station (msgpack_packer *pk, const PGresult *result, int row)
+{
+    static const char *keys [] = { "code", "name", "region", "tier" };
+    msgpack_pack_map (pk, 9);
+    as_pack_kv_int (pk, "station_id", as_pg_get_int (result, row, 0));
+    for (int index = 0; index < 4; index++)
+        as_pack_kv_str (pk, keys [index], as_pg_get_str (result, row, 1 + index));
+    as_pack_str (pk, "lat");
+    msgpack_pack_double (pk, strtod (as_pg_get_str (result, row, 5), NULL));
+    as_pack_str (pk, "lon");
+    msgpack_pack_double (pk, strtod (as_pg_get_str (result, row, 6), NULL));
+    as_pack_kv_int (pk, "radius_km", as_pg_get_int (result, row, 7));
+    as_pack_kv_int (pk, "engineers", as_pg_get_int (result, row, 8));
+}
+
+static int
+s_reply_stations (as_call_t *call, int64_t station_id, const char *key)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    if (station_id)
+        as_pgp_int (&params, station_id);
+    else
+        as_pgp_null (&params);
+    PGresult *result = as_pg_run (call->pg, &s_list_stations, &params, call->err);
+    if (!result)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, key);
+    if (station_id)
+        s_pack_station (call->result, result, 0);
+    else {
+        msgpack_pack_array (call->result, (size_t) PQntuples (result));
+        for (int row = 0; row < PQntuples (result); row++)
+            s_pack_station (call->result, result, row);
+    }
+    PQclear (result);
+    return 0;
+}
+
+int
+dispatch_station_add (as_call_t *call)
+{
+    char code [33] = "", name [101] = "", region [65] = "", tier [32] = "", lat [32], lon [32];
+    as_obj_strcpy (call->params, "code", code, sizeof code);
+    as_obj_strcpy (call->params, "name", name, sizeof name);
+    as_obj_strcpy (call->params, "region", region, sizeof region);
+    as_obj_strcpy (call->params, "tier", tier, sizeof tier);
+    snprintf (lat, sizeof lat, "%.7f", s_obj_float (call->params, "lat"));
+    snprintf (lon, sizeof lon, "%.7f", s_obj_float (call->params, "lon"));
+    int64_t radius = 0;
+    as_obj_int (call->params, "radius_km", &radius);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, code);
+    as_pgp_str (&params, name);
+    as_pgp_str (&params, region);
+    as_pgp_str (&params, tier);
+    as_pgp_str (&params, lat);
+    as_pgp_str (&params, lon);
+    as_pgp_int (&params, radius);
+    PGresult *result = as_pg_run (call->pg, &s_insert_station, &params, call->err);
+    if (!result)
+        return -1;
+    int64_t station_id = as_pg_get_int (result, 0, 0);
+    PQclear (result);
+    return s_reply_stations (call, station_id, "station");
+}
+
+int
+dispatch_station_list (as_call_t *call)
+{
+    return s_reply_stations (call, 0, "stations");
+}
+
+//  --- Engineers ---------------------------------------------------------------------------
+
+static const as_stmt_t s_upsert_engineer = { "dispatch_upsert_engineer",
+    "INSERT INTO engineers (code, name, station_id, van, max_visits, shift_start, shift_end)"
+    " VALUES ($1, $2, coalesce($3, (SELECT id FROM stations WHERE code = $4)), $5,"
+    "  coalesce($6::int, 8), coalesce($7::time, '09:00'), coalesce($8::time, '18:00'))"
+    " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, station_id = EXCLUDED.station_id,"
+    "  van = EXCLUDED.van, max_visits = EXCLUDED.max_visits, shift_start = EXCLUDED.shift_start,"
+    "  shift_end = EXCLUDED.shift_end, active = true"
+    " RETURNING id" };
+static const as_stmt_t s_clear_skills = { "dispatch_clear_skills",
+    "DELETE FROM engineer_skills WHERE engineer_id = $1" };
+static const as_stmt_t s_add_skill = { "dispatch_add_skill",
+    "INSERT INTO engineer_skills (engineer_id, category, level) VALUES ($1, $2, $3)"
+    " ON CONFLICT (engineer_id, category) DO UPDATE SET level = EXCLUDED.level" };
+static const as_stmt_t s_list_engineers = { "dispatch_list_engineers",
+    "SELECT e.id, e.code, e.name, e.station_id, e.van, e.max_visits, to_char(e.shift_start, 'HH24:MI'),"
+    " to_char(e.shift_end, 'HH24:MI'), e.active,"
+    " coalesce((SELECT string_agg(k.category || ':' || k.level, ',' ORDER BY k.category)"
+    "  FROM engineer_skills k WHERE k.engineer_id = e.id), '')"
+    " FROM engineers e WHERE ($1::bigint IS NULL OR e.id = $1) AND ($2::bigint IS NULL OR e.station_id = $2)"
+    " ORDER BY e.id" };
+
+static int
+s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, engineer_id);
+    if (as_pg_do (pg, &s_clear_skills, &params, err) < 0)
+        return -1;
+    for (uint32_t index = 0; skills && skills->type == MSGPACK_OBJECT_ARRAY && index < skills->via.array.size;
+         index++) {
+        const msgpack_object *skill = &skills->via.array.ptr [index];
+        char category [32] = "";
+        int64_t level = 1;
+        as_obj_strcpy (skill, "category", category, sizeof category);
+        as_obj_int (skill, "level", &level);
+        as_pgp_reset (&params);
+        as_pgp_int (&params, engineer_id);
+        as_pgp_str (&params, category);
+        as_pgp_int (&params, level);
+        if (as_pg_do (pg, &s_add_skill, &params, err) != 1)
+            return -1;
+    }
+    return 0;
+}
+
+//  Add or update one engineer (by code) with their skills; returns the id.
+static int64_t
+s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *err)
+{
+    char code [33] = "", name [101] = "", station_code [33] = "", van [33] = "", start [8] = "", end [8] = "";
+    int64_t station_id = 0, max_visits = 0;
+    as_obj_strcpy (engineer, "code", code, sizeof code);
+    as_obj_strcpy (engineer, "name", name, sizeof name);
+    as_obj_strcpy (engineer, "station_code", station_code, sizeof station_code);
+    as_obj_strcpy (engineer, "van", van, sizeof van);
+    as_obj_strcpy (engineer, "shift_start", start, sizeof start);
+    as_obj_strcpy (engineer, "shift_end", end, sizeof end);
+    bool has_station = as_obj_int (engineer, "station_id", &station_id);
+    bool has_max = as_obj_int (engineer, "max_visits", &max_visits);
+    if (!has_station && !*station_code)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "engineer %s: give station_id or station_code", code);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, code);
+    as_pgp_str (&params, name);
+    if (has_station)
+        as_pgp_int (&params, station_id);
+    else
+        as_pgp_null (&params);
+    as_pgp_str (&params, *station_code ? station_code : NULL);
+    as_pgp_str (&params, *van ? van : NULL);
+    if (has_max)
+        as_pgp_int (&params, max_visits);
+    else
+        as_pgp_null (&params);
+    as_pgp_str (&params, *start ? start : NULL);
+    as_pgp_str (&params, *end ? end : NULL);
+    PGresult *result = as_pg_run (pg, &s_upsert_engineer, &params, err);
+    if (!result)
+        return -1;
+    int64_t engineer_id = as_pg_get_int (result, 0, 0);
+    PQclear (result);
+    return s_set_skills (pg, engineer_id, as_obj_get (engineer, "skills"), err) ? -1 : engineer_id;
+}
+
+static void
+s_pack_engineer (msgpack_packer *pk, const PGresult *result, int row)
+{
+    msgpack_pack_map (pk, 10);
+    as_pack_kv_int (pk, "engineer_id", as_pg_get_int (result, row, 0));
+    as_pack_kv_str (pk, "code", as_pg_get_str (result, row, 1));
+    as_pack_kv_str (pk, "name", as_pg_get_str (result, row, 2));
+    as_pack_kv_int (pk, "station_id", as_pg_get_int (result, row, 3));
+    as_pack_kv_str (pk, "van", as_pg_get_str (result, row, 4));
+    as_pack_kv_int (pk, "max_visits", as_pg_get_int (result, row, 5));
+    as_pack_kv_str (pk, "shift_start", as_pg_get_str (result, row, 6));
+    as_pack_kv_str (pk, "shift_end", as_pg_get_str (result, row, 7));
+    as_pack_kv_bool (pk, "active", as_pg_get_bool (result, row, 8));
+    //  "category:level,..." as [{category, level}].
+    char list [1024];
+    snprintf (list, sizeof list, "%s", as_pg_get_str (result, row, 9));
+    int count = 0;
+    for (char *cursor = list; *cursor; cursor++)
+        count += *cursor == ':';
+    as_pack_str (pk, "skills");
+    msgpack_pack_array (pk, (size_t) count);
+    for (char *save = NULL, *item = strtok_r (list, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
+        char *colon = strchr (item, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        msgpack_pack_map (pk, 2);
+        as_pack_kv_str (pk, "category", item);
+        as_pack_kv_int (pk, "level", atoi (colon + 1));
+    }
+}
+
+static int
+s_reply_engineers (as_call_t *call, int64_t engineer_id, int64_t station_id, const char *key)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    if (engineer_id)
+        as_pgp_int (&params, engineer_id);
+    else
+        as_pgp_null (&params);
+    if (station_id)
+        as_pgp_int (&params, station_id);
+    else
+        as_pgp_null (&params);
+    PGresult *result = as_pg_run (call->pg, &s_list_engineers, &params, call->err);
+    if (!result)
+        return -1;
+    if (engineer_id && PQntuples (result) == 0) {
+        PQclear (result);
+        return as_error_set (call->err, AS_NOT_FOUND, "engineer %lld not found", (long long) engineer_id);
+    }
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, key);
+    if (engineer_id)
+        s_pack_engineer (call->result, result, 0);
+    else {
+        msgpack_pack_array (call->result, (size_t) PQntuples (result));
+        for (int row = 0; row < PQntuples (result); row++)
+            s_pack_engineer (call->result, result, row);
+    }
+    PQclear (result);
+    return 0;
+}
+
+int
+dispatch_engineer_add (as_call_t *call)
+{
+    int64_t engineer_id = s_upsert_engineer_row (call->pg, call->params, call->err);
+    return engineer_id < 0 ? -1 : s_reply_engineers (call, engineer_id, 0, "engineer");
+}
+
+int
+dispatch_engineer_import (as_call_t *call)
+{
+    const msgpack_object *engineers = as_obj_get (call->params, "engineers");
+    uint32_t count = engineers && engineers->type == MSGPACK_OBJECT_ARRAY ? engineers->via.array.size : 0;
+    for (uint32_t index = 0; index < count; index++)
+        if (s_upsert_engineer_row (call->pg, &engineers->via.array.ptr [index], call->err) < 0) {
+            as_error_detail (call->err, "engineer %u of the import", index + 1);
+            return -1;
+        }
+    msgpack_pack_map (call->result, 1);
+    as_pack_kv_int (call->result, "imported", count);
+    return 0;
+}
+
+int
+dispatch_engineer_list (as_call_t *call)
+{
+    int64_t station_id = 0;
+    as_obj_int (call->params, "station_id", &station_id);
+    return s_reply_engineers (call, 0, station_id, "engineers");
+}
+
+static const as_stmt_t s_lock_engineer = { "dispatch_lock_engineer",
+    "SELECT id FROM engineers WHERE id = $1 FOR UPDATE" };
+
+int
+dispatch_engineer_skills (as_call_t *call)
+{
+    int64_t engineer_id = 0;
+    as_obj_int (call->params, "engineer_id", &engineer_id);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, engineer_id);
+    int64_t found = as_pg_do (call->pg, &s_lock_engineer, &params, call->err);
+    if (found <= 0)
+        return found < 0 ? -1 : as_error_set (call->err, AS_NOT_FOUND, "engineer %lld not found",
+                                              (long long) engineer_id);
+    if (s_set_skills (call->pg, engineer_id, as_obj_get (call->params, "skills"), call->err))
+        return -1;
+    return s_reply_engineers (call, engineer_id, 0, "engineer");
+}
+
+//  --- Absences --------------------------------------------------------------------------
+
+static const as_stmt_t s_insert_absence = { "dispatch_insert_absence",
+    "INSERT INTO absences (engineer_id, starts_at, ends_at, reason) VALUES ($1, $2, $3, $4) RETURNING id" };
+
+//  Record an absence and re-plan the days it touches at once.
+int
+dispatch_engineer_absence (as_call_t *call)
+{
+    int64_t engineer_id = 0;
+    as_obj_int (call->params, "engineer_id", &engineer_id);
+    char starts_at [40] = "", ends_at [40] = "", reason [501] = "";
+    as_obj_strcpy (call->params, "starts_at", starts_at, sizeof starts_at);
+    as_obj_strcpy (call->params, "ends_at", ends_at, sizeof ends_at);
+    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, engineer_id);
+    as_pgp_str (&params, starts_at);
+    as_pgp_str (&params, ends_at);
+    as_pgp_str (&params, reason);
+    PGresult *result = as_pg_run (call->pg, &s_insert_absence, &params, call->err);
+    if (!result)
+        return -1;
+    int64_t absence_id = as_pg_get_int (result, 0, 0);
+    PQclear (result);
+    int moved = 0, unassigned = 0;
+    if (dispatch_plan_absence (call->service, call->pg, engineer_id, starts_at, ends_at, &moved, &unassigned,
+                               call->err))
+        return -1;
+    msgpack_pack_map (call->result, 3);
+    as_pack_kv_int (call->result, "absence_id", absence_id);
+    as_pack_kv_int (call->result, "moved", moved);
+    as_pack_kv_int (call->result, "unassigned", unassigned);
+    return 0;
+}

@@ -1,0 +1,1145 @@
+/*  dispatch_plan: a station's day as a routing problem for as_vrp, and what
+    is asked of it: which appointment windows can really be served (slots),
+    booking one by cheapest feasible insertion, an operator's assignment to
+    one engineer, re-optimisation around fixed visits, and the board.
+
+    Times inside a day problem are seconds from the plan date's local
+    midnight (small numbers keep the solver's time tolerance meaningful);
+    the database keeps UTC timestamps and does the zone arithmetic.        */
+#include "dispatch.h"
+#include "as_vrp.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_MAX_ENGINEERS 64
+#define S_MAX_WINDOWS   48
+#define S_MAX_STATIONS  64
+
+//  One stop of the day: a planned visit, or a probe (a visit being booked,
+//  or a window being tried for slots.offer, id 0).
+typedef struct {
+    int64_t id;                 //  visit id, 0 for a slot probe
+    int64_t engineer_id;        //  engineer as loaded, 0 when not planned here
+    int vehicle;                //  vehicle as loaded, -1 when none
+    bool fixed;                 //  confirmed, started or pinned: keeps its engineer
+    bool started;               //  en route or on site: nobody else can take it
+    double window_start, window_end;    //  epoch seconds
+    double offset;              //  seconds from the modelled site to the customer
+} s_stop_t;
+
+typedef struct {
+    const dispatch_config_t *config;
+    int64_t station_id;
+    double lat, lon;
+    char date [11];
+    double origin;              //  epoch of the plan date's local midnight
+    as_vrp_problem_t *problem;
+    int vehicles;
+    int64_t engineers [S_MAX_ENGINEERS];
+    s_stop_t *stops;            //  stops [i] is the solver's visit i
+    int stop_count, stop_max;
+} s_day_t;
+
+//  What a visit needs from a plan.
+typedef struct {
+    int64_t id, case_id, engineer_id, station_id;
+    char status [24], skill [32], priority [16], plan_date [11];
+    int minutes;
+    bool located;
+    double lat, lon;
+} s_need_t;
+
+static const as_stmt_t s_station_row = { "dispatch_plan_station",
+    "SELECT lat, lon FROM stations WHERE id = $1" };
+static const as_stmt_t s_origin = { "dispatch_plan_origin",
+    "SELECT extract(epoch FROM ($1::date::timestamp AT TIME ZONE $2))::float8" };
+static const as_stmt_t s_engineers = { "dispatch_plan_engineers",
+    "SELECT e.id, e.max_visits,"
+    " extract(epoch FROM ($2::date + e.shift_start) AT TIME ZONE $3)::float8,"
+    " extract(epoch FROM ($2::date + e.shift_end) AT TIME ZONE $3)::float8,"
+    " coalesce((SELECT string_agg(s.category, ',') FROM engineer_skills s WHERE s.engineer_id = e.id), '')"
+    " FROM engineers e WHERE e.station_id = $1 AND e.active ORDER BY e.id" };
+static const as_stmt_t s_absences = { "dispatch_plan_absences",
+    "SELECT a.engineer_id, extract(epoch FROM a.starts_at)::float8, extract(epoch FROM a.ends_at)::float8"
+    " FROM absences a JOIN engineers e ON e.id = a.engineer_id"
+    " WHERE e.station_id = $1 AND a.starts_at < (($2::date + 1)::timestamp AT TIME ZONE $3)"
+    "  AND a.ends_at > ($2::date::timestamp AT TIME ZONE $3)" };
+static const as_stmt_t s_day_visits = { "dispatch_plan_day_visits",
+    "SELECT v.id, v.engineer_id, extract(epoch FROM v.window_start)::float8,"
+    " extract(epoch FROM v.window_end)::float8, v.minutes, v.skill, v.priority, c.lat, c.lon,"
+    " v.pinned OR v.status IN ('confirmed', 'en_route', 'on_site'), v.status IN ('en_route', 'on_site')"
+    " FROM visits v JOIN cases c ON c.id = v.case_id"
+    " WHERE v.station_id = $1 AND v.plan_date = $2::date AND v.id <> $3"
+    "  AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')"
+    " ORDER BY v.engineer_id, v.seq, v.id" };
+
+static double
+s_float (const PGresult *result, int row, int column)
+{
+    const char *text = as_pg_get_str (result, row, column);
+    return text ? strtod (text, NULL) : 0;
+}
+
+static int
+s_priority_level (const char *priority)
+{
+    static const char *levels [] = { "low", "normal", "high", "urgent" };
+    for (int index = 0; index < 4; index++)
+        if (!strcmp (priority, levels [index]))
+            return index + 1;
+    return 2;
+}
+
+static uint64_t
+s_skill_bits (const char *list)
+{
+    uint64_t bits = 0;
+    char buffer [512];
+    snprintf (buffer, sizeof buffer, "%s", list);
+    for (char *save = NULL, *token = strtok_r (buffer, ",", &save); token; token = strtok_r (NULL, ",", &save)) {
+        int index = dispatch_category_index (token);
+        if (index >= 0)
+            bits |= 1ull << index;
+    }
+    return bits;
+}
+
+static void
+s_epoch_text (double epoch, char out [32])
+{
+    time_t seconds = (time_t) llround (epoch);
+    struct tm utc;
+    gmtime_r (&seconds, &utc);
+    strftime (out, 32, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
+}
+
+//  --- Loading a station's day ----------------------------------------------------
+
+static void
+s_day_destroy (s_day_t **self_p)
+{
+    if (*self_p) {
+        as_vrp_problem_destroy (&(*self_p)->problem);
+        free ((*self_p)->stops);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  Shift of an engineer after their absences that day: the longest piece
+//  left. Returns false when nothing is left.
+static bool
+s_clip_shift (const PGresult *absences, int64_t engineer_id, double *start, double *end)
+{
+    for (int row = 0; row < PQntuples (absences); row++) {
+        if (as_pg_get_int (absences, row, 0) != engineer_id)
+            continue;
+        double from = s_float (absences, row, 1), to = s_float (absences, row, 2);
+        if (to <= *start || from >= *end)
+            continue;
+        double before = from - *start, after = *end - to;
+        if (before >= after)
+            *end = from;
+        else
+            *start = to;
+        if (*end - *start < 60)
+            return false;
+    }
+    return true;
+}
+
+static int
+s_day_load_engineers (s_day_t *day, as_pg_t *pg, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, day->station_id);
+    as_pgp_str (&params, day->date);
+    as_pgp_str (&params, day->config->zone);
+    PGresult *engineers = as_pg_run (pg, &s_engineers, &params, err);
+    PGresult *absences = engineers ? as_pg_run (pg, &s_absences, &params, err) : NULL;
+    if (!absences) {
+        PQclear (engineers);
+        return -1;
+    }
+    for (int row = 0; row < PQntuples (engineers) && day->vehicles < S_MAX_ENGINEERS; row++) {
+        int64_t id = as_pg_get_int (engineers, row, 0);
+        double start = s_float (engineers, row, 2), end = s_float (engineers, row, 3);
+        if (!s_clip_shift (absences, id, &start, &end))
+            continue;
+        as_vrp_vehicle_t vehicle = { 0, 0, start - day->origin, end - day->origin,
+            (int) as_pg_get_int (engineers, row, 1), s_skill_bits (as_pg_get_str (engineers, row, 4)) };
+        if (as_vrp_problem_add_vehicle (day->problem, &vehicle) >= 0)
+            day->engineers [day->vehicles++] = id;
+    }
+    PQclear (engineers);
+    PQclear (absences);
+    return 0;
+}
+
+static int
+s_vehicle_of (const s_day_t *day, int64_t engineer_id)
+{
+    for (int index = 0; index < day->vehicles; index++)
+        if (day->engineers [index] == engineer_id)
+            return index;
+    return -1;
+}
+
+//  Add a stop at the customer's place (or, unknown, at the station with the
+//  default travel each way folded into the window and the time on site).
+static int
+s_day_add_stop (s_day_t *day, const s_stop_t *stop, bool located, double lat, double lon,
+                const char *skill, int minutes, const char *priority, int pinned_vehicle)
+{
+    if (day->stop_count == day->stop_max) {
+        day->stop_max = day->stop_max ? day->stop_max * 2 : 32;
+        day->stops = realloc (day->stops, (size_t) day->stop_max * sizeof *day->stops);
+        assert (day->stops);
+    }
+    s_stop_t *added = &day->stops [day->stop_count];
+    *added = *stop;
+    double travel = located ? 0 : day->config->default_travel * 60.0;
+    added->offset = travel;
+    int site = located ? as_vrp_problem_add_site (day->problem, lon, lat) : 0;
+    as_vrp_visit_t visit = as_vrp_visit_default (site, stop->window_start - day->origin - travel,
+                                                 stop->window_end - day->origin - travel, minutes * 60.0 + 2 * travel);
+    visit.demand = 1;
+    int category = dispatch_category_index (skill);
+    visit.skills = category >= 0 ? 1ull << category : 0;
+    visit.priority = s_priority_level (priority);
+    visit.pinned_vehicle = pinned_vehicle;
+    int index = as_vrp_problem_add_visit (day->problem, &visit);
+    if (index < 0)
+        return -1;
+    assert (index == day->stop_count);
+    day->stop_count++;
+    return index;
+}
+
+static int
+s_day_load_visits (s_day_t *day, as_pg_t *pg, int64_t exclude, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, day->station_id);
+    as_pgp_str (&params, day->date);
+    as_pgp_int (&params, exclude);
+    PGresult *visits = as_pg_run (pg, &s_day_visits, &params, err);
+    if (!visits)
+        return -1;
+    for (int row = 0; row < PQntuples (visits); row++) {
+        s_stop_t stop = { as_pg_get_int (visits, row, 0), as_pg_get_int (visits, row, 1), -1,
+                          as_pg_get_bool (visits, row, 9), as_pg_get_bool (visits, row, 10),
+                          s_float (visits, row, 2), s_float (visits, row, 3), 0 };
+        stop.vehicle = s_vehicle_of (day, stop.engineer_id);
+        bool located = !PQgetisnull (visits, row, 7);
+        if (s_day_add_stop (day, &stop, located, s_float (visits, row, 7), s_float (visits, row, 8),
+                            as_pg_get_str (visits, row, 5), (int) as_pg_get_int (visits, row, 4),
+                            as_pg_get_str (visits, row, 6), -1) < 0)
+            as_warn ("visit %lld has an empty window, left out of the plan", (long long) stop.id);
+    }
+    PQclear (visits);
+    return 0;
+}
+
+//  The day of a station as a problem: its engineers (shifts after absences)
+//  and the visits planned there, except `exclude` (a visit being moved).
+static s_day_t *
+s_day_load (as_pg_t *pg, const dispatch_config_t *config, int64_t station_id, const char *date,
+            int64_t exclude, as_error_t *err)
+{
+    s_day_t *day = calloc (1, sizeof *day);
+    assert (day);
+    day->config = config;
+    day->station_id = station_id;
+    snprintf (day->date, sizeof day->date, "%s", date);
+    day->problem = as_vrp_problem_new ();
+    as_vrp_problem_set_great_circle (day->problem, config->road_factor, config->speed);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, station_id);
+    PGresult *station = as_pg_run (pg, &s_station_row, &params, err);
+    as_pgp_reset (&params);
+    as_pgp_str (&params, date);
+    as_pgp_str (&params, config->zone);
+    PGresult *origin = station ? as_pg_run (pg, &s_origin, &params, err) : NULL;
+    if (!origin || PQntuples (station) == 0) {
+        if (origin)
+            as_error_set (err, AS_NOT_FOUND, "station %lld not found", (long long) station_id);
+        PQclear (station);
+        PQclear (origin);
+        s_day_destroy (&day);
+        return NULL;
+    }
+    day->lat = s_float (station, 0, 0);
+    day->lon = s_float (station, 0, 1);
+    day->origin = s_float (origin, 0, 0);
+    PQclear (station);
+    PQclear (origin);
+    as_vrp_problem_add_site (day->problem, day->lon, day->lat);
+    if (s_day_load_engineers (day, pg, err) || s_day_load_visits (day, pg, exclude, err))
+        s_day_destroy (&day);
+    return day;
+}
+
+//  A solution holding the routes as they are planned, fixed visits marked.
+static as_vrp_solution_t *
+s_day_solution (s_day_t *day)
+{
+    as_vrp_solution_t *solution = as_vrp_solution_new (day->problem);
+    int *route = malloc ((size_t) (day->stop_count + 1) * sizeof *route);
+    assert (route);
+    for (int vehicle = 0; vehicle < day->vehicles; vehicle++) {
+        int count = 0;
+        for (int index = 0; index < day->stop_count; index++)
+            if (day->stops [index].vehicle == vehicle)
+                route [count++] = index;
+        if (count)
+            as_vrp_solution_set_route (solution, vehicle, route, count);
+    }
+    for (int index = 0; index < day->stop_count; index++)
+        if (day->stops [index].fixed && day->stops [index].vehicle >= 0)
+            as_vrp_solution_fix (solution, index, true);
+    free (route);
+    return solution;
+}
+
+//  --- Writing a plan back --------------------------------------------------------
+
+static const as_stmt_t s_place = { "dispatch_plan_place",
+    "UPDATE visits SET engineer_id = $2, station_id = $3, plan_date = $4::date, seq = $5,"
+    " eta = to_timestamp($6::float8), window_start = to_timestamp($7::float8),"
+    " window_end = to_timestamp($8::float8), updated_at = now() WHERE id = $1" };
+static const as_stmt_t s_unplace = { "dispatch_plan_unplace",
+    "UPDATE visits SET engineer_id = NULL, station_id = NULL, plan_date = NULL, seq = NULL,"
+    " eta = NULL, pinned = false, updated_at = now() WHERE id = $1" };
+
+static int
+s_place_stop (as_pg_t *pg, const s_day_t *day, const as_vrp_solution_t *solution, int index,
+              int vehicle, int seq, as_error_t *err)
+{
+    const s_stop_t *stop = &day->stops [index];
+    char eta [32], start [32], end [32];
+    snprintf (eta, sizeof eta, "%.0f", day->origin + as_vrp_solution_start_time (solution, index) + stop->offset);
+    snprintf (start, sizeof start, "%.0f", stop->window_start);
+    snprintf (end, sizeof end, "%.0f", stop->window_end);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, stop->id);
+    as_pgp_int (&params, day->engineers [vehicle]);
+    as_pgp_int (&params, day->station_id);
+    as_pgp_str (&params, day->date);
+    as_pgp_int (&params, seq);
+    as_pgp_str (&params, eta);
+    as_pgp_str (&params, start);
+    as_pgp_str (&params, end);
+    return as_pg_do (pg, &s_place, &params, err) == 1 ? 0 : -1;
+}
+
+//  A planned visit that no engineer of the day can take any more goes back
+//  to unscheduled; the customer must be given a new appointment.
+static int
+s_unplace_stop (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *actor,
+                const char *reason, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
+    if (dispatch_visit_move (pg, visit_id, "unscheduled", actor, reason, err)
+    ||  as_pg_do (pg, &s_unplace, &params, err) != 1)
+        return -1;
+    return dispatch_emit_scheduled (service, pg, visit_id, "visit.rescheduled", reason, err);
+}
+
+//  Store every route of the solution (order, engineer, ETA). Visits that
+//  changed engineer are announced (visit.rescheduled); planned visits left
+//  out are unscheduled. Probes being booked are placed; their status and
+//  event are the caller's. Sets *moved when given.
+static int
+s_day_save (as_service_t *service, as_pg_t *pg, const s_day_t *day, const as_vrp_solution_t *solution,
+            const char *actor, const char *reason, int *moved, as_error_t *err)
+{
+    int changed = 0;
+    for (int vehicle = 0; vehicle < day->vehicles; vehicle++) {
+        int count = 0;
+        const int *route = as_vrp_solution_route (solution, vehicle, &count);
+        for (int seq = 0; seq < count; seq++) {
+            const s_stop_t *stop = &day->stops [route [seq]];
+            if (stop->id == 0)
+                continue;
+            if (s_place_stop (pg, day, solution, route [seq], vehicle, seq + 1, err))
+                return -1;
+            if (stop->engineer_id && stop->engineer_id != day->engineers [vehicle]) {
+                changed++;
+                if (dispatch_emit_scheduled (service, pg, stop->id, "visit.rescheduled", reason, err))
+                    return -1;
+            }
+        }
+    }
+    for (int index = 0; index < day->stop_count; index++) {
+        const s_stop_t *stop = &day->stops [index];
+        if (stop->id && stop->engineer_id && as_vrp_solution_vehicle_of (solution, index) < 0) {
+            changed++;
+            if (s_unplace_stop (service, pg, stop->id, actor, "no engineer can keep this appointment", err))
+                return -1;
+        }
+    }
+    if (moved)
+        *moved = changed;
+    return 0;
+}
+
+//  --- Windows, candidate stations, probes ---------------------------------------
+
+static const as_stmt_t s_need = { "dispatch_plan_need",
+    "SELECT v.id, v.case_id, coalesce(v.engineer_id, 0), coalesce(v.station_id, 0), v.status, v.skill,"
+    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon"
+    " FROM visits v JOIN cases c ON c.id = v.case_id"
+    " WHERE (v.id = $1 OR ($1 = 0 AND v.case_id = $2))"
+    "  AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed')"
+    " ORDER BY v.id DESC LIMIT 1 FOR UPDATE OF v" };
+static const as_stmt_t s_skilled_stations = { "dispatch_plan_skilled_stations",
+    "SELECT s.id, s.lat, s.lon, s.radius_km FROM stations s WHERE EXISTS (SELECT 1 FROM engineers e"
+    " JOIN engineer_skills k ON k.engineer_id = e.id WHERE e.station_id = s.id AND e.active"
+    " AND k.category = $1) ORDER BY s.id" };
+static const as_stmt_t s_dates = { "dispatch_plan_dates",
+    "SELECT to_char(coalesce($1::date, (now() AT TIME ZONE $2)::date) + i, 'YYYY-MM-DD')"
+    " FROM generate_series(0, $3::int - 1) i" };
+static const as_stmt_t s_local_date = { "dispatch_plan_local_date",
+    "SELECT (($1::timestamptz AT TIME ZONE $2)::date)::text, extract(epoch FROM $1::timestamptz)::float8" };
+
+//  The open visit of a case (or the visit) that can still take an appointment.
+static int
+s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, s_need_t *need, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
+    as_pgp_int (&params, case_id);
+    PGresult *result = as_pg_run (pg, &s_need, &params, err);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0) {
+        PQclear (result);
+        if (visit_id)
+            return as_error_set (err, AS_FAILED_PRECONDITION,
+                                 "visit %lld does not exist or can no longer take an appointment", (long long) visit_id);
+        return as_error_set (err, AS_FAILED_PRECONDITION,
+                             "case %lld has no visit waiting for an appointment (unknown, not triaged,"
+                             " entitlement not decided, or already under way)", (long long) case_id);
+    }
+    memset (need, 0, sizeof *need);
+    need->id = as_pg_get_int (result, 0, 0);
+    need->case_id = as_pg_get_int (result, 0, 1);
+    need->engineer_id = as_pg_get_int (result, 0, 2);
+    need->station_id = as_pg_get_int (result, 0, 3);
+    snprintf (need->status, sizeof need->status, "%s", as_pg_get_str (result, 0, 4));
+    snprintf (need->skill, sizeof need->skill, "%s", as_pg_get_str (result, 0, 5));
+    snprintf (need->priority, sizeof need->priority, "%s", as_pg_get_str (result, 0, 6));
+    snprintf (need->plan_date, sizeof need->plan_date, "%s", as_pg_get_str (result, 0, 7));
+    need->minutes = (int) as_pg_get_int (result, 0, 8);
+    need->located = !PQgetisnull (result, 0, 9);
+    need->lat = s_float (result, 0, 9);
+    need->lon = s_float (result, 0, 10);
+    PQclear (result);
+    return 0;
+}
+
+//  Stations with an engineer holding the skill whose radius covers the
+//  customer, nearest first. A customer without a location: every such
+//  station (the README says why).
+static int
+s_candidate_stations (as_pg_t *pg, const s_need_t *need, int64_t *stations, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, need->skill);
+    PGresult *result = as_pg_run (pg, &s_skilled_stations, &params, err);
+    if (!result)
+        return -1;
+    double distances [S_MAX_STATIONS];
+    int count = 0;
+    for (int row = 0; row < PQntuples (result) && count < S_MAX_STATIONS; row++) {
+        double distance = need->located ? dispatch_distance (need->lat, need->lon, s_float (result, row, 1),
+                                                             s_float (result, row, 2)) : 0;
+        if (distance > as_pg_get_int (result, row, 3) * 1000.0)
+            continue;
+        int at = count++;
+        while (at > 0 && distances [at - 1] > distance) {
+            distances [at] = distances [at - 1];
+            stations [at] = stations [at - 1];
+            at--;
+        }
+        distances [at] = distance;
+        stations [at] = as_pg_get_int (result, row, 0);
+    }
+    PQclear (result);
+    return count;
+}
+
+//  The appointment windows of a day, as epoch seconds.
+static int
+s_windows (const dispatch_config_t *config, double origin, double *starts, double *ends)
+{
+    int count = 0;
+    for (int minute = config->day_start; minute < config->day_end && count < S_MAX_WINDOWS;
+         minute += config->window) {
+        starts [count] = origin + minute * 60.0;
+        int end = minute + config->window < config->day_end ? minute + config->window : config->day_end;
+        ends [count++] = origin + end * 60.0;
+    }
+    return count;
+}
+
+//  What probing a day found for each of its windows.
+typedef struct {
+    int count;
+    double starts [S_MAX_WINDOWS], ends [S_MAX_WINDOWS];
+    int64_t station [S_MAX_WINDOWS];    //  best station, 0 = none can serve it
+    double added [S_MAX_WINDOWS];       //  extra travel there, seconds
+} s_probe_t;
+
+static void
+s_probe_station (s_day_t *day, const s_need_t *need, s_probe_t *probe, time_t earliest)
+{
+    //  Every window gets a probe (indices stay aligned); those starting too
+    //  soon are never tried.
+    int first = day->stop_count;
+    for (int window = 0; window < probe->count; window++) {
+        s_stop_t stop = { 0, 0, -1, false, false, probe->starts [window], probe->ends [window], 0 };
+        s_day_add_stop (day, &stop, need->located, need->lat, need->lon, need->skill, need->minutes,
+                        need->priority, -1);
+    }
+    as_vrp_solution_t *solution = s_day_solution (day);
+    for (int window = 0; window < probe->count; window++) {
+        if (probe->starts [window] < (double) earliest)
+            continue;
+        as_vrp_solution_t *trial = as_vrp_solution_dup (solution);
+        double added = 0;
+        if (as_vrp_solution_insert (trial, first + window, &added) == 0
+        &&  (!probe->station [window] || added < probe->added [window])) {
+            probe->station [window] = day->station_id;
+            probe->added [window] = added;
+        }
+        as_vrp_solution_destroy (&trial);
+    }
+    as_vrp_solution_destroy (&solution);
+}
+
+//  Try every window of a date at every candidate station: the same check
+//  as booking (cheapest feasible insertion into the day as it stands).
+static int
+s_probe_date (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, const char *date,
+              s_probe_t *probe, as_error_t *err)
+{
+    int64_t stations [S_MAX_STATIONS];
+    int station_count = s_candidate_stations (pg, need, stations, err);
+    if (station_count < 0)
+        return -1;
+    memset (probe, 0, sizeof *probe);
+    time_t earliest = time (NULL) + config->lead * 60;
+    for (int index = 0; index < station_count; index++) {
+        s_day_t *day = s_day_load (pg, config, stations [index], date, need->id, err);
+        if (!day)
+            return -1;
+        if (probe->count == 0)
+            probe->count = s_windows (config, day->origin, probe->starts, probe->ends);
+        s_probe_station (day, need, probe, earliest);
+        s_day_destroy (&day);
+    }
+    return 0;
+}
+
+//  --- Booking ----------------------------------------------------------------------
+
+typedef struct {
+    const char *date;
+    double start, end;
+    int64_t station_id;
+    int64_t engineer_id;        //  an operator's choice, or 0 = any
+    const char *actor;
+} s_booking_t;
+
+static const as_stmt_t s_set_pinned = { "dispatch_plan_set_pinned",
+    "UPDATE visits SET pinned = $2, updated_at = now() WHERE id = $1" };
+
+//  Recompute the order and ETAs of a day a visit has left.
+static int
+s_resave_day (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, int64_t station_id,
+              const char *date, const char *actor, as_error_t *err)
+{
+    s_day_t *day = s_day_load (pg, config, station_id, date, 0, err);
+    if (!day)
+        return -1;
+    as_vrp_solution_t *solution = s_day_solution (day);
+    int rc = s_day_save (service, pg, day, solution, actor, "the day plan changed", NULL, err);
+    as_vrp_solution_destroy (&solution);
+    s_day_destroy (&day);
+    return rc;
+}
+
+//  The life-cycle step and event of a visit that got (another) appointment.
+static int
+s_announce_booking (as_service_t *service, as_pg_t *pg, const s_need_t *need, const s_booking_t *booking,
+                    as_error_t *err)
+{
+    bool first = strcmp (need->status, "unscheduled") == 0;
+    if (strcmp (need->status, "scheduled") != 0
+    &&  dispatch_visit_move (pg, need->id, "scheduled", booking->actor,
+                             first ? "appointment booked" : "appointment moved", err))
+        return -1;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, need->id);
+    as_pgp_bool (&params, booking->engineer_id != 0);
+    if (booking->engineer_id && as_pg_do (pg, &s_set_pinned, &params, err) != 1)
+        return -1;
+    return dispatch_emit_scheduled (service, pg, need->id, first ? "visit.scheduled" : "visit.rescheduled",
+                                    first ? NULL : "appointment moved", err);
+}
+
+//  Insert the visit into the station's day at the window, cheapest
+//  feasible position (only the chosen engineer's routes when one is given),
+//  store the day, and announce it.
+static int
+s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need,
+        const s_booking_t *booking, as_error_t *err)
+{
+    s_day_t *day = s_day_load (pg, config, booking->station_id, booking->date, need->id, err);
+    if (!day)
+        return -1;
+    int pinned = booking->engineer_id ? s_vehicle_of (day, booking->engineer_id) : -1;
+    s_stop_t stop = { need->id, 0, -1, false, false, booking->start, booking->end, 0 };
+    int index = booking->engineer_id && pinned < 0 ? -1
+              : s_day_add_stop (day, &stop, need->located, need->lat, need->lon, need->skill, need->minutes,
+                                need->priority, pinned);
+    as_vrp_solution_t *solution = s_day_solution (day);
+    double added = 0;
+    int rc = index >= 0 && as_vrp_solution_insert (solution, index, &added) == 0 ? 0
+           : as_error_set (err, AS_FAILED_PRECONDITION, "the window %s can no longer be served%s",
+                           booking->date, booking->engineer_id ? " by that engineer (absent, skill, shift,"
+                           " window or day full)" : "");
+    if (rc == 0)
+        rc = s_day_save (service, pg, day, solution, booking->actor, "the day plan changed", NULL, err);
+    as_vrp_solution_destroy (&solution);
+    s_day_destroy (&day);
+    if (rc == 0 && need->station_id && (need->station_id != booking->station_id
+                                        || strcmp (need->plan_date, booking->date) != 0))
+        rc = s_resave_day (service, pg, config, need->station_id, need->plan_date, booking->actor, err);
+    return rc ? -1 : s_announce_booking (service, pg, need, booking, err);
+}
+
+//  Local date and epoch of an RFC 3339 time.
+static int
+s_locate_time (as_pg_t *pg, const dispatch_config_t *config, const char *time_text, char date [11],
+               double *epoch, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, time_text);
+    as_pgp_str (&params, config->zone);
+    PGresult *result = as_pg_run (pg, &s_local_date, &params, err);
+    if (!result)
+        return -1;
+    snprintf (date, 11, "%s", as_pg_get_str (result, 0, 0));
+    *epoch = s_float (result, 0, 1);
+    PQclear (result);
+    return 0;
+}
+
+static int
+s_window_of (const s_probe_t *probe, double epoch)
+{
+    for (int window = 0; window < probe->count; window++)
+        if (fabs (probe->starts [window] - epoch) < 0.5)
+            return window;
+    return -1;
+}
+
+int
+dispatch_visit_book (as_call_t *call)
+{
+    dispatch_config_t *config = dispatch_config (call->service);
+    int64_t case_id = 0, visit_id = 0;
+    as_obj_int (call->params, "case_id", &case_id);
+    as_obj_int (call->params, "visit_id", &visit_id);
+    char window_start [40] = "", date [11];
+    as_obj_strcpy (call->params, "window_start", window_start, sizeof window_start);
+    if (!case_id && !visit_id)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "give case_id or visit_id");
+    s_need_t need;
+    double epoch = 0;
+    s_probe_t probe;
+    if (s_need_load (call->pg, visit_id, case_id, &need, call->err)
+    ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err)
+    ||  s_probe_date (call->pg, config, &need, date, &probe, call->err))
+        return -1;
+    int window = s_window_of (&probe, epoch);
+    if (window < 0 || !probe.station [window])
+        return as_error_set (call->err, AS_FAILED_PRECONDITION, "%s is not an appointment window that can be"
+                             " served (ask slots.offer)", window_start);
+    s_booking_t booking = { date, probe.starts [window], probe.ends [window], probe.station [window], 0, call->actor };
+    return s_book (call->service, call->pg, config, &need, &booking, call->err)
+         ? -1 : dispatch_reply_visit (call, need.id);
+}
+
+//  Dates from `from` (NULL = today, local) for `days` days.
+static PGresult *
+s_date_list (as_pg_t *pg, const dispatch_config_t *config, const char *from, int64_t days, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, from);
+    as_pgp_str (&params, config->zone);
+    as_pgp_int (&params, days);
+    return as_pg_run (pg, &s_dates, &params, err);
+}
+
+static void
+s_pack_slot (msgpack_packer *pk, const char *date, const s_probe_t *probe, int window)
+{
+    char start [32], end [32];
+    s_epoch_text (probe->starts [window], start);
+    s_epoch_text (probe->ends [window], end);
+    msgpack_pack_map (pk, 4);
+    as_pack_kv_str (pk, "date", date);
+    as_pack_kv_str (pk, "window_start", start);
+    as_pack_kv_str (pk, "window_end", end);
+    as_pack_kv_int (pk, "station_id", probe->station [window]);
+}
+
+int
+dispatch_slots_offer (as_call_t *call)
+{
+    dispatch_config_t *config = dispatch_config (call->service);
+    int64_t case_id = 0, days = config->slot_days;
+    as_obj_int (call->params, "case_id", &case_id);
+    as_obj_int (call->params, "days", &days);
+    char from [11] = "";
+    as_obj_strcpy (call->params, "from_date", from, sizeof from);
+    s_need_t need;
+    if (s_need_load (call->pg, 0, case_id, &need, call->err))
+        return -1;
+    PGresult *dates = s_date_list (call->pg, config, *from ? from : NULL, days, call->err);
+    if (!dates)
+        return -1;
+    int rows = PQntuples (dates);
+    s_probe_t *probes = calloc ((size_t) rows + 1, sizeof *probes);
+    assert (probes);
+    size_t offered = 0;
+    int rc = 0;
+    for (int row = 0; row < rows && rc == 0; row++) {
+        rc = s_probe_date (call->pg, config, &need, as_pg_get_str (dates, row, 0), &probes [row], call->err);
+        for (int window = 0; rc == 0 && window < probes [row].count; window++)
+            offered += probes [row].station [window] != 0;
+    }
+    if (rc == 0) {
+        msgpack_pack_map (call->result, 3);
+        as_pack_kv_int (call->result, "case_id", need.case_id);
+        as_pack_kv_int (call->result, "visit_id", need.id);
+        as_pack_str (call->result, "slots");
+        msgpack_pack_array (call->result, offered);
+        for (int row = 0; row < rows; row++)
+            for (int window = 0; window < probes [row].count; window++)
+                if (probes [row].station [window])
+                    s_pack_slot (call->result, as_pg_get_str (dates, row, 0), &probes [row], window);
+    }
+    free (probes);
+    PQclear (dates);
+    return rc;
+}
+
+static const as_stmt_t s_engineer_station = { "dispatch_plan_engineer_station",
+    "SELECT station_id FROM engineers WHERE id = $1" };
+static const as_stmt_t s_visit_window = { "dispatch_plan_visit_window",
+    "SELECT rfc3339(window_start) FROM visits WHERE id = $1 AND window_start IS NOT NULL" };
+
+static int64_t
+s_lookup_int (as_pg_t *pg, const as_stmt_t *stmt, int64_t key, char *text, size_t size, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, key);
+    PGresult *result = as_pg_run (pg, stmt, &params, err);
+    if (!result)
+        return -1;
+    int64_t value = PQntuples (result) ? as_pg_get_int (result, 0, 0) : 0;
+    if (text && PQntuples (result))
+        snprintf (text, size, "%s", as_pg_get_str (result, 0, 0));
+    PQclear (result);
+    return value;
+}
+
+//  An operator puts a visit on one engineer (at its window, or a new one);
+//  it stays with them through re-optimisation (pinned).
+int
+dispatch_visit_assign (as_call_t *call)
+{
+    dispatch_config_t *config = dispatch_config (call->service);
+    int64_t visit_id = 0, engineer_id = 0;
+    as_obj_int (call->params, "visit_id", &visit_id);
+    as_obj_int (call->params, "engineer_id", &engineer_id);
+    char window_start [40] = "", date [11];
+    as_obj_strcpy (call->params, "window_start", window_start, sizeof window_start);
+    int64_t station_id = s_lookup_int (call->pg, &s_engineer_station, engineer_id, NULL, 0, call->err);
+    if (station_id <= 0)
+        return station_id < 0 ? -1 : as_error_set (call->err, AS_NOT_FOUND, "engineer %lld not found",
+                                                   (long long) engineer_id);
+    if (!*window_start && s_lookup_int (call->pg, &s_visit_window, visit_id, window_start, sizeof window_start,
+                                        call->err) < 0)
+        return -1;
+    if (!*window_start)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "visit %lld has no window yet: give window_start",
+                             (long long) visit_id);
+    s_need_t need;
+    double epoch = 0, starts [S_MAX_WINDOWS], ends [S_MAX_WINDOWS];
+    if (s_need_load (call->pg, visit_id, 0, &need, call->err)
+    ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err))
+        return -1;
+    s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, call->err);
+    if (!day)
+        return -1;
+    s_probe_t windows = { .count = s_windows (config, day->origin, starts, ends) };
+    memcpy (windows.starts, starts, sizeof starts);
+    memcpy (windows.ends, ends, sizeof ends);
+    s_day_destroy (&day);
+    int window = s_window_of (&windows, epoch);
+    if (window < 0)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "%s is not an appointment window", window_start);
+    s_booking_t booking = { date, starts [window], ends [window], station_id, engineer_id, call->actor };
+    return s_book (call->service, call->pg, config, &need, &booking, call->err)
+         ? -1 : dispatch_reply_visit (call, need.id);
+}
+
+//  A visit whose parts have arrived: the earliest window that can be served
+//  from tomorrow on, within two weeks.
+int
+dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *actor,
+                             as_error_t *err)
+{
+    dispatch_config_t *config = dispatch_config (service);
+    s_need_t need;
+    if (s_need_load (pg, visit_id, 0, &need, err))
+        return -1;
+    PGresult *dates = s_date_list (pg, config, NULL, 15, err);
+    if (!dates)
+        return -1;
+    int rc = 1;
+    s_probe_t probe;
+    for (int row = 1; row < PQntuples (dates) && rc == 1; row++) {
+        const char *date = as_pg_get_str (dates, row, 0);
+        if (s_probe_date (pg, config, &need, date, &probe, err)) {
+            rc = -1;
+            break;
+        }
+        for (int window = 0; window < probe.count && rc == 1; window++)
+            if (probe.station [window]) {
+                s_booking_t booking = { date, probe.starts [window], probe.ends [window],
+                                        probe.station [window], 0, actor };
+                rc = s_book (service, pg, config, &need, &booking, err) ? -1 : 0;
+            }
+    }
+    PQclear (dates);
+    return rc;
+}
+
+//  --- Absences ----------------------------------------------------------------------
+
+static const as_stmt_t s_absence_days = { "dispatch_plan_absence_days",
+    "SELECT DISTINCT station_id, plan_date::text FROM visits WHERE engineer_id = $1"
+    " AND status IN ('scheduled', 'dispatched', 'confirmed')"
+    " AND plan_date BETWEEN ($2::timestamptz AT TIME ZONE $4)::date AND ($3::timestamptz AT TIME ZONE $4)::date"
+    " ORDER BY 2, 1" };
+
+//  One day of an absent engineer: their visits not yet started leave the
+//  route and are inserted again wherever they fit best (back with them if
+//  what is left of their shift allows); the rest become unscheduled.
+static int
+s_replan_absent_day (as_service_t *service, as_pg_t *pg, int64_t engineer_id, int64_t station_id,
+                     const char *date, int *moved, int *unassigned, as_error_t *err)
+{
+    s_day_t *day = s_day_load (pg, dispatch_config (service), station_id, date, 0, err);
+    if (!day)
+        return -1;
+    for (int index = 0; index < day->stop_count; index++) {
+        s_stop_t *stop = &day->stops [index];
+        if (stop->engineer_id == engineer_id && !stop->started) {
+            stop->vehicle = -1;
+            stop->fixed = false;
+        }
+    }
+    as_vrp_solution_t *solution = s_day_solution (day);
+    for (int index = 0; index < day->stop_count; index++) {
+        const s_stop_t *stop = &day->stops [index];
+        if (stop->engineer_id != engineer_id || stop->started)
+            continue;
+        double added = 0;
+        if (as_vrp_solution_insert (solution, index, &added) < 0)
+            (*unassigned)++;
+        else
+        if (day->engineers [as_vrp_solution_vehicle_of (solution, index)] != engineer_id)
+            (*moved)++;
+    }
+    int rc = s_day_save (service, pg, day, solution, "dispatch", "engineer absent", NULL, err);
+    as_vrp_solution_destroy (&solution);
+    s_day_destroy (&day);
+    return rc;
+}
+
+int
+dispatch_plan_absence (as_service_t *service, as_pg_t *pg, int64_t engineer_id, const char *starts_at,
+                       const char *ends_at, int *moved, int *unassigned, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, engineer_id);
+    as_pgp_str (&params, starts_at);
+    as_pgp_str (&params, ends_at);
+    as_pgp_str (&params, dispatch_config (service)->zone);
+    PGresult *days = as_pg_run (pg, &s_absence_days, &params, err);
+    if (!days)
+        return -1;
+    *moved = *unassigned = 0;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (days) && rc == 0; row++)
+        rc = s_replan_absent_day (service, pg, engineer_id, as_pg_get_int (days, row, 0),
+                                  as_pg_get_str (days, row, 1), moved, unassigned, err);
+    PQclear (days);
+    return rc;
+}
+
+//  --- Re-optimisation -----------------------------------------------------------------
+
+static const as_stmt_t s_all_stations = { "dispatch_plan_all_stations",
+    "SELECT id FROM stations WHERE $1::bigint IS NULL OR id = $1 ORDER BY id" };
+static const as_stmt_t s_insert_run = { "dispatch_plan_insert_run",
+    "INSERT INTO plan_runs (station_id, plan_date, trigger, travel_before, travel_after, assigned, moved)"
+    " VALUES ($1, $2::date, $3, $4, $5, $6, $7)" };
+
+typedef struct {
+    int64_t station_id;
+    as_vrp_stats_t before, after;
+    bool accepted;
+    int moved;
+} s_run_t;
+
+static bool
+s_better (const as_vrp_stats_t *after, const as_vrp_stats_t *before)
+{
+    if (after->penalty < before->penalty - 0.5)
+        return true;
+    return after->penalty < before->penalty + 0.5 && after->travel < before->travel - 0.5;
+}
+
+//  Re-optimise one station's day around its fixed visits; keep the result
+//  only when it is better, and record the run either way.
+static int
+s_optimize_station (as_service_t *service, as_pg_t *pg, int64_t station_id, const char *date,
+                    const char *trigger, s_run_t *run, as_error_t *err)
+{
+    const dispatch_config_t *config = dispatch_config (service);
+    s_day_t *day = s_day_load (pg, config, station_id, date, 0, err);
+    if (!day)
+        return -1;
+    memset (run, 0, sizeof *run);
+    run->station_id = station_id;
+    as_vrp_solution_t *initial = s_day_solution (day);
+    run->before = as_vrp_solution_stats (initial);
+    run->after = run->before;
+    as_vrp_solution_t *best = NULL;
+    if (day->stop_count > 0 && day->vehicles > 0) {
+        as_vrp_params_t params;
+        as_vrp_params_default (&params);
+        params.objective = AS_VRP_MAX_ASSIGNED;
+        params.max_iterations = config->iterations;
+        params.seed = 1;
+        best = as_vrp_solve (day->problem, &params, initial);
+        run->after = as_vrp_solution_stats (best);
+        run->accepted = as_vrp_solution_feasible (best) && s_better (&run->after, &run->before);
+    }
+    int rc = run->accepted ? s_day_save (service, pg, day, best, "dispatch", "re-optimised", &run->moved, err) : 0;
+    if (!run->accepted)
+        run->after = run->before;
+    char travel_before [24], travel_after [24];
+    snprintf (travel_before, sizeof travel_before, "%.0f", run->before.travel);
+    snprintf (travel_after, sizeof travel_after, "%.0f", run->after.travel);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, station_id);
+    as_pgp_str (&params, date);
+    as_pgp_str (&params, trigger);
+    as_pgp_str (&params, travel_before);
+    as_pgp_str (&params, travel_after);
+    as_pgp_int (&params, run->after.assigned);
+    as_pgp_int (&params, run->moved);
+    if (rc == 0 && day->stop_count > 0 && as_pg_do (pg, &s_insert_run, &params, err) != 1)
+        rc = -1;
+    as_vrp_solution_destroy (&best);
+    as_vrp_solution_destroy (&initial);
+    s_day_destroy (&day);
+    return rc;
+}
+
+static void
+s_pack_run (msgpack_packer *pk, const s_run_t *run)
+{
+    msgpack_pack_map (pk, 7);
+    as_pack_kv_int (pk, "station_id", run->station_id);
+    as_pack_kv_int (pk, "travel_before_s", llround (run->before.travel));
+    as_pack_kv_int (pk, "travel_after_s", llround (run->after.travel));
+    as_pack_kv_int (pk, "assigned", run->after.assigned);
+    as_pack_kv_int (pk, "unassigned", run->after.unassigned);
+    as_pack_kv_int (pk, "moved", run->moved);
+    as_pack_kv_bool (pk, "accepted", run->accepted);
+}
+
+int
+dispatch_plan_optimize (as_call_t *call)
+{
+    int64_t station_id = 0;
+    bool one = as_obj_int (call->params, "station_id", &station_id);
+    char date [11] = "";
+    as_obj_strcpy (call->params, "date", date, sizeof date);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    if (one)
+        as_pgp_int (&params, station_id);
+    else
+        as_pgp_null (&params);
+    PGresult *stations = as_pg_run (call->pg, &s_all_stations, &params, call->err);
+    if (!stations)
+        return -1;
+    int rows = PQntuples (stations);
+    s_run_t *runs = calloc ((size_t) rows + 1, sizeof *runs);
+    assert (runs);
+    int rc = one && rows == 0 ? as_error_set (call->err, AS_NOT_FOUND, "station %lld not found", (long long) station_id) : 0;
+    for (int row = 0; row < rows && rc == 0; row++)
+        rc = s_optimize_station (call->service, call->pg, as_pg_get_int (stations, row, 0), date, "on demand",
+                                 &runs [row], call->err);
+    if (rc == 0) {
+        msgpack_pack_map (call->result, 2);
+        as_pack_kv_str (call->result, "date", date);
+        as_pack_str (call->result, "stations");
+        msgpack_pack_array (call->result, (size_t) rows);
+        for (int row = 0; row < rows; row++)
+            s_pack_run (call->result, &runs [row]);
+    }
+    free (runs);
+    PQclear (stations);
+    return rc;
+}
+
+//  Background re-optimisation of today's and tomorrow's plans of every
+//  station; runs in its own transaction from the daemon's timer.
+int
+dispatch_plan_optimize_all (as_service_t *service, as_pg_t *pg, as_error_t *err)
+{
+    dispatch_config_t *config = dispatch_config (service);
+    PGresult *dates = s_date_list (pg, config, NULL, 2, err);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_null (&params);
+    PGresult *stations = dates ? as_pg_run (pg, &s_all_stations, &params, err) : NULL;
+    int rc = stations ? 0 : -1;
+    for (int day = 0; rc == 0 && day < PQntuples (dates); day++)
+        for (int row = 0; rc == 0 && row < PQntuples (stations); row++) {
+            s_run_t run;
+            rc = s_optimize_station (service, pg, as_pg_get_int (stations, row, 0), as_pg_get_str (dates, day, 0),
+                                     "background", &run, err);
+        }
+    PQclear (dates);
+    PQclear (stations);
+    return rc;
+}
+
+//  --- The board: each engineer's day --------------------------------------------------
+
+static const as_stmt_t s_board = { "dispatch_plan_board",
+    "SELECT e.id, e.code, e.name, e.station_id, to_char(e.shift_start, 'HH24:MI'), to_char(e.shift_end, 'HH24:MI'),"
+    " EXISTS (SELECT 1 FROM absences a WHERE a.engineer_id = e.id"
+    "  AND a.starts_at < (($1::date + 1)::timestamp AT TIME ZONE $3)"
+    "  AND a.ends_at > ($1::date::timestamp AT TIME ZONE $3)),"
+    " v.id, v.case_id, v.status, v.seq, rfc3339(v.eta), rfc3339(v.window_start), rfc3339(v.window_end),"
+    " v.pinned, v.minutes, to_char(v.eta AT TIME ZONE $3, 'HH24:MI'),"
+    " to_char(v.window_start AT TIME ZONE $3, 'HH24:MI') || '-' || to_char(v.window_end AT TIME ZONE $3, 'HH24:MI')"
+    " FROM engineers e LEFT JOIN visits v ON v.engineer_id = e.id AND v.plan_date = $1::date"
+    "  AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')"
+    " WHERE e.active AND ($2::bigint IS NULL OR e.station_id = $2)"
+    " ORDER BY e.station_id, e.id, v.seq" };
+
+static void
+s_pack_stop (msgpack_packer *pk, const PGresult *result, int row)
+{
+    msgpack_pack_map (pk, 10);
+    as_pack_kv_int (pk, "visit_id", as_pg_get_int (result, row, 7));
+    as_pack_kv_int (pk, "case_id", as_pg_get_int (result, row, 8));
+    as_pack_kv_str (pk, "status", as_pg_get_str (result, row, 9));
+    as_pack_kv_int (pk, "seq", as_pg_get_int (result, row, 10));
+    as_pack_kv_str (pk, "eta", as_pg_get_str (result, row, 11));
+    as_pack_kv_str (pk, "window_start", as_pg_get_str (result, row, 12));
+    as_pack_kv_str (pk, "window_end", as_pg_get_str (result, row, 13));
+    as_pack_kv_bool (pk, "pinned", as_pg_get_bool (result, row, 14));
+    as_pack_kv_int (pk, "minutes", as_pg_get_int (result, row, 15));
+    char local [40];
+    snprintf (local, sizeof local, "%s %s", as_pg_get_str (result, row, 16), as_pg_get_str (result, row, 17));
+    as_pack_kv_str (pk, "local", local);
+}
+
+//  Rows [row, end) are one engineer: their map with the stops.
+static void
+s_pack_engineer_day (msgpack_packer *pk, const PGresult *result, int row, int end)
+{
+    msgpack_pack_map (pk, 8);
+    as_pack_kv_int (pk, "engineer_id", as_pg_get_int (result, row, 0));
+    as_pack_kv_str (pk, "code", as_pg_get_str (result, row, 1));
+    as_pack_kv_str (pk, "name", as_pg_get_str (result, row, 2));
+    as_pack_kv_int (pk, "station_id", as_pg_get_int (result, row, 3));
+    as_pack_kv_str (pk, "shift_start", as_pg_get_str (result, row, 4));
+    as_pack_kv_str (pk, "shift_end", as_pg_get_str (result, row, 5));
+    as_pack_kv_bool (pk, "absent", as_pg_get_bool (result, row, 6));
+    as_pack_str (pk, "stops");
+    bool none = PQgetisnull (result, row, 7);
+    msgpack_pack_array (pk, none ? 0 : (size_t) (end - row));
+    for (int stop = row; !none && stop < end; stop++)
+        s_pack_stop (pk, result, stop);
+}
+
+int
+dispatch_plan_board (as_call_t *call)
+{
+    char date [11] = "";
+    int64_t station_id = 0;
+    as_obj_strcpy (call->params, "date", date, sizeof date);
+    bool one = as_obj_int (call->params, "station_id", &station_id);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, date);
+    if (one)
+        as_pgp_int (&params, station_id);
+    else
+        as_pgp_null (&params);
+    as_pgp_str (&params, dispatch_config (call->service)->zone);
+    PGresult *result = as_pg_run (call->pg, &s_board, &params, call->err);
+    if (!result)
+        return -1;
+    int rows = PQntuples (result), engineers = 0;
+    for (int row = 0; row < rows; row++)
+        engineers += row == 0 || as_pg_get_int (result, row, 0) != as_pg_get_int (result, row - 1, 0);
+    msgpack_pack_map (call->result, 2);
+    as_pack_kv_str (call->result, "date", date);
+    as_pack_str (call->result, "engineers");
+    msgpack_pack_array (call->result, (size_t) engineers);
+    for (int row = 0, end = 0; row < rows; row = end) {
+        for (end = row + 1; end < rows && as_pg_get_int (result, end, 0) == as_pg_get_int (result, row, 0); end++)
+            ;
+        s_pack_engineer_day (call->result, result, row, end);
+    }
+    PQclear (result);
+    return 0;
+}
