@@ -29,14 +29,17 @@ int as_outbox_add (as_pg_t *pg, const char *type, const char *subject,
 int as_eventlog_relay (as_pg_t *pg, const char *source, zsock_t *pub,
                        const char *fault, as_error_t *err);
 
-//  Commit the caller's transaction with its events sealed into the log: in
-//  one round trip, wait for the relay lock, move the transaction's outbox
-//  rows (and any committed leftovers) into the log, COMMIT. The change and
-//  its log positions commit together, with one commit to disk; the lock is
-//  held until that commit, so positions still commit in order. Returns the
-//  moved rows, to publish with as_eventlog_publish (caller PQclear's), or
-//  NULL + err, the transaction still open for the caller to roll back.
-PGresult *as_eventlog_commit_sealed (as_pg_t *pg, as_error_t *err);
+//  Commit the caller's transaction in one round trip: the caller's last
+//  statements (`before`, may be none), then, when `seal` is set, wait for
+//  the relay lock and move the transaction's outbox rows (and any committed
+//  leftovers) into the log, then COMMIT. The change and its log positions
+//  commit together, with one commit to disk; the lock is held until that
+//  commit, so positions still commit in order. *moved gets the moved rows,
+//  to publish with as_eventlog_publish after the commit (caller PQclear's).
+//  -1 + err: nothing committed, the transaction is left for the caller to
+//  roll back.
+int as_eventlog_commit (as_pg_t *pg, as_pg_step_t *before, int count, bool seal,
+                        PGresult **moved, as_error_t *err);
 //  Publish moved log rows live (topic = type), after their commit.
 void as_eventlog_publish (zsock_t *pub, const PGresult *moved, const char *source);
 

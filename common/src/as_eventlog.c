@@ -147,26 +147,35 @@ s_relay_once (as_pg_t *pg, const char *source, zsock_t *pub, const char *fault, 
     return count;
 }
 
-PGresult *
-as_eventlog_commit_sealed (as_pg_t *pg, as_error_t *err)
+#define S_COMMIT_STEPS_MAX 80
+
+int
+as_eventlog_commit (as_pg_t *pg, as_pg_step_t *before, int count, bool seal,
+                    PGresult **moved, as_error_t *err)
 {
-    assert (as_pg_in_transaction (pg));
+    assert (as_pg_in_transaction (pg) && count >= 0 && count + 3 <= S_COMMIT_STEPS_MAX);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, 100000);
-    as_pg_step_t steps [] = {
-        { &s_seal_lock, NULL, NULL, NULL },
-        { &s_relay_move, NULL, &params, NULL },
-        { NULL, "COMMIT", NULL, NULL },
-    };
-    int rc = as_pg_pipeline (pg, steps, 3, err);
-    PQclear (steps [0].result);
-    PQclear (steps [2].result);
-    if (rc) {
-        PQclear (steps [1].result);
-        return NULL;
+    as_pg_step_t steps [S_COMMIT_STEPS_MAX];
+    int total = 0;
+    for (int index = 0; index < count; index++)
+        steps [total++] = before [index];
+    int move = -1;
+    if (seal) {
+        steps [total++] = (as_pg_step_t) { &s_seal_lock, NULL, NULL, NULL };
+        move = total;
+        steps [total++] = (as_pg_step_t) { &s_relay_move, NULL, &params, NULL };
     }
-    return steps [1].result;
+    steps [total++] = (as_pg_step_t) { NULL, "COMMIT", NULL, NULL };
+    int rc = as_pg_pipeline (pg, steps, total, err);
+    *moved = NULL;
+    for (int index = 0; index < total; index++)
+        if (index == move && rc == 0)
+            *moved = steps [index].result;
+        else
+            PQclear (steps [index].result);
+    return rc;
 }
 
 int

@@ -167,14 +167,14 @@ s_after_commit (as_service_t *self)
     }
 }
 
-//  Commit the open transaction of a request, its events sealed into the log
-//  in it (one commit to disk), and publish them once durable.
+//  Commit the open transaction of requests: their last statements
+//  (`before`: the stored replies), their events sealed into the log, COMMIT,
+//  all in one round trip and one commit to disk; then publish the events.
 static int
-s_commit (as_service_t *self, as_error_t *err)
+s_commit (as_service_t *self, as_pg_step_t *before, int count, as_error_t *err)
 {
     PGresult *moved = NULL;
-    if (self->emitted > 0 ? !(moved = as_eventlog_commit_sealed (self->pg, err))
-                          : as_pg_commit (self->pg, err) != 0)
+    if (as_eventlog_commit (self->pg, before, count, self->emitted > 0, &moved, err))
         return -1;
     if (moved && self->fault)
         kill (getpid (), SIGKILL);      //  either crash point: committed, not published
@@ -285,7 +285,7 @@ s_events_ingest (as_call_t *call)
         if (fresh == 0)
             rc = 0;
         if (rc == 0)
-            rc = s_commit (self, call->err);
+            rc = s_commit (self, NULL, 0, call->err);
         else {
             as_pg_rollback (call->pg);
             self->emitted = 0;
@@ -376,12 +376,12 @@ s_check_result (const char *method, const msgpack_sbuffer *result, as_error_t *e
 
 //  The body of a state-changing call: open (BEGIN, or a SAVEPOINT inside the
 //  batch's transaction), claim the key, run the handler, check its result,
-//  store it with the key. Returns
-//  0 done, 1 answered from an earlier call's stored reply, -1 failed (the
-//  caller undoes whatever it did).
+//  and prepare `store`, the statement that keeps it with the key at the
+//  commit. Returns 0 done, 1 answered from an earlier call's stored reply,
+//  -1 failed (the caller undoes whatever it did).
 static int
 s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sbuffer *result,
-          const char *opening)
+          const char *opening, as_pg_params_t *store)
 {
     as_error_t *err = call->err;
     const as_rpc_request_t *request = call->request;
@@ -398,14 +398,17 @@ s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sb
         int replayed = s_replay (self, request, result, err);
         if (replayed == 1)
             as_service_count (self, "rpc_replayed", 1);
+        if (replayed == 0)          //  claimed, but no reply kept yet
+            return as_error_set (err, AS_ABORTED, "a call with this idempotency key is in progress, retry");
         return replayed;
     }
     if (claimed < 0 || handler (call) || s_check_result (request->method, result, err))
         return -1;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, request->idempotency_key);
-    as_pgp_bin (&params, result->data, result->size);
-    return as_pg_do (self->pg, &s_idempotency_store, &params, err) == 1 ? 0 : -1;
+    //  The reply is stored with the key by the commit's round trip.
+    as_pgp_reset (store);
+    as_pgp_str (store, request->idempotency_key);
+    as_pgp_bin (store, result->data, result->size);
+    return 0;
 }
 
 //  --- Serving requests ------------------------------------------------------------
@@ -420,6 +423,7 @@ typedef struct {
     bool mutates;
     msgpack_sbuffer result;
     msgpack_packer packer;
+    as_pg_params_t store;       //  the reply kept with the key, at the commit
     as_error_t err;
     int rc;                     //  0 ok, -1 error in err
 } s_entry_t;
@@ -473,51 +477,91 @@ s_prepare (as_service_t *self, zmsg_t *msg, s_entry_t *entry)
 //  under a savepoint so one failure undoes only itself; one commit makes
 //  them all durable. If that commit fails, none of them happened.
 static void
-s_run_batch (as_service_t *self, s_entry_t *entries, size_t count)
+s_fail_batch (as_service_t *self, s_entry_t *entries, size_t count, const as_error_t *err)
 {
-    size_t pending = 0, last = 0;
-    for (size_t index = 0; index < count; index++)
-        if (entries [index].mutates) {
-            pending++;
-            last = index;
-        }
-    if (pending == 0)
-        return;
-    as_error_t err;
-    if (pending == 1) {     //  alone: no savepoint needed
-        s_entry_t *entry = &entries [last];
-        as_call_t call = s_call_for (self, entry);
-        entry->rc = s_mutate (self, &call, entry->handler, &entry->result, "BEGIN");
-        if (entry->rc == 0 && s_commit (self, &entry->err))
-            entry->rc = -1;
-        as_pg_rollback (self->pg);          //  after a replay or a failure
-        self->emitted = 0;
-        entry->rc = entry->rc < 0 ? -1 : 0;
-        return;
-    }
-    bool open = as_pg_begin (self->pg, &err) == 0;
-    for (size_t index = 0; index < count; index++) {
-        s_entry_t *entry = &entries [index];
-        if (!entry->mutates)
-            continue;
-        as_call_t call = s_call_for (self, entry);
-        if (!open) {
-            as_error_set (&entry->err, AS_UNAVAILABLE, "the transaction failed, retry");
-            continue;
-        }
-        entry->rc = s_mutate (self, &call, entry->handler, &entry->result, "SAVEPOINT as_request") < 0 ? -1 : 0;
-        if (entry->rc && as_pg_rollback_to (self->pg, "as_request", &err))
-            open = false;
-    }
-    if (open && s_commit (self, &err) == 0)
-        return;
     as_pg_rollback (self->pg);
     self->emitted = 0;
     for (size_t index = 0; index < count; index++)
         if (entries [index].mutates && entries [index].rc == 0) {
             entries [index].rc = -1;
-            as_error_set (&entries [index].err, AS_UNAVAILABLE, "the transaction failed, retry: %s", err.message);
+            as_error_set (&entries [index].err, AS_UNAVAILABLE, "the transaction failed, retry: %s",
+                          err->message);
         }
+}
+
+static void
+s_run_transaction (as_service_t *self, s_entry_t *entries, size_t count)
+{
+    size_t pending = 0;
+    for (size_t index = 0; index < count; index++)
+        pending += entries [index].mutates;
+    if (pending == 0)
+        return;
+    //  Alone, a request needs no savepoint: BEGIN is its opening.
+    bool open = pending == 1;
+    as_error_t err;
+    as_error_clear (&err);
+    if (!open && as_pg_begin (self->pg, &err) == 0)
+        open = true;
+    as_pg_step_t stores [S_BATCH_MAX];
+    int store_count = 0;
+    for (size_t index = 0; index < count; index++) {
+        s_entry_t *entry = &entries [index];
+        if (!entry->mutates)
+            continue;
+        if (!open) {
+            as_error_set (&entry->err, AS_UNAVAILABLE, "the transaction failed, retry");
+            continue;
+        }
+        as_call_t call = s_call_for (self, entry);
+        int done = s_mutate (self, &call, entry->handler, &entry->result,
+                             pending == 1 ? "BEGIN" : "SAVEPOINT as_request", &entry->store);
+        entry->rc = done < 0 ? -1 : 0;
+        if (done == 0)
+            stores [store_count++] = (as_pg_step_t) { &s_idempotency_store, NULL, &entry->store, NULL };
+        else
+        if (done < 0 && pending > 1 && as_pg_rollback_to (self->pg, "as_request", &err))
+            open = false;
+    }
+    //  Every new change has a reply to store: none means only replays and
+    //  failures, and nothing to keep.
+    if (store_count == 0) {
+        as_pg_rollback (self->pg);
+        self->emitted = 0;
+        return;
+    }
+    if (!open || s_commit (self, stores, store_count, &err))
+        s_fail_batch (self, entries, count, &err);
+}
+
+//  A key already used earlier in this batch: that call's reply is kept
+//  only at the commit, so this one waits for the next transaction.
+static bool
+s_key_taken (s_entry_t *entries, size_t index)
+{
+    for (size_t earlier = 0; earlier < index; earlier++)
+        if (entries [earlier].mutates
+        &&  strcmp (entries [earlier].request.idempotency_key, entries [index].request.idempotency_key) == 0)
+            return true;
+    return false;
+}
+
+static void
+s_run_batch (as_service_t *self, s_entry_t *entries, size_t count)
+{
+    bool deferred [S_BATCH_MAX] = { false };
+    bool any_deferred = false;
+    for (size_t index = 0; index < count; index++)
+        if (entries [index].mutates && s_key_taken (entries, index)) {
+            entries [index].mutates = false;
+            deferred [index] = any_deferred = true;
+        }
+    s_run_transaction (self, entries, count);
+    if (!any_deferred)
+        return;
+    for (size_t index = 0; index < count; index++)
+        entries [index].mutates = deferred [index];
+    s_run_batch (self, entries, count);
 }
 
 static void

@@ -88,8 +88,12 @@ main (void)
     as_harness_call (intake, "case.get", "{\"case_id\":1,\"extra\":true}", NULL, &reply);
     AS_CHECK (!reply.ok && reply.error.code == AS_INVALID_ARGUMENT && strstr (reply.error.message, "extra"));
     as_rpc_reply_release (&reply);
-    as_harness_call (intake, "visit.book", "{}", NULL, &reply);
-    AS_CHECK (!reply.ok && (reply.error.code == AS_UNIMPLEMENTED));
+    as_harness_call (intake, "no.such_method", "{}", NULL, &reply);
+    AS_CHECK (!reply.ok && reply.error.code == AS_UNIMPLEMENTED);
+    as_rpc_reply_release (&reply);
+    //  A method of another service, with valid params: served elsewhere.
+    as_harness_call (intake, "test.emit", "{\"type\":\"x.y\",\"subject\":\"s\",\"data\":{}}", NULL, &reply);
+    AS_CHECK (!reply.ok && reply.error.code == AS_UNIMPLEMENTED && strstr (reply.error.message, "standin"));
     as_rpc_reply_release (&reply);
     as_harness_call (intake, "case.get", "{\"case_id\":424242}", NULL, &reply);
     AS_CHECK (!reply.ok && reply.error.code == AS_NOT_FOUND);
