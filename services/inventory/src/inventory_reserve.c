@@ -129,6 +129,7 @@ s_commit_reserved (as_service_t *service, as_pg_t *pg, int64_t reservation_id, i
         as_pack_kv_nil (&pk, "shipment_id");
     int64_t case_id = as_pg_get_int (row, 0, 0);
     PQclear (row);
+    as_service_count (service, "reservations", 1);
     if (shipment_id < 0) {
         msgpack_sbuffer_destroy (&data);
         return -1;
@@ -228,6 +229,7 @@ s_reserve (as_service_t *service, as_pg_t *pg, const s_demand_t *demand, as_erro
     if (demand->location_id > 0)
         return as_error_set (err, AS_FAILED_PRECONDITION, "location %lld has fewer than %lld of %s available",
                              (long long) demand->location_id, (long long) demand->quantity, demand->part_no);
+    as_service_count (service, "backorders", 1);
     return s_backorder (service, pg, reservation_id, demand, err) ? -1 : reservation_id;
 }
 

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 //  The value at a dotted path ("reservation.status") of a result map.
 static inline const msgpack_object *
@@ -163,12 +167,19 @@ t_ledger_ok (as_rpc_client_t *inventory)
 
 #endif
 
-//  A second inventoryd on the same database at its own endpoint (base+50),
+//  A second inventoryd on the same database at its own endpoint,
 //  so two single-threaded daemons really run transactions at once.
 static inline pid_t
 t_second_daemon (as_harness_t *harness, char *endpoint, size_t size)
 {
-    snprintf (endpoint, size, "tcp://127.0.0.1:%d", atoi (getenv ("AFTERSALES_PORT_BASE")) + 50);
+    //  A port the kernel says is free now (the harness only checks its own block).
+    int probe = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    socklen_t length = sizeof address;
+    AS_CHECK (probe >= 0 && bind (probe, (struct sockaddr *) &address, sizeof address) == 0
+              && getsockname (probe, (struct sockaddr *) &address, &length) == 0);
+    close (probe);
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", ntohs (address.sin_port));
     static char variable [160];
     snprintf (variable, sizeof variable, "AFTERSALES_INVENTORY_ENDPOINT=%s", endpoint);
     const char *env [] = { variable, NULL };

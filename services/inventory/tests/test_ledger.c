@@ -112,10 +112,13 @@ main (void)
         t_stock (inventory, part_no, net.central, 10);
         t_stock (inventory, part_no, net.station, 3);
     }
+    //  A fresh mix each run; the seed is printed so a failure can be replayed.
+    unsigned seed = getenv ("INVENTORY_TEST_SEED") ? (unsigned) atoi (getenv ("INVENTORY_TEST_SEED")) : (unsigned) getpid ();
+    printf ("ledger: seed %u (INVENTORY_TEST_SEED)\n", seed);
     s_client_t clients [S_THREADS];
     pthread_t threads [S_THREADS];
     for (int index = 0; index < S_THREADS; index++) {
-        clients [index] = (s_client_t) { { as_endpoint ("inventory"), second }, &net, 7919u * (unsigned) (index + 1), 0, 0, 0 };
+        clients [index] = (s_client_t) { { as_endpoint ("inventory"), second }, &net, seed + 7919u * (unsigned) (index + 1), 0, 0, 0 };
         AS_CHECK (pthread_create (&threads [index], NULL, s_client, &clients [index]) == 0);
     }
     int applied = 0, refused = 0, unexpected = 0;
