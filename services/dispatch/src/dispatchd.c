@@ -22,7 +22,7 @@ static as_setting_t s_settings [] = {
     { "DISPATCH_SPEED_KMH", AS_CFG_INT, "30", 1, 200, "average travel speed of an engineer", "", 0 },
     { "DISPATCH_CONFIRM_MINUTES", AS_CFG_INT, "60", 1, 10080,
       "promise: the customer is told the visit time within this after dispatch", "", 0 },
-    { "DISPATCH_LATE_MARGIN_MINUTES", AS_CFG_INT, "30", 0, 1440,
+    { "DISPATCH_LATE_MARGIN_MINUTES", AS_CFG_INT, "30", 0, 10080,
       "visit.late when the engineer is not on site this long before the window ends", "", 0 },
     { "DISPATCH_SLOT_DAYS", AS_CFG_INT, "3", 1, 31, "days slots.offer looks at by default", "", 0 },
     { "DISPATCH_OPTIMIZE_ITERATIONS", AS_CFG_INT, "2000", 0, 1000000, "ruin-and-recreate budget of one re-optimisation", "", 0 },

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#define T_MAYBE_UNUSED __attribute__ ((unused))
+
 //  The call must succeed; returns the reply (caller releases).
-static void
+T_MAYBE_UNUSED static void
 t_ok (as_rpc_client_t *client, const char *method, const char *params, as_rpc_reply_t *reply)
 {
     as_harness_call (client, method, params, NULL, reply);
@@ -22,7 +24,7 @@ t_ok (as_rpc_client_t *client, const char *method, const char *params, as_rpc_re
 }
 
 //  The call must be refused with this code.
-static void
+T_MAYBE_UNUSED static void
 t_refused (as_rpc_client_t *client, const char *method, const char *params, as_code_t code)
 {
     as_rpc_reply_t reply;
@@ -35,7 +37,7 @@ t_refused (as_rpc_client_t *client, const char *method, const char *params, as_c
 }
 
 //  Integer at a path of one nested map ("visit", "engineer_id").
-static int64_t
+T_MAYBE_UNUSED static int64_t
 t_int (const msgpack_object *map, const char *outer, const char *key)
 {
     int64_t value = -1;
@@ -43,7 +45,7 @@ t_int (const msgpack_object *map, const char *outer, const char *key)
     return value;
 }
 
-static void
+T_MAYBE_UNUSED static void
 t_str (const msgpack_object *map, const char *outer, const char *key, char *out, size_t size)
 {
     out [0] = 0;
@@ -51,7 +53,7 @@ t_str (const msgpack_object *map, const char *outer, const char *key, char *out,
 }
 
 //  Call with printf-formatted params; must succeed.
-static void
+T_MAYBE_UNUSED static void
 t_okf (as_rpc_client_t *client, const char *method, as_rpc_reply_t *reply, const char *format, ...)
 {
     char params [4096];
@@ -62,7 +64,7 @@ t_okf (as_rpc_client_t *client, const char *method, as_rpc_reply_t *reply, const
     t_ok (client, method, params, reply);
 }
 
-static int64_t
+T_MAYBE_UNUSED static int64_t
 t_station (as_rpc_client_t *dispatch, const char *code, double lat, double lon, int radius_km)
 {
     as_rpc_reply_t reply;
@@ -73,7 +75,7 @@ t_station (as_rpc_client_t *dispatch, const char *code, double lat, double lon, 
     return id;
 }
 
-static int64_t
+T_MAYBE_UNUSED static int64_t
 t_engineer (as_rpc_client_t *dispatch, const char *code, int64_t station_id, const char *category, int max_visits)
 {
     as_rpc_reply_t reply;
@@ -86,7 +88,7 @@ t_engineer (as_rpc_client_t *dispatch, const char *code, int64_t station_id, con
 }
 
 //  Report a located fault and confirm it (the case waits for a visit).
-static int64_t
+T_MAYBE_UNUSED static int64_t
 t_case (as_rpc_client_t *intake, const char *serial, const char *category, double lat, double lon)
 {
     as_rpc_reply_t reply;
@@ -103,7 +105,7 @@ t_case (as_rpc_client_t *intake, const char *serial, const char *category, doubl
 }
 
 //  The waiting visit of a case, once dispatch has applied intake's events.
-static int64_t
+T_MAYBE_UNUSED static int64_t
 t_await_visit (as_harness_t *harness, int64_t case_id)
 {
     char sql [256];
@@ -114,7 +116,7 @@ t_await_visit (as_harness_t *harness, int64_t case_id)
 }
 
 //  A date in the business zone, `days` from today, as YYYY-MM-DD.
-static void
+T_MAYBE_UNUSED static void
 t_date (as_harness_t *harness, int days, char out [11])
 {
     char sql [160];
@@ -125,7 +127,7 @@ t_date (as_harness_t *harness, int days, char out [11])
     PQclear (result);
 }
 
-static const char *t_dispatchd_env [] = {
+T_MAYBE_UNUSED static const char *t_dispatchd_env [] = {
     "DISPATCH_READY_ON=triage", "DISPATCH_LATE_CHECK_MS=0", "DISPATCH_OPTIMIZE_MS=0", NULL
 };
 
