@@ -1,1 +1,378 @@
-int main (void) { return 0; }
+/*  dispatchctl: the dispatcher's and the engineer's command line. The
+    parsing, calling and exit codes are as_cli's; this file is the command
+    table, how answers read as tables, and two conveniences as_cli has no
+    room for: two-word commands ("station add") and reading an engineers'
+    CSV file for `engineer import`.                                        */
+#include "as_cli.h"
+#include "as_msg.h"
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_END { NULL, NULL, AS_CLI_STR, false }
+
+static const as_cli_option_t s_station_add [] = {
+    { "--code", "code", AS_CLI_STR, true }, { "--name", "name", AS_CLI_STR, true },
+    { "--region", "region", AS_CLI_STR, true }, { "--tier", "tier", AS_CLI_STR, true },
+    { "--lat", "lat", AS_CLI_NUMBER, true }, { "--lon", "lon", AS_CLI_NUMBER, true },
+    { "--radius-km", "radius_km", AS_CLI_NUMBER, true }, S_END
+};
+static const as_cli_option_t s_engineer_add [] = {
+    { "--code", "code", AS_CLI_STR, true }, { "--name", "name", AS_CLI_STR, true },
+    { "--station", "station_id", AS_CLI_NUMBER, false }, { "--station-code", "station_code", AS_CLI_STR, false },
+    { "--van", "van", AS_CLI_STR, false }, { "--max-visits", "max_visits", AS_CLI_NUMBER, false },
+    { "--shift-start", "shift_start", AS_CLI_STR, false }, { "--shift-end", "shift_end", AS_CLI_STR, false },
+    { "--skills", "skills", AS_CLI_JSON, false }, S_END
+};
+static const as_cli_option_t s_import [] = { { "--engineers", "engineers", AS_CLI_JSON, true }, S_END };
+static const as_cli_option_t s_by_station [] = { { "--station", "station_id", AS_CLI_NUMBER, false }, S_END };
+static const as_cli_option_t s_skills [] = { { "--skills", "skills", AS_CLI_JSON, true }, S_END };
+static const as_cli_option_t s_absence [] = {
+    { "--from", "starts_at", AS_CLI_STR, true }, { "--to", "ends_at", AS_CLI_STR, true },
+    { "--reason", "reason", AS_CLI_STR, true }, S_END
+};
+static const as_cli_option_t s_slots [] = {
+    { "--from", "from_date", AS_CLI_STR, false }, { "--days", "days", AS_CLI_NUMBER, false }, S_END
+};
+static const as_cli_option_t s_book [] = { { "--window", "window_start", AS_CLI_STR, true }, S_END };
+static const as_cli_option_t s_day [] = {
+    { "--date", "date", AS_CLI_STR, true }, { "--station", "station_id", AS_CLI_NUMBER, false }, S_END
+};
+static const as_cli_option_t s_assign [] = {
+    { "--engineer", "engineer_id", AS_CLI_NUMBER, true }, { "--window", "window_start", AS_CLI_STR, false }, S_END
+};
+static const as_cli_option_t s_pin [] = { { "--pinned", "pinned", AS_CLI_BOOL, false }, S_END };
+static const as_cli_option_t s_reason [] = { { "--reason", "reason", AS_CLI_STR, false }, S_END };
+static const as_cli_option_t s_reason_required [] = { { "--reason", "reason", AS_CLI_STR, true }, S_END };
+static const as_cli_option_t s_note [] = { { "--note", "note", AS_CLI_STR, false }, S_END };
+static const as_cli_option_t s_list [] = {
+    { "--case", "case_id", AS_CLI_NUMBER, false }, { "--status", "status", AS_CLI_STR, false },
+    { "--date", "date", AS_CLI_STR, false }, { "--engineer", "engineer_id", AS_CLI_NUMBER, false }, S_END
+};
+static const as_cli_option_t s_diagnose [] = {
+    { "--cause", "cause", AS_CLI_STR, true }, { "--component", "component", AS_CLI_STR, false },
+    { "--items", "repair_items", AS_CLI_JSON, true }, { "--parts", "parts_needed", AS_CLI_JSON, true },
+    { "--resolution", "resolution", AS_CLI_STR, true }, { "--promised", "promised_date", AS_CLI_STR, false },
+    { "--parts-on-hand", "parts_on_hand", AS_CLI_BOOL, false }, { "--note", "note", AS_CLI_STR, false }, S_END
+};
+static const as_cli_option_t s_complete [] = {
+    { "--work", "work_done", AS_CLI_STR, true }, { "--items", "repair_items", AS_CLI_JSON, true },
+    { "--parts", "parts_used", AS_CLI_JSON, true }, { "--labour", "labour_minutes", AS_CLI_NUMBER, true },
+    { "--accepted", "customer_accepted", AS_CLI_BOOL, true }, S_END
+};
+static const as_cli_option_t s_none [] = { S_END };
+
+//  --- Printers -------------------------------------------------------------------------
+
+static void
+s_print_visit_row (const msgpack_object *visit)
+{
+    char id [24], case_id [24], status [24], engineer [24], start [40], end [40], eta [40], kind [24];
+    printf ("%-7s %-7s %-18s %-16s %-9s %-25s %-25s %s\n", as_cli_text (visit, "visit_id", id, sizeof id),
+            as_cli_text (visit, "case_id", case_id, sizeof case_id), as_cli_text (visit, "status", status, sizeof status),
+            as_cli_text (visit, "kind", kind, sizeof kind), as_cli_text (visit, "engineer_id", engineer, sizeof engineer),
+            as_cli_text (visit, "window_start", start, sizeof start), as_cli_text (visit, "window_end", end, sizeof end),
+            as_cli_text (visit, "eta", eta, sizeof eta));
+}
+
+static void
+s_print_visit_header (void)
+{
+    printf ("%-7s %-7s %-18s %-16s %-9s %-25s %-25s %s\n", "VISIT", "CASE", "STATUS", "KIND", "ENGINEER",
+            "WINDOW START", "WINDOW END", "ETA");
+}
+
+static void
+s_print_visit (const msgpack_object *result)
+{
+    s_print_visit_header ();
+    s_print_visit_row (as_obj_get (result, "visit"));
+    char follow_up [24];
+    if (as_obj_get (result, "follow_up_visit_id"))
+        printf ("follow-up visit %s\n", as_cli_text (result, "follow_up_visit_id", follow_up, sizeof follow_up));
+}
+
+static void
+s_print_visits (const msgpack_object *result)
+{
+    const msgpack_object *visits = as_obj_get (result, "visits");
+    s_print_visit_header ();
+    for (uint32_t index = 0; visits && index < visits->via.array.size; index++) {
+        const msgpack_object *item = &visits->via.array.ptr [index];
+        char risk [64];
+        if (as_obj_get (item, "risk")) {
+            printf ("  risk: %s\n", as_cli_text (item, "risk", risk, sizeof risk));
+            item = as_obj_get (item, "visit");
+        }
+        s_print_visit_row (item);
+    }
+}
+
+static void
+s_print_stations (const msgpack_object *result)
+{
+    const msgpack_object *list = as_obj_get (result, "stations");
+    const msgpack_object *one = as_obj_get (result, "station");
+    printf ("%-6s %-10s %-24s %-10s %-20s %-10s %-10s %-7s %s\n", "ID", "CODE", "NAME", "REGION", "TIER", "LAT", "LON",
+            "RADIUS", "ENGINEERS");
+    uint32_t count = list ? list->via.array.size : 1;
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *item = list ? &list->via.array.ptr [index] : one;
+        char f [9][64];
+        static const char *keys [] = { "station_id", "code", "name", "region", "tier", "lat", "lon", "radius_km", "engineers" };
+        for (int key = 0; key < 9; key++)
+            as_cli_text (item, keys [key], f [key], sizeof f [key]);
+        printf ("%-6s %-10s %-24s %-10s %-20s %-10s %-10s %-7s %s\n", f [0], f [1], f [2], f [3], f [4], f [5], f [6], f [7], f [8]);
+    }
+}
+
+static void
+s_print_engineers (const msgpack_object *result)
+{
+    const msgpack_object *list = as_obj_get (result, "engineers");
+    const msgpack_object *one = as_obj_get (result, "engineer");
+    printf ("%-6s %-10s %-20s %-8s %-6s %-12s %s\n", "ID", "CODE", "NAME", "STATION", "MAX", "SHIFT", "SKILLS");
+    uint32_t count = list ? list->via.array.size : 1;
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *item = list ? &list->via.array.ptr [index] : one;
+        char id [24], code [40], name [104], station [24], max [24], start [8], end [8], skills [512] = "";
+        const msgpack_object *list_skills = as_obj_get (item, "skills");
+        for (uint32_t skill = 0; list_skills && skill < list_skills->via.array.size; skill++) {
+            char category [40], level [8];
+            size_t used = strlen (skills);
+            snprintf (skills + used, sizeof skills - used, "%s%s:%s", skill ? "," : "",
+                      as_cli_text (&list_skills->via.array.ptr [skill], "category", category, sizeof category),
+                      as_cli_text (&list_skills->via.array.ptr [skill], "level", level, sizeof level));
+        }
+        printf ("%-6s %-10s %-20s %-8s %-6s %s-%-6s %s\n", as_cli_text (item, "engineer_id", id, sizeof id),
+                as_cli_text (item, "code", code, sizeof code), as_cli_text (item, "name", name, sizeof name),
+                as_cli_text (item, "station_id", station, sizeof station), as_cli_text (item, "max_visits", max, sizeof max),
+                as_cli_text (item, "shift_start", start, sizeof start), as_cli_text (item, "shift_end", end, sizeof end), skills);
+    }
+}
+
+static void
+s_print_slots (const msgpack_object *result)
+{
+    const msgpack_object *slots = as_obj_get (result, "slots");
+    char visit [24];
+    printf ("visit %s: %u window(s) can be served\n", as_cli_text (result, "visit_id", visit, sizeof visit),
+            slots ? slots->via.array.size : 0);
+    for (uint32_t index = 0; slots && index < slots->via.array.size; index++) {
+        const msgpack_object *slot = &slots->via.array.ptr [index];
+        char date [16], start [40], end [40], station [24];
+        printf ("  %s  %s .. %s  station %s\n", as_cli_text (slot, "date", date, sizeof date),
+                as_cli_text (slot, "window_start", start, sizeof start), as_cli_text (slot, "window_end", end, sizeof end),
+                as_cli_text (slot, "station_id", station, sizeof station));
+    }
+}
+
+//  Each engineer's day as a line of stops in local time.
+static void
+s_print_board (const msgpack_object *result)
+{
+    const msgpack_object *engineers = as_obj_get (result, "engineers");
+    char date [16];
+    printf ("day plans of %s (local time)\n", as_cli_text (result, "date", date, sizeof date));
+    for (uint32_t index = 0; engineers && index < engineers->via.array.size; index++) {
+        const msgpack_object *day = &engineers->via.array.ptr [index];
+        char code [40], name [104], start [8], end [8];
+        bool absent = false;
+        as_obj_bool (day, "absent", &absent);
+        printf ("\n%s %s  [%s-%s]%s\n", as_cli_text (day, "code", code, sizeof code), as_cli_text (day, "name", name, sizeof name),
+                as_cli_text (day, "shift_start", start, sizeof start), as_cli_text (day, "shift_end", end, sizeof end),
+                absent ? "  ABSENT part or all of the day" : "");
+        const msgpack_object *stops = as_obj_get (day, "stops");
+        if (!stops || stops->via.array.size == 0)
+            printf ("  (no visits)\n");
+        for (uint32_t stop = 0; stops && stop < stops->via.array.size; stop++) {
+            const msgpack_object *item = &stops->via.array.ptr [stop];
+            char local [40], visit [24], case_id [24], status [24], minutes [16];
+            bool pinned = false;
+            as_obj_bool (item, "pinned", &pinned);
+            printf ("  %s  visit %-6s case %-6s %-11s %s min%s\n", as_cli_text (item, "local", local, sizeof local),
+                    as_cli_text (item, "visit_id", visit, sizeof visit), as_cli_text (item, "case_id", case_id, sizeof case_id),
+                    as_cli_text (item, "status", status, sizeof status), as_cli_text (item, "minutes", minutes, sizeof minutes),
+                    pinned ? "  pinned" : "");
+        }
+    }
+}
+
+static void
+s_print_optimize (const msgpack_object *result)
+{
+    const msgpack_object *stations = as_obj_get (result, "stations");
+    printf ("%-8s %-14s %-14s %-9s %-11s %-6s %s\n", "STATION", "TRAVEL BEFORE", "TRAVEL AFTER", "ASSIGNED", "UNASSIGNED",
+            "MOVED", "KEPT");
+    for (uint32_t index = 0; stations && index < stations->via.array.size; index++) {
+        const msgpack_object *run = &stations->via.array.ptr [index];
+        char f [7][24];
+        static const char *keys [] = { "station_id", "travel_before_s", "travel_after_s", "assigned", "unassigned", "moved", "accepted" };
+        for (int key = 0; key < 7; key++)
+            as_cli_text (run, keys [key], f [key], sizeof f [key]);
+        printf ("%-8s %-14s %-14s %-9s %-11s %-6s %s\n", f [0], f [1], f [2], f [3], f [4], f [5], f [6]);
+    }
+}
+
+static const as_cli_command_t s_commands [] = {
+    { "station add", "station.add", "--code C --name N --region R --tier regional_department|service_centre|technical_support"
+      " --lat X --lon Y --radius-km K", "add a service station", NULL, s_station_add, s_print_stations },
+    { "station list", "station.list", "", "every station", NULL, s_none, s_print_stations },
+    { "engineer add", "engineer.add", "--code C --name N (--station ID | --station-code C) [--skills cat:level,...]\n"
+      "         [--max-visits N] [--shift-start HH:MM] [--shift-end HH:MM] [--van V]",
+      "add (or update by code) an engineer", NULL, s_engineer_add, s_print_engineers },
+    { "engineer import", "engineer.import", "FILE.csv  (code,name,station_code,max_visits,shift_start,shift_end,skills"
+      " with skills as cat:level;cat:level)", "add or update engineers from a CSV file", NULL, s_import, NULL },
+    { "engineer list", "engineer.list", "[--station ID]", "engineers with skills and shifts", NULL, s_by_station, s_print_engineers },
+    { "engineer skills", "engineer.skills", "ENGINEER_ID --skills cat:level,...", "replace an engineer's skills",
+      "engineer_id", s_skills, s_print_engineers },
+    { "engineer absence", "engineer.absence", "ENGINEER_ID --from TIME --to TIME --reason R",
+      "record an absence; their visits in it are re-planned at once", "engineer_id", s_absence, NULL },
+    { "slots", "slots.offer", "CASE_ID [--from YYYY-MM-DD] [--days N]", "appointment windows that can really be served",
+      "case_id", s_slots, s_print_slots },
+    { "book", "visit.book", "CASE_ID --window WINDOW_START", "book the case's visit into an offered window", "case_id",
+      s_book, s_print_visit },
+    { "board", "plan.board", "--date YYYY-MM-DD [--station S]", "each engineer's day as a timeline", NULL, s_day, s_print_board },
+    { "assign", "visit.assign", "VISIT_ID --engineer E [--window WINDOW_START]", "put a visit on an engineer (pinned)",
+      "visit_id", s_assign, s_print_visit },
+    { "pin", "visit.pin", "VISIT_ID [--pinned yes|no]", "keep a visit with its engineer through re-optimisation",
+      "visit_id", s_pin, s_print_visit },
+    { "unassign", "visit.unassign", "VISIT_ID [--reason R]", "take a visit out of its day plan", "visit_id", s_reason,
+      s_print_visit },
+    { "optimize", "plan.optimize", "--date YYYY-MM-DD [--station S]", "re-optimise day plans (before/after travel)", NULL,
+      s_day, s_print_optimize },
+    { "dispatch", "plan.dispatch", "--date YYYY-MM-DD [--station S]", "send the day's plans to the engineers", NULL, s_day, NULL },
+    { "at-risk", "visits.at_risk", "", "visits whose promises are at risk", NULL, s_none, s_print_visits },
+    { "visit show", "visit.get", "VISIT_ID", "one visit", "visit_id", s_none, s_print_visit },
+    { "visit list", "visit.list", "[--case C] [--status S] [--date D] [--engineer E]", "visits", NULL, s_list, s_print_visits },
+    { "visit confirm", "visit.confirm", "VISIT_ID [--note T]", "the customer was told the time", "visit_id", s_note, s_print_visit },
+    { "visit enroute", "visit.enroute", "VISIT_ID [--note T]", "engineer: on the way", "visit_id", s_note, s_print_visit },
+    { "visit arrive", "visit.arrive", "VISIT_ID [--note T]", "engineer: arrived", "visit_id", s_note, s_print_visit },
+    { "visit diagnose", "visit.diagnose", "VISIT_ID --cause C --items JSON --parts JSON --resolution on_site|workshop\n"
+      "         [--component C] [--promised YYYY-MM-DD] [--parts-on-hand yes] [--note T]",
+      "engineer: cause, repair items, parts needed", "visit_id", s_diagnose, s_print_visit },
+    { "visit complete", "visit.complete", "VISIT_ID --work TEXT --items JSON --parts JSON --labour MIN --accepted yes|no",
+      "engineer: work done", "visit_id", s_complete, s_print_visit },
+    { "visit cannot-complete", "visit.cannot_complete", "VISIT_ID --reason R", "engineer: the visit cannot be done",
+      "visit_id", s_reason_required, s_print_visit },
+    { "visit cancel", "visit.cancel", "VISIT_ID --reason R", "cancel a visit not under way", "visit_id",
+      s_reason_required, s_print_visit },
+    { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+static const as_cli_t s_cli = { "dispatchctl", "dispatch",
+    "stations, engineers, appointment slots, day plans and visits", s_commands };
+
+//  "air_conditioner:2,fan" (or ';') as [{"category":..,"level":..}].
+static char *
+s_skills_json (const char *text)
+{
+    cJSON *skills = cJSON_CreateArray ();
+    char buffer [1024];
+    snprintf (buffer, sizeof buffer, "%s", text);
+    for (char *save = NULL, *item = strtok_r (buffer, ",;", &save); item; item = strtok_r (NULL, ",;", &save)) {
+        cJSON *skill = cJSON_CreateObject ();
+        char *colon = strchr (item, ':');
+        if (colon)
+            *colon = 0;
+        cJSON_AddStringToObject (skill, "category", item);
+        cJSON_AddNumberToObject (skill, "level", colon ? atoi (colon + 1) : 1);
+        cJSON_AddItemToArray (skills, skill);
+    }
+    char *json = cJSON_PrintUnformatted (skills);
+    cJSON_Delete (skills);
+    return json;
+}
+
+//  One CSV line to an engineer map; NULL when it has too few fields.
+static cJSON *
+s_csv_engineer (char *line)
+{
+    static const char *keys [] = { "code", "name", "station_code", "max_visits", "shift_start", "shift_end", "skills" };
+    char *fields [7] = { 0 };
+    int count = 0;
+    for (char *save = NULL, *field = strtok_r (line, ",\r\n", &save); field && count < 7;
+         field = strtok_r (NULL, ",\r\n", &save))
+        fields [count++] = field;
+    if (count < 3)
+        return NULL;
+    cJSON *engineer = cJSON_CreateObject ();
+    for (int index = 0; index < count; index++) {
+        if (index == 3)
+            cJSON_AddNumberToObject (engineer, keys [index], atoi (fields [index]));
+        else
+        if (index == 6) {
+            char *skills = s_skills_json (fields [index]);
+            cJSON_AddItemToObject (engineer, keys [index], cJSON_Parse (skills));
+            free (skills);
+        }
+        else
+            cJSON_AddStringToObject (engineer, keys [index], fields [index]);
+    }
+    return engineer;
+}
+
+//  The engineers of a CSV file (header line skipped) as JSON; NULL on error.
+static char *
+s_read_csv (const char *path)
+{
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, "dispatchctl: cannot read %s\n", path);
+        return NULL;
+    }
+    cJSON *engineers = cJSON_CreateArray ();
+    char line [2048];
+    int number = 0;
+    while (fgets (line, sizeof line, file)) {
+        if (number++ == 0 || line [0] == '#' || line [0] == '\n')
+            continue;
+        cJSON *engineer = s_csv_engineer (line);
+        if (engineer)
+            cJSON_AddItemToArray (engineers, engineer);
+        else
+            fprintf (stderr, "dispatchctl: %s:%d: needs at least code,name,station_code\n", path, number);
+    }
+    fclose (file);
+    char *json = cJSON_PrintUnformatted (engineers);
+    cJSON_Delete (engineers);
+    return json;
+}
+
+int
+main (int argc, char *argv [])
+{
+    static const char *groups [] = { "station", "engineer", "visit", NULL };
+    char *args [256], joined [64];
+    char *owned [4] = { 0 };
+    int count = 0, owned_count = 0;
+    bool command_seen = false;
+    for (int arg = 0; arg < argc && count < 250; arg++) {
+        bool group = false;
+        for (const char **name = groups; *name && !command_seen && count > 0 && arg + 1 < argc; name++)
+            group |= !strcmp (argv [arg], *name) && argv [arg + 1][0] != '-';
+        if (group && arg > 0) {
+            command_seen = true;
+            snprintf (joined, sizeof joined, "%s %s", argv [arg], argv [arg + 1]);
+            args [count++] = joined;
+            arg++;
+            if (!strcmp (joined, "engineer import") && arg + 1 < argc && argv [arg + 1][0] != '-') {
+                char *json = s_read_csv (argv [++arg]);
+                if (!json)
+                    return 2;
+                args [count++] = "--engineers";
+                args [count++] = owned [owned_count++] = json;
+            }
+        }
+        else
+        if (arg > 0 && !strcmp (argv [arg - 1], "--skills") && argv [arg][0] != '[')
+            args [count++] = owned [owned_count < 4 ? owned_count++ : 3] = s_skills_json (argv [arg]);
+        else
+            args [count++] = argv [arg];
+    }
+    int status = as_cli_main (&s_cli, count, args);
+    for (int index = 0; index < owned_count; index++)
+        free (owned [index]);
+    return status;
+}
