@@ -6,6 +6,7 @@
 #include "as_rpc.h"
 #include "as_test.h"
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <czmq.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,11 @@
 static int
 s_usage (const as_cli_t *cli, FILE *out, int status)
 {
+    char upper [64];
+    size_t length = 0;
+    for (; cli->service [length] && length + 1 < sizeof upper; length++)
+        upper [length] = (char) toupper ((unsigned char) cli->service [length]);
+    upper [length] = 0;
     fprintf (out, "%s: %s\n\nusage: %s [--json] [--timeout MS] [--key IDEMPOTENCY-KEY] COMMAND ...\n\ncommands:\n",
              cli->program, cli->summary, cli->program);
     for (const as_cli_command_t *command = cli->commands; command->name; command++)
@@ -24,7 +30,7 @@ s_usage (const as_cli_t *cli, FILE *out, int status)
                   "The service is reached at %s (AFTERSALES_PORT_BASE or\n"
                   "AFTERSALES_%s_ENDPOINT). Phone numbers are masked in tables.\n"
                   "Exit status: 0 success, 1 refused or no answer, 2 bad usage.\n",
-             as_endpoint (cli->service), cli->service);
+             as_endpoint (cli->service), upper);
     return status;
 }
 
@@ -161,11 +167,13 @@ typedef struct {
 } s_globals_t;
 
 //  Take the global options out of argv wherever they stand; the rest (in
-//  order) is the command and its arguments. Returns the count, -1 on --help.
+//  order) is the command and its arguments. Returns the count; *help tells
+//  whether --help was among them.
 static int
-s_split (int argc, char *argv [], s_globals_t *globals, char **rest, int rest_max)
+s_split (int argc, char *argv [], s_globals_t *globals, char **rest, int rest_max, bool *help)
 {
     int count = 0;
+    *help = false;
     for (int arg = 1; arg < argc; arg++) {
         if (!strcmp (argv [arg], "--json"))
             globals->json = true;
@@ -177,7 +185,7 @@ s_split (int argc, char *argv [], s_globals_t *globals, char **rest, int rest_ma
             globals->timeout = atoi (argv [++arg]);
         else
         if (!strcmp (argv [arg], "--help") || !strcmp (argv [arg], "-h"))
-            return -1;
+            *help = true;
         else
         if (count < rest_max)
             rest [count++] = argv [arg];
@@ -220,19 +228,20 @@ as_cli_main (const as_cli_t *cli, int argc, char *argv [])
 {
     s_globals_t globals = { false, NULL, 3000 };
     char *rest [256];
-    int count = s_split (argc, argv, &globals, rest, 256);
+    bool help = false;
+    int count = s_split (argc, argv, &globals, rest, 256, &help);
+    if (count == 0)
+        return s_usage (cli, help ? stdout : stderr, help ? 0 : 2);
     const as_cli_command_t *command = cli->commands;
-    while (count > 0 && command->name && strcmp (command->name, rest [0]) != 0)
+    while (command->name && strcmp (command->name, rest [0]) != 0)
         command++;
-    if (count < 0 && (argc < 3 || !command->name))
-        return s_usage (cli, stdout, 0);
-    if (count <= 0 && argc < 2)
-        return s_usage (cli, stderr, 2);
     if (!command->name) {
-        fprintf (stderr, "%s: unknown command '%s' (try --help)\n", cli->program, count > 0 ? rest [0] : "");
+        if (help)
+            return s_usage (cli, stdout, 0);
+        fprintf (stderr, "%s: unknown command '%s' (try --help)\n", cli->program, rest [0]);
         return 2;
     }
-    if (count < 0) {
+    if (help) {
         printf ("usage: %s %s %s\n  %s\n", cli->program, command->name, command->usage, command->help);
         return 0;
     }

@@ -72,6 +72,8 @@ main (void)
     //  --help everywhere.
     s_expect (harness, "intakectl --help", 0, "report --name", true);
     s_expect (harness, "intakectl report --help", 0, "--symptom", true);
+    s_expect (harness, "intakectl history --help", 0, "every status change", true);
+    s_expect (harness, "intakectl history --help", 0, "--symptom", false);
     s_expect (harness, "busctl --help", 0, "publish --type", true);
     s_expect (harness, "intaked --help", 0, "INTAKE_FIRST_CONTACT_MINUTES", true);
     s_expect (harness, "intaked --help", 0, "AFTERSALES_PG", true);
