@@ -15,11 +15,15 @@ typedef enum {
     AS_CLI_STR,                 //  "--name Li" -> "name": "Li"
     AS_CLI_NUMBER,              //  integer or decimal number
     AS_CLI_BOOL,                //  true/false/yes/no/1/0
-    AS_CLI_JSON                 //  the value is JSON: arrays and maps
+    AS_CLI_JSON,                //  the value is JSON: arrays and maps
+    AS_CLI_FLAG,                //  no value: present means true
+    AS_CLI_FILE                 //  the value names a file; its text is sent
 } as_cli_kind_t;
 
+//  An option whose flag is "" is the command's positional argument (a part
+//  number, a file to send): `inventoryctl part import parts.csv`.
 typedef struct {
-    const char *flag;           //  "--name"
+    const char *flag;           //  "--name", or "" for the positional argument
     const char *path;           //  where it goes in params: "customer.name"
     as_cli_kind_t kind;
     bool required;
@@ -28,7 +32,7 @@ typedef struct {
 typedef void (as_cli_print_fn) (const msgpack_object *result);
 
 typedef struct {
-    const char *name;           //  "report"
+    const char *name;           //  "report", or two words: "part add"
     const char *method;         //  "case.report"
     const char *usage;          //  options, shown by --help
     const char *help;           //  one line

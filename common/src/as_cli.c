@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 static int
 s_usage (const as_cli_t *cli, FILE *out, int status)
@@ -53,12 +54,31 @@ s_set_path (cJSON *root, const char *path, cJSON *value)
     cJSON_AddItemToObject (node, part, value);
 }
 
-//  One option value as JSON, or NULL when it does not fit its kind.
+#define S_FILE_MAX (8 * 1024 * 1024)
+
+//  A file's text as a JSON string; NULL when it cannot be read.
 static cJSON *
-s_value (const as_cli_option_t *option, const char *text)
+s_file_text (const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    char *text = malloc (S_FILE_MAX + 1);
+    size_t size = fread (text, 1, S_FILE_MAX, file);
+    bool whole = feof (file);
+    fclose (file);
+    text [size] = 0;
+    cJSON *value = whole ? cJSON_CreateString (text) : NULL;
+    free (text);
+    return value;
+}
+
+//  One value as JSON, or NULL when it does not fit its kind.
+static cJSON *
+s_value (as_cli_kind_t kind, const char *text)
 {
     char *end = NULL;
-    switch (option->kind) {
+    switch (kind) {
         case AS_CLI_NUMBER: {
             double number = strtod (text, &end);
             return end && end != text && !*end ? cJSON_CreateNumber (number) : NULL;
@@ -71,6 +91,10 @@ s_value (const as_cli_option_t *option, const char *text)
             return NULL;
         case AS_CLI_JSON:
             return cJSON_Parse (text);
+        case AS_CLI_FILE:
+            return s_file_text (text);
+        case AS_CLI_FLAG:
+            return cJSON_CreateTrue ();
         default:
             return cJSON_CreateString (text);
     }
@@ -98,25 +122,42 @@ s_params (const as_cli_command_t *command, int argc, char *argv [], char *why, s
         cJSON_AddNumberToObject (params, command->id_param, (double) id);
         arg = 1;
     }
-    for (; arg < argc; arg += 2) {
+    const as_cli_option_t *positional = command->options;
+    while (positional && positional->flag && *positional->flag)
+        positional++;
+    bool positional_given = false;
+    if (!command->id_param && positional && positional->flag && argc > 0 && argv [0][0] != '-') {
+        cJSON *value = s_value (positional->kind, argv [0]);
+        if (!value)
+            return s_fail (params, why, why_size, "%s: '%s' cannot be used (no such file, or not valid)",
+                           command->name, argv [0]);
+        s_set_path (params, positional->path, value);
+        positional_given = true;
+        arg = 1;
+    }
+    while (arg < argc) {
         const as_cli_option_t *option = command->options;
-        while (option && option->flag && strcmp (option->flag, argv [arg]) != 0)
+        while (option && option->flag && (!*option->flag || strcmp (option->flag, argv [arg]) != 0))
             option++;
         if (!option || !option->flag)
             return s_fail (params, why, why_size, "unknown option %s for %s", argv [arg], command->name);
-        if (arg + 1 >= argc)
+        bool flag = option->kind == AS_CLI_FLAG;
+        if (!flag && arg + 1 >= argc)
             return s_fail (params, why, why_size, "%s needs a value%s", option->flag, "");
-        cJSON *value = s_value (option, argv [arg + 1]);
+        cJSON *value = s_value (option->kind, flag ? "" : argv [arg + 1]);
         if (!value)
-            return s_fail (params, why, why_size, "%s: '%s' is not valid here", option->flag, argv [arg + 1]);
+            return s_fail (params, why, why_size, "%s: '%s' is not valid here (or cannot be read)",
+                           option->flag, argv [arg + 1]);
         s_set_path (params, option->path, value);
+        arg += flag ? 1 : 2;
     }
     for (const as_cli_option_t *option = command->options; option && option->flag; option++) {
-        bool given = false;
+        bool given = !*option->flag && positional_given;
         for (int index = 0; index < argc; index++)
-            given |= strcmp (argv [index], option->flag) == 0;
+            given |= *option->flag && strcmp (argv [index], option->flag) == 0;
         if (option->required && !given)
-            return s_fail (params, why, why_size, "%s is required for %s", option->flag, command->name);
+            return s_fail (params, why, why_size, "%s is required for %s",
+                           *option->flag ? option->flag : option->path, command->name);
     }
     return params;
 }
@@ -232,9 +273,14 @@ as_cli_main (const as_cli_t *cli, int argc, char *argv [])
     int count = s_split (argc, argv, &globals, rest, 256, &help);
     if (count == 0)
         return s_usage (cli, help ? stdout : stderr, help ? 0 : 2);
+    //  A command is one word ("report") or two ("part add").
+    char two [128] = "";
+    if (count > 1)
+        snprintf (two, sizeof two, "%s %s", rest [0], rest [1]);
     const as_cli_command_t *command = cli->commands;
-    while (command->name && strcmp (command->name, rest [0]) != 0)
+    while (command->name && strcmp (command->name, rest [0]) != 0 && strcmp (command->name, two) != 0)
         command++;
+    int words = command->name && strchr (command->name, ' ') && strcmp (command->name, rest [0]) != 0 ? 2 : 1;
     if (!command->name) {
         if (help)
             return s_usage (cli, stdout, 0);
@@ -246,7 +292,7 @@ as_cli_main (const as_cli_t *cli, int argc, char *argv [])
         return 0;
     }
     char why [256];
-    cJSON *params = s_params (command, count - 1, rest + 1, why, sizeof why);
+    cJSON *params = s_params (command, count - words, rest + words, why, sizeof why);
     if (!params) {
         fprintf (stderr, "%s: %s\n", cli->program, why);
         return 2;
@@ -288,6 +334,31 @@ as_cli_test (bool verbose)
     AS_CHECK (!s_params (&command, 1, bad_id, why, sizeof why) && strstr (why, "id"));
     char *unknown [] = { "12", "--colour", "red" };
     AS_CHECK (!s_params (&command, 3, unknown, why, sizeof why) && strstr (why, "unknown option --colour"));
+    //  Flags take no value; a positional file sends its text.
+    static const as_cli_option_t flags [] = {
+        { "", "csv", AS_CLI_FILE, true },
+        { "--late", "late", AS_CLI_FLAG, false },
+        { "--station", "station_id", AS_CLI_NUMBER, false },
+        { NULL, NULL, AS_CLI_STR, false }
+    };
+    char path [] = "/tmp/as_cli_testXXXXXX";
+    int fd = mkstemp (path);
+    AS_CHECK (fd >= 0 && write (fd, "part_no,name\nFM-35,fan motor\n", 29) == 29);
+    close (fd);
+    as_cli_command_t import = { "part import", "part.import", "", "", NULL, flags, NULL };
+    char *import_args [] = { path, "--late", "--station", "4" };
+    params = s_params (&import, 4, import_args, why, sizeof why);
+    AS_CHECK (params);
+    text = cJSON_PrintUnformatted (params);
+    AS_CHECK (strcmp (text, "{\"csv\":\"part_no,name\\nFM-35,fan motor\\n\",\"late\":true,\"station_id\":4}") == 0);
+    free (text);
+    cJSON_Delete (params);
+    unlink (path);
+    char *no_file [] = { "/nonexistent/file.csv" };
+    AS_CHECK (!s_params (&import, 1, no_file, why, sizeof why) && strstr (why, "cannot be used"));
+    char *no_arg [] = { "--late" };
+    AS_CHECK (!s_params (&import, 1, no_arg, why, sizeof why) && strstr (why, "csv is required"));
+
     char masked [32];
     as_cli_mask_phone ("13800138000", masked, sizeof masked);
     AS_CHECK (strcmp (masked, "138****8000") == 0);
