@@ -91,6 +91,10 @@ int as_service_main (const as_service_def_t *def, int argc, char *argv []);
 //  data is a packed map checked against the catalogue; subject e.g. "case/12".
 int as_service_emit (as_service_t *self, const char *type, const char *subject,
                      const void *data, size_t size, as_error_t *err);
+//  Commit a transaction the service opened itself (a timer's work): its
+//  events are sealed into the log in the same round trip and published at
+//  once, as for a request. On failure it rolls back and returns -1 + err.
+int as_service_commit (as_service_t *self, as_error_t *err);
 //  Add n to a named counter reported by the metrics RPC.
 void as_service_count (as_service_t *self, const char *counter, int64_t n);
 //  Setting value of the service (common or its own).

@@ -187,6 +187,16 @@ s_commit (as_service_t *self, as_pg_step_t *before, int count, as_error_t *err)
     return 0;
 }
 
+int
+as_service_commit (as_service_t *self, as_error_t *err)
+{
+    if (s_commit (self, NULL, 0, err) == 0)
+        return 0;
+    as_pg_rollback (self->pg);
+    self->emitted = 0;
+    return -1;
+}
+
 //  --- Built-in methods -------------------------------------------------------------
 
 static const as_stmt_t s_db_ping = { "as_db_ping", "SELECT 1" };

@@ -132,7 +132,7 @@ billing_policy_parse (const char *json, billing_policy_t *policy, char *why, siz
         cJSON_Delete (root);
         return s_why (why, why_size, "the policy is not a JSON object");
     }
-    int64_t returns, exchanges, repairs;
+    int64_t returns = 0, exchanges = 0, repairs = 0;
     int rc = s_version (root, policy->version, sizeof policy->version, policy->effective_from, why, why_size)
           || s_int (root, "return_days", 0, 365, 7, false, &returns, why, why_size)
           || s_int (root, "exchange_days", 0, 365, 15, false, &exchanges, why, why_size)

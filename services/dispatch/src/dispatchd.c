@@ -121,8 +121,8 @@ s_load_config (as_service_t *service, as_error_t *err)
     return 0;
 }
 
-//  Timer work runs in its own transaction; its events are relayed by the
-//  service's poll timer (AFTERSALES_POLL_MS).
+//  Timer work runs in its own transaction; as_service_commit seals its
+//  events into the log and publishes them with the commit.
 static void
 s_in_transaction (as_service_t *service, const char *what,
                   int (*work) (as_service_t *, as_pg_t *, int *, as_error_t *))
@@ -130,7 +130,8 @@ s_in_transaction (as_service_t *service, const char *what,
     as_pg_t *pg = as_service_pg (service);
     as_error_t err;
     int count = 0;
-    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0 && as_pg_commit (pg, &err) == 0) {
+    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0
+    &&  as_service_commit (service, &err) == 0) {
         if (count)
             as_service_count (service, what, count);
         return;

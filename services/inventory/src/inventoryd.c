@@ -65,7 +65,7 @@ static const as_subscription_t s_subscriptions [] = {
 };
 
 //  The timer's unit of work: late shipments and reorder points in one
-//  transaction of its own; the poll timer's relay publishes the events.
+//  transaction of its own, committed with its events sealed and published.
 static int
 s_on_sweep (zloop_t *loop, int timer_id, void *arg)
 {
@@ -76,7 +76,7 @@ s_on_sweep (zloop_t *loop, int timer_id, void *arg)
     as_error_t err;
     int64_t low, requested;
     if (as_pg_begin (pg, &err) || inventory_sweep_late (service, pg, &err) < 0
-    ||  inventory_reorder_pass (service, pg, &low, &requested, &err) || as_pg_commit (pg, &err)) {
+    ||  inventory_reorder_pass (service, pg, &low, &requested, &err) || as_service_commit (service, &err)) {
         as_pg_rollback (pg);
         as_warn ("inventory sweep failed, will retry: %s", err.message);
     }
