@@ -327,6 +327,30 @@ as_harness_run (as_harness_t *self, const char *command, int *status)
     return output;
 }
 
+char *
+as_harness_output (as_harness_t *self, const char *command, int expected_status)
+{
+    int status = -1;
+    char *output = as_harness_run (self, command, &status);
+    if (status != expected_status)
+        fprintf (stderr, "'%s' exited %d, expected %d; output:\n%s\n", command, status, expected_status, output);
+    AS_CHECK (status == expected_status);
+    for (char *tab = strchr (output, '\t'); tab; tab = strchr (tab, '\t'))
+        *tab = ' ';
+    return output;
+}
+
+void
+as_harness_expect (as_harness_t *self, const char *command, int status, const char *text, bool present)
+{
+    char *output = as_harness_output (self, command, status);
+    if ((strstr (output, text) != NULL) != present)
+        fprintf (stderr, "'%s': expected '%s' to be %s in:\n%s\n", command, text,
+                 present ? "present" : "absent", output);
+    AS_CHECK ((strstr (output, text) != NULL) == present);
+    free (output);
+}
+
 void
 as_harness_destroy (as_harness_t **self_p)
 {

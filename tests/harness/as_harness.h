@@ -53,6 +53,13 @@ const char *as_harness_bin (void);
 //  Run a shell command line with the test's environment, capture stdout
 //  (caller frees) and the exit status.
 char *as_harness_run (as_harness_t *self, const char *command, int *status);
+//  Run a command that must exit with `status` (the test fails, showing the
+//  output, if not); returns its output with tabs (cJSON's pretty print)
+//  turned into spaces, for the caller to check and free.
+char *as_harness_output (as_harness_t *self, const char *command, int status);
+//  Run a command that must exit with `status`, and whose output must
+//  contain `text` (present) or must not (absent).
+void as_harness_expect (as_harness_t *self, const char *command, int status, const char *text, bool present);
 
 
 //  case.report params for a valid phone report of product `serial`.
