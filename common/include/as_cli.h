@@ -21,7 +21,10 @@ typedef enum {
 } as_cli_kind_t;
 
 //  An option whose flag is "" is the command's positional argument (a part
-//  number, a file to send): `inventoryctl part import parts.csv`.
+//  number, a file to send): `inventoryctl part import parts.csv`. A flag
+//  listed twice fills each of its paths (a file's text and its name). A
+//  required option is satisfied by any option that fills its path. A flag
+//  may be given an explicit value: "--late no".
 typedef struct {
     const char *flag;           //  "--name", or "" for the positional argument
     const char *path;           //  where it goes in params: "customer.name"
@@ -49,6 +52,14 @@ typedef struct {
 } as_cli_t;
 
 int as_cli_main (const as_cli_t *cli, int argc, char *argv []);
+
+//  The same, for a CLI whose service takes a form the command line does not
+//  give directly (a CSV file as records): prepare reshapes the params built
+//  from the arguments before the call. It returns 0, or -1 with why filled
+//  (bad usage: exit 2).
+struct cJSON;
+typedef int (as_cli_prepare_fn) (const as_cli_command_t *command, struct cJSON *params, char *why, size_t size);
+int as_cli_main_prepare (const as_cli_t *cli, as_cli_prepare_fn *prepare, int argc, char *argv []);
 
 //  For printers: "138****8000"; a field as text ("-" when absent, numbers
 //  and booleans converted); a table row of fields from a map.

@@ -54,6 +54,27 @@ s_set_path (cJSON *root, const char *path, cJSON *value)
     cJSON_AddItemToObject (node, part, value);
 }
 
+//  The value at a dotted path, or NULL.
+static cJSON *
+s_get_path (cJSON *root, const char *path)
+{
+    char buffer [128];
+    snprintf (buffer, sizeof buffer, "%s", path);
+    cJSON *node = root;
+    for (char *save = NULL, *part = strtok_r (buffer, ".", &save); node && part; part = strtok_r (NULL, ".", &save))
+        node = cJSON_GetObjectItemCaseSensitive (node, part);
+    return node;
+}
+
+//  The first option from this one on that has this flag, or NULL.
+static const as_cli_option_t *
+s_option (const as_cli_option_t *option, const char *flag)
+{
+    while (option && option->flag && (!*option->flag || strcmp (option->flag, flag) != 0))
+        option++;
+    return option && option->flag ? option : NULL;
+}
+
 #define S_FILE_MAX (8 * 1024 * 1024)
 
 //  A file's text as a JSON string; NULL when it cannot be read.
@@ -125,40 +146,40 @@ s_params (const as_cli_command_t *command, int argc, char *argv [], char *why, s
     const as_cli_option_t *positional = command->options;
     while (positional && positional->flag && *positional->flag)
         positional++;
-    bool positional_given = false;
     if (!command->id_param && positional && positional->flag && argc > 0 && argv [0][0] != '-') {
         cJSON *value = s_value (positional->kind, argv [0]);
         if (!value)
             return s_fail (params, why, why_size, "%s: '%s' cannot be used (no such file, or not valid)",
                            command->name, argv [0]);
         s_set_path (params, positional->path, value);
-        positional_given = true;
         arg = 1;
     }
     while (arg < argc) {
-        const as_cli_option_t *option = command->options;
-        while (option && option->flag && (!*option->flag || strcmp (option->flag, argv [arg]) != 0))
-            option++;
-        if (!option || !option->flag)
+        const as_cli_option_t *option = s_option (command->options, argv [arg]);
+        if (!option)
             return s_fail (params, why, why_size, "unknown option %s for %s", argv [arg], command->name);
+        //  A flag may be given an explicit true/false ("--late no").
         bool flag = option->kind == AS_CLI_FLAG;
+        cJSON *stated = flag && arg + 1 < argc ? s_value (AS_CLI_BOOL, argv [arg + 1]) : NULL;
         if (!flag && arg + 1 >= argc)
             return s_fail (params, why, why_size, "%s needs a value%s", option->flag, "");
-        cJSON *value = s_value (option->kind, flag ? "" : argv [arg + 1]);
-        if (!value)
-            return s_fail (params, why, why_size, "%s: '%s' is not valid here (or cannot be read)",
-                           option->flag, argv [arg + 1]);
-        s_set_path (params, option->path, value);
-        arg += flag ? 1 : 2;
+        //  A flag listed twice fills each of its places (a file's text and its name).
+        for (; option; option = s_option (option + 1, argv [arg])) {
+            cJSON *value = stated ? cJSON_Duplicate (stated, false)
+                         : s_value (option->kind, flag ? "" : argv [arg + 1]);
+            if (!value)
+                return s_fail (params, why, why_size, "%s: '%s' is not valid here (or cannot be read)",
+                               option->flag, argv [arg + 1]);
+            s_set_path (params, option->path, value);
+        }
+        arg += flag && !stated ? 1 : 2;
+        cJSON_Delete (stated);
     }
-    for (const as_cli_option_t *option = command->options; option && option->flag; option++) {
-        bool given = !*option->flag && positional_given;
-        for (int index = 0; index < argc; index++)
-            given |= *option->flag && strcmp (argv [index], option->flag) == 0;
-        if (option->required && !given)
+    //  Required means the place has a value, whichever option gave it.
+    for (const as_cli_option_t *option = command->options; option && option->flag; option++)
+        if (option->required && !s_get_path (params, option->path))
             return s_fail (params, why, why_size, "%s is required for %s",
                            *option->flag ? option->flag : option->path, command->name);
-    }
     return params;
 }
 
@@ -267,6 +288,12 @@ s_call (const as_cli_t *cli, const as_cli_command_t *command, const char *params
 int
 as_cli_main (const as_cli_t *cli, int argc, char *argv [])
 {
+    return as_cli_main_prepare (cli, NULL, argc, argv);
+}
+
+int
+as_cli_main_prepare (const as_cli_t *cli, as_cli_prepare_fn *prepare, int argc, char *argv [])
+{
     s_globals_t globals = { false, NULL, 3000 };
     char *rest [256];
     bool help = false;
@@ -284,7 +311,12 @@ as_cli_main (const as_cli_t *cli, int argc, char *argv [])
     if (!command->name) {
         if (help)
             return s_usage (cli, stdout, 0);
-        fprintf (stderr, "%s: unknown command '%s' (try --help)\n", cli->program, rest [0]);
+        //  "station fly": name both words when the first begins commands.
+        size_t length = strlen (rest [0]);
+        bool group = false;
+        for (command = cli->commands; command->name && count > 1; command++)
+            group |= strncmp (command->name, rest [0], length) == 0 && command->name [length] == ' ';
+        fprintf (stderr, "%s: unknown command '%s' (try --help)\n", cli->program, group ? two : rest [0]);
         return 2;
     }
     if (help) {
@@ -293,6 +325,10 @@ as_cli_main (const as_cli_t *cli, int argc, char *argv [])
     }
     char why [256];
     cJSON *params = s_params (command, count - words, rest + words, why, sizeof why);
+    if (params && prepare && prepare (command, params, why, sizeof why)) {
+        cJSON_Delete (params);
+        params = NULL;
+    }
     if (!params) {
         fprintf (stderr, "%s: %s\n", cli->program, why);
         return 2;
@@ -303,6 +339,16 @@ as_cli_main (const as_cli_t *cli, int argc, char *argv [])
     int status = as_catalog_load () ? 1 : s_call (cli, command, params_json, &globals);
     free (params_json);
     return status;
+}
+
+static int s_test_prepared = 0;
+
+static int
+s_test_refuse (const as_cli_command_t *command, cJSON *params, char *why, size_t size)
+{
+    s_test_prepared += strcmp (command->name, "part show") == 0 && s_get_path (params, "part_no");
+    snprintf (why, size, "refused by prepare");
+    return -1;
 }
 
 void
@@ -358,6 +404,43 @@ as_cli_test (bool verbose)
     AS_CHECK (!s_params (&import, 1, no_file, why, sizeof why) && strstr (why, "cannot be used"));
     char *no_arg [] = { "--late" };
     AS_CHECK (!s_params (&import, 1, no_arg, why, sizeof why) && strstr (why, "csv is required"));
+
+    //  Two ways to one place: a positional or a flag; a flag filling two places.
+    static const as_cli_option_t either [] = {
+        { "--part", "part_no", AS_CLI_STR, true },
+        { "", "part_no", AS_CLI_STR, false },
+        { "--file", "content", AS_CLI_STR, false },
+        { "--file", "path", AS_CLI_STR, false },
+        { "--late", "late", AS_CLI_FLAG, false },
+        { NULL, NULL, AS_CLI_STR, false }
+    };
+    as_cli_command_t show = { "part show", "part.get", "", "", NULL, either, NULL };
+    char *by_position [] = { "FM-35", "--file", "a.csv", "--late", "no" };
+    params = s_params (&show, 5, by_position, why, sizeof why);
+    text = params ? cJSON_PrintUnformatted (params) : NULL;
+    AS_CHECK (text && strcmp (text, "{\"part_no\":\"FM-35\",\"content\":\"a.csv\",\"path\":\"a.csv\",\"late\":false}") == 0);
+    free (text);
+    cJSON_Delete (params);
+    char *by_flag [] = { "--late", "--part", "FM-35" };
+    params = s_params (&show, 3, by_flag, why, sizeof why);
+    text = params ? cJSON_PrintUnformatted (params) : NULL;
+    AS_CHECK (text && strcmp (text, "{\"late\":true,\"part_no\":\"FM-35\"}") == 0);
+    free (text);
+    cJSON_Delete (params);
+    char *neither [] = { "--late" };
+    AS_CHECK (!s_params (&show, 1, neither, why, sizeof why) && strstr (why, "--part is required"));
+
+    //  A prepare step that refuses is bad usage: no call is made.
+    static const as_cli_command_t commands [] = {
+        { "part show", "part.get", "", "", NULL, either, NULL },
+        { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+    };
+    as_cli_t cli = { "testctl", "test", "", commands };
+    char *argv [] = { "testctl", "part", "show", "FM-35" };
+    AS_CHECK (as_cli_main_prepare (&cli, s_test_refuse, 4, argv) == 2);
+    AS_CHECK (s_test_prepared == 1);
+    char *unknown_command [] = { "testctl", "part", "fly" };
+    AS_CHECK (as_cli_main (&cli, 3, unknown_command) == 2);
 
     char masked [32];
     as_cli_mask_phone ("13800138000", masked, sizeof masked);

@@ -1,10 +1,11 @@
 /*  billingctl: warranty and billing from the command line. as_cli does the
     parsing, calling and exit codes; this file is the command table, the
-    printers, and two things as_cli does not do: commands of two words
-    ("entitlement check") and --file, whose content is sent (the daemon
-    never reads a path given by a client).                                */
+    printers, and the one thing the table cannot say: a file named *.csv is
+    loaded as CSV (--file sends the file's content, never a path for the
+    daemon to read).                                                      */
 #include "as_cli.h"
 #include "as_msg.h"
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ static const as_cli_option_t s_registration_options [] = {
 };
 static const as_cli_option_t s_serial_options [] = { { "--serial", "serial", AS_CLI_STR, true }, S_END };
 static const as_cli_option_t s_load_options [] = {
-    { "--content", "content", AS_CLI_STR, true }, { "--path", "path", AS_CLI_STR, false },
+    { "--file", "content", AS_CLI_FILE, true }, { "--file", "path", AS_CLI_STR, false },
+    { "--content", "content", AS_CLI_STR, false }, { "--path", "path", AS_CLI_STR, false },
     { "--format", "format", AS_CLI_STR, false }, S_END
 };
 static const as_cli_option_t s_version_options [] = {
@@ -192,87 +194,20 @@ static const as_cli_command_t s_commands [] = {
 static const as_cli_t s_cli = { "billingctl", "billing", "warranty entitlement, fees, quotes, invoices, payments",
                                 s_commands };
 
-static bool
-s_global_with_value (const char *arg)
-{
-    return strcmp (arg, "--key") == 0 || strcmp (arg, "--timeout") == 0;
-}
-
-static bool
-s_is_command (const char *name)
-{
-    for (const as_cli_command_t *command = s_commands; command->name; command++)
-        if (strcmp (command->name, name) == 0)
-            return true;
-    return false;
-}
-
-static char *
-s_read_file (const char *path)
-{
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return NULL;
-    char *text = calloc (1, 1000001);
-    size_t size = fread (text, 1, 1000000, file);
-    bool whole = feof (file);
-    fclose (file);
-    if (!whole) {
-        free (text);
-        return NULL;
-    }
-    text [size] = 0;
-    return text;
-}
-
-//  "entitlement check" -> one argument; "--file F" -> "--content <F's text>
-//  --path F" (and --format csv for a .csv). Returns the new argc, -1 on a bad file.
+//  The service reads fees as JSON unless told "csv"; a .csv file says so.
 static int
-s_rewrite (int argc, char *argv [], char **out, char **content)
+s_format_from_name (const as_cli_command_t *command, cJSON *params, char *why, size_t size)
 {
-    int count = 0, first = -1;
-    static char joined [128];
-    for (int arg = 0; arg < argc; arg++) {
-        if (first < 0 && arg > 0 && argv [arg][0] != '-' && arg + 1 < argc
-        &&  !(arg > 1 && s_global_with_value (argv [arg - 1]))) {
-            first = arg;
-            snprintf (joined, sizeof joined, "%s %s", argv [arg], argv [arg + 1]);
-            if (s_is_command (joined)) {
-                out [count++] = joined;
-                arg++;
-                continue;
-            }
-        }
-        if (strcmp (argv [arg], "--file") == 0 && arg + 1 < argc) {
-            *content = s_read_file (argv [arg + 1]);
-            if (!*content) {
-                fprintf (stderr, "billingctl: cannot read %s\n", argv [arg + 1]);
-                return -1;
-            }
-            size_t length = strlen (argv [arg + 1]);
-            out [count++] = "--content";
-            out [count++] = *content;
-            out [count++] = "--path";
-            out [count++] = argv [++arg];
-            if (length > 4 && strcmp (argv [arg] + length - 4, ".csv") == 0) {
-                out [count++] = "--format";
-                out [count++] = "csv";
-            }
-            continue;
-        }
-        out [count++] = argv [arg];
-    }
-    return count;
+    (void) command, (void) why, (void) size;
+    const char *path = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "path"));
+    size_t length = path ? strlen (path) : 0;
+    if (length > 4 && strcmp (path + length - 4, ".csv") == 0 && !cJSON_HasObjectItem (params, "format"))
+        cJSON_AddStringToObject (params, "format", "csv");
+    return 0;
 }
 
 int
 main (int argc, char *argv [])
 {
-    char **rewritten = calloc ((size_t) argc + 8, sizeof *rewritten);
-    char *content = NULL;
-    int count = s_rewrite (argc, argv, rewritten, &content);
-    int status = count < 0 ? 2 : as_cli_main (&s_cli, count, rewritten);
-    free (content);
-    free (rewritten);
-    return status;
+    return as_cli_main_prepare (&s_cli, s_format_from_name, argc, argv);
 }

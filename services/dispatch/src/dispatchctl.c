@@ -1,8 +1,9 @@
 /*  dispatchctl: the dispatcher's and the engineer's command line. The
     parsing, calling and exit codes are as_cli's; this file is the command
-    table, how answers read as tables, and two conveniences as_cli has no
-    room for: two-word commands ("station add") and reading an engineers'
-    CSV file for `engineer import`.                                        */
+    table, how answers read as tables, and the one conversion dispatchd
+    needs done here: skills written "cat:level,..." and the engineers' CSV
+    file of `engineer import` become the JSON records engineer.add,
+    engineer.skills and engineer.import take.                              */
 #include "as_cli.h"
 #include "as_msg.h"
 #include <cjson/cJSON.h>
@@ -23,11 +24,12 @@ static const as_cli_option_t s_engineer_add [] = {
     { "--station", "station_id", AS_CLI_NUMBER, false }, { "--station-code", "station_code", AS_CLI_STR, false },
     { "--van", "van", AS_CLI_STR, false }, { "--max-visits", "max_visits", AS_CLI_NUMBER, false },
     { "--shift-start", "shift_start", AS_CLI_STR, false }, { "--shift-end", "shift_end", AS_CLI_STR, false },
-    { "--skills", "skills", AS_CLI_JSON, false }, S_END
+    { "--skills", "skills", AS_CLI_STR, false }, S_END
 };
-static const as_cli_option_t s_import [] = { { "--engineers", "engineers", AS_CLI_JSON, true }, S_END };
+static const as_cli_option_t s_import [] = {
+    { "--engineers", "engineers", AS_CLI_JSON, true }, { "", "engineers", AS_CLI_FILE, false }, S_END };
 static const as_cli_option_t s_by_station [] = { { "--station", "station_id", AS_CLI_NUMBER, false }, S_END };
-static const as_cli_option_t s_skills [] = { { "--skills", "skills", AS_CLI_JSON, true }, S_END };
+static const as_cli_option_t s_skills [] = { { "--skills", "skills", AS_CLI_STR, true }, S_END };
 static const as_cli_option_t s_absence [] = {
     { "--from", "starts_at", AS_CLI_STR, true }, { "--to", "ends_at", AS_CLI_STR, true },
     { "--reason", "reason", AS_CLI_STR, true }, S_END
@@ -265,8 +267,8 @@ static const as_cli_t s_cli = { "dispatchctl", "dispatch",
     "stations, engineers, appointment slots, day plans and visits", s_commands };
 
 //  "air_conditioner:2,fan" (or ';') as [{"category":..,"level":..}].
-static char *
-s_skills_json (const char *text)
+static cJSON *
+s_skills_list (const char *text)
 {
     cJSON *skills = cJSON_CreateArray ();
     char buffer [1024];
@@ -280,9 +282,7 @@ s_skills_json (const char *text)
         cJSON_AddNumberToObject (skill, "level", colon ? atoi (colon + 1) : 1);
         cJSON_AddItemToArray (skills, skill);
     }
-    char *json = cJSON_PrintUnformatted (skills);
-    cJSON_Delete (skills);
-    return json;
+    return skills;
 }
 
 //  One CSV line to an engineer map; NULL when it has too few fields.
@@ -302,77 +302,61 @@ s_csv_engineer (char *line)
         if (index == 3)
             cJSON_AddNumberToObject (engineer, keys [index], atoi (fields [index]));
         else
-        if (index == 6) {
-            char *skills = s_skills_json (fields [index]);
-            cJSON_AddItemToObject (engineer, keys [index], cJSON_Parse (skills));
-            free (skills);
-        }
+        if (index == 6)
+            cJSON_AddItemToObject (engineer, keys [index], s_skills_list (fields [index]));
         else
             cJSON_AddStringToObject (engineer, keys [index], fields [index]);
     }
     return engineer;
 }
 
-//  The engineers of a CSV file (header line skipped) as JSON; NULL on error.
-static char *
-s_read_csv (const char *path)
+//  The engineers of a CSV text (header line skipped) as records.
+static cJSON *
+s_engineers_from_csv (const char *csv)
 {
-    FILE *file = fopen (path, "r");
-    if (!file) {
-        fprintf (stderr, "dispatchctl: cannot read %s\n", path);
-        return NULL;
-    }
     cJSON *engineers = cJSON_CreateArray ();
-    char line [2048];
-    int number = 0;
-    while (fgets (line, sizeof line, file)) {
-        if (number++ == 0 || line [0] == '#' || line [0] == '\n')
+    char *text = strdup (csv);
+    char *cursor = text;
+    for (int number = 1; *cursor; number++) {
+        char *line = cursor, *end = strchr (cursor, '\n');
+        cursor = end ? end + 1 : cursor + strlen (cursor);
+        if (end)
+            *end = 0;
+        if (number == 1 || line [0] == '#' || line [0] == 0)
             continue;
         cJSON *engineer = s_csv_engineer (line);
         if (engineer)
             cJSON_AddItemToArray (engineers, engineer);
         else
-            fprintf (stderr, "dispatchctl: %s:%d: needs at least code,name,station_code\n", path, number);
+            fprintf (stderr, "dispatchctl: line %d: needs at least code,name,station_code\n", number);
     }
-    fclose (file);
-    char *json = cJSON_PrintUnformatted (engineers);
-    cJSON_Delete (engineers);
-    return json;
+    free (text);
+    return engineers;
+}
+
+//  Skills given as text and an engineers' CSV file become the records
+//  dispatchd takes; skills already written as JSON are parsed.
+static int
+s_engineer_records (const as_cli_command_t *command, cJSON *params, char *why, size_t size)
+{
+    (void) command;
+    const char *skills = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "skills"));
+    if (skills) {
+        cJSON *list = skills [0] == '[' ? cJSON_Parse (skills) : s_skills_list (skills);
+        if (!list) {
+            snprintf (why, size, "--skills: '%s' is not valid here (or cannot be read)", skills);
+            return -1;
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive (params, "skills", list);
+    }
+    const char *csv = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "engineers"));
+    if (csv)
+        cJSON_ReplaceItemInObjectCaseSensitive (params, "engineers", s_engineers_from_csv (csv));
+    return 0;
 }
 
 int
 main (int argc, char *argv [])
 {
-    static const char *groups [] = { "station", "engineer", "visit", NULL };
-    char *args [256], joined [64];
-    char *owned [4] = { 0 };
-    int count = 0, owned_count = 0;
-    bool command_seen = false;
-    for (int arg = 0; arg < argc && count < 250; arg++) {
-        bool group = false;
-        for (const char **name = groups; *name && !command_seen && count > 0 && arg + 1 < argc; name++)
-            group |= !strcmp (argv [arg], *name) && argv [arg + 1][0] != '-';
-        if (group && arg > 0) {
-            command_seen = true;
-            snprintf (joined, sizeof joined, "%s %s", argv [arg], argv [arg + 1]);
-            args [count++] = joined;
-            arg++;
-            if (!strcmp (joined, "engineer import") && arg + 1 < argc && argv [arg + 1][0] != '-') {
-                char *json = s_read_csv (argv [++arg]);
-                if (!json)
-                    return 2;
-                args [count++] = "--engineers";
-                args [count++] = owned [owned_count++] = json;
-            }
-        }
-        else
-        if (arg > 0 && !strcmp (argv [arg - 1], "--skills") && argv [arg][0] != '[')
-            args [count++] = owned [owned_count < 4 ? owned_count++ : 3] = s_skills_json (argv [arg]);
-        else
-            args [count++] = argv [arg];
-    }
-    int status = as_cli_main (&s_cli, count, args);
-    for (int index = 0; index < owned_count; index++)
-        free (owned [index]);
-    return status;
+    return as_cli_main_prepare (&s_cli, s_engineer_records, argc, argv);
 }

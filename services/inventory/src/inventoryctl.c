@@ -1,8 +1,7 @@
 /*  inventoryctl: the parts desk's command line. The parsing, calling and
-    exit codes are as_cli's; this file is the command table, the printers,
-    and a small rewrite of the words as_cli does not know: two-word
-    commands ("part add"), "inspect pass|fail", "part show P", a bare
-    "--late", and "part import FILE" (the file's content is sent).        */
+    exit codes are as_cli's; this file is the command table and the
+    printers. "part import FILE" sends the file's content; "part show P"
+    and "inspect pass|fail" take their first word as --part and --result.  */
 #include "as_cli.h"
 #include "as_msg.h"
 #include <stdio.h>
@@ -16,8 +15,10 @@ static const as_cli_option_t s_part_add [] = {
     { "--models", "compatible_models", AS_CLI_JSON, false }, { "--cost-fen", "unit_cost_fen", AS_CLI_NUMBER, true },
     { "--kind", "kind", AS_CLI_STR, true }, { "--supplier", "supplier", AS_CLI_STR, true },
     { "--lead-days", "lead_time_days", AS_CLI_NUMBER, true }, S_END };
-static const as_cli_option_t s_part_import [] = { { "--csv", "csv", AS_CLI_STR, true }, S_END };
-static const as_cli_option_t s_part_show [] = { { "--part", "part_no", AS_CLI_STR, true }, S_END };
+static const as_cli_option_t s_part_import [] = {
+    { "--csv", "csv", AS_CLI_STR, true }, { "", "csv", AS_CLI_FILE, false }, S_END };
+static const as_cli_option_t s_part_show [] = {
+    { "--part", "part_no", AS_CLI_STR, true }, { "", "part_no", AS_CLI_STR, false }, S_END };
 static const as_cli_option_t s_location_add [] = {
     { "--code", "code", AS_CLI_STR, true }, { "--kind", "kind", AS_CLI_STR, true },
     { "--name", "name", AS_CLI_STR, true }, { "--station", "station_id", AS_CLI_NUMBER, false },
@@ -29,7 +30,7 @@ static const as_cli_option_t s_receive [] = {
     { "--location", "location_id", AS_CLI_NUMBER, false }, { "--supplier", "supplier", AS_CLI_STR, false },
     { "--delivery-ref", "delivery_ref", AS_CLI_STR, false }, S_END };
 static const as_cli_option_t s_inspect [] = {
-    { "--result", "result", AS_CLI_STR, true }, { "--part", "part_no", AS_CLI_STR, true },
+    { "--result", "result", AS_CLI_STR, true }, { "", "result", AS_CLI_STR, false }, { "--part", "part_no", AS_CLI_STR, true },
     { "--location", "location_id", AS_CLI_NUMBER, true }, { "--quantity", "quantity", AS_CLI_NUMBER, true },
     { "--note", "note", AS_CLI_STR, false }, S_END };
 static const as_cli_option_t s_transfer [] = {
@@ -52,7 +53,7 @@ static const as_cli_option_t s_reservations [] = {
     { "--case", "case_id", AS_CLI_NUMBER, false }, { "--status", "status", AS_CLI_STR, false },
     { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_shipments [] = {
-    { "--late", "late", AS_CLI_BOOL, false }, { "--status", "status", AS_CLI_STR, false },
+    { "--late", "late", AS_CLI_FLAG, false }, { "--status", "status", AS_CLI_STR, false },
     { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_status_only [] = { { "--status", "status", AS_CLI_STR, false }, S_END };
 static const as_cli_option_t s_no_options [] = { S_END };
@@ -213,91 +214,8 @@ static const as_cli_command_t s_commands [] = {
 static const as_cli_t s_cli = { "inventoryctl", "inventory",
                                 "spare parts: stock, reservations, shipments, inspection, reorder", s_commands };
 
-//  Whole file into a fresh string, NULL when unreadable.
-static char *
-s_slurp (const char *path)
-{
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return NULL;
-    fseek (file, 0, SEEK_END);
-    long size = ftell (file);
-    fseek (file, 0, SEEK_SET);
-    char *text = size >= 0 ? malloc ((size_t) size + 1) : NULL;
-    if (text && fread (text, 1, (size_t) size, file) == (size_t) size)
-        text [size] = 0;
-    else {
-        free (text);
-        text = NULL;
-    }
-    fclose (file);
-    return text;
-}
-
-static bool
-s_global_with_value (const char *arg)
-{
-    return !strcmp (arg, "--key") || !strcmp (arg, "--timeout");
-}
-
-//  Rewrite argv into what as_cli parses; returns the new argc or -1.
-static int
-s_rewrite (int argc, char *argv [], char **out, char **file_text)
-{
-    static const char *groups [] = { "part", "location", "stock", "reorder", "ledger", "return", NULL };
-    static char joined [64];
-    int count = 0, word = 0;
-    for (int arg = 0; arg < argc; arg++) {
-        const char *text = argv [arg];
-        if (arg > 0 && s_global_with_value (text) && arg + 1 < argc) {
-            out [count++] = argv [arg++];
-            out [count++] = argv [arg];
-            continue;
-        }
-        if (arg > 0 && text [0] != '-')
-            word++;
-        bool next_is_word = arg + 1 < argc && argv [arg + 1][0] != '-';
-        if (word == 1 && text [0] != '-') {
-            for (const char **group = groups; *group; group++)
-                if (!strcmp (text, *group) && next_is_word) {
-                    snprintf (joined, sizeof joined, "%s %s", text, argv [++arg]);
-                    text = joined;
-                    break;
-                }
-            out [count++] = (char *) text;
-            if (!strcmp (text, "inspect") && next_is_word) {
-                out [count++] = "--result";
-                out [count++] = argv [++arg];
-            }
-            if (!strcmp (text, "part show") && arg + 1 < argc && argv [arg + 1][0] != '-') {
-                out [count++] = "--part";
-                out [count++] = argv [++arg];
-            }
-            if (!strcmp (text, "part import") && arg + 1 < argc && argv [arg + 1][0] != '-') {
-                if (!(*file_text = s_slurp (argv [++arg]))) {
-                    fprintf (stderr, "inventoryctl: cannot read %s\n", argv [arg]);
-                    return -1;
-                }
-                out [count++] = "--csv";
-                out [count++] = *file_text;
-            }
-            continue;
-        }
-        out [count++] = (char *) text;
-        if (!strcmp (text, "--late") && !(arg + 1 < argc && argv [arg + 1][0] != '-'))
-            out [count++] = "true";
-    }
-    return count;
-}
-
 int
 main (int argc, char *argv [])
 {
-    char **args = calloc ((size_t) argc * 2 + 4, sizeof *args);
-    char *file_text = NULL;
-    int count = s_rewrite (argc, argv, args, &file_text);
-    int status = count < 0 ? 1 : as_cli_main (&s_cli, count, args);
-    free (file_text);
-    free (args);
-    return status;
+    return as_cli_main (&s_cli, argc, argv);
 }
