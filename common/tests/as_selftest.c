@@ -6,6 +6,7 @@
 #include "as_catalog.h"
 #include "as_cli.h"
 #include "as_config.h"
+#include "as_date.h"
 #include "as_log.h"
 #include "as_pg.h"
 #include "as_error.h"
@@ -24,6 +25,7 @@ static const struct {
     { "msg",      as_msg_test },
     { "catalog",  as_catalog_test },
     { "event",    as_event_test },
+    { "date",     as_date_test },
     { "rpcmsg",   as_rpcmsg_test },
     { "log",      as_log_test },
     { "config",   as_config_test },
