@@ -11,7 +11,7 @@
 typedef struct {
     char category [32], model [65], serial [65];
     char purchase_date [16], proof_kind [16], cause [32], component [65];
-    char on [BILLING_DATE_SIZE];
+    char on [AS_DATE_SIZE];
     char last_repair_on [16];           //  a what-if; else looked up
     int64_t case_id;                    //  its own repairs do not count as earlier ones
     int64_t visit_id;                   //  the diagnosing visit, or 0

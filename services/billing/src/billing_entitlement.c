@@ -122,8 +122,8 @@ s_add_coverage (billing_entitlement_t *decision, const char *component, int mont
     snprintf (coverage->component, sizeof coverage->component, "%s", component);
     coverage->months = months;
     if (dated) {
-        int64_t until = billing_date_period_end (purchase, months);
-        billing_date_format (until, coverage->covered_until);
+        int64_t until = as_date_period_end (purchase, months);
+        as_date_format (until, coverage->covered_until);
         coverage->covered = proof_valid && on >= purchase && on <= until;
     }
 }
@@ -167,10 +167,10 @@ static int
 s_check_input (const billing_entitlement_input_t *input, int64_t *on, int64_t *purchase, bool *dated,
                char *why, size_t why_size)
 {
-    if (!billing_date_parse (input->on, on))
+    if (!as_date_parse (input->on, on))
         return s_fail (why, why_size, "the date of the check '%s' is not a valid YYYY-MM-DD", input->on);
     *dated = s_given (input->purchase_date);
-    if (*dated && !billing_date_parse (input->purchase_date, purchase))
+    if (*dated && !as_date_parse (input->purchase_date, purchase))
         return s_fail (why, why_size, "purchase date '%s' is not a valid YYYY-MM-DD", input->purchase_date);
     if (*dated && *purchase > *on)
         return s_fail (why, why_size, "purchase date %s is after the date of the check", input->purchase_date);
@@ -180,7 +180,7 @@ s_check_input (const billing_entitlement_input_t *input, int64_t *on, int64_t *p
     if (!s_known_cause (input->cause))
         return s_fail (why, why_size, "cause '%s' is not known", input->cause);
     int64_t repaired;
-    if (s_given (input->last_repair_on) && !billing_date_parse (input->last_repair_on, &repaired))
+    if (s_given (input->last_repair_on) && !as_date_parse (input->last_repair_on, &repaired))
         return s_fail (why, why_size, "last repair date '%s' is not valid", input->last_repair_on);
     if (!input->policy || !billing_policy_term (input->policy, input->category, input->model))
         return s_fail (why, why_size, "no warranty term for category '%s' in the policy", input->category);
@@ -201,13 +201,13 @@ static bool
 s_repeat_repair (const billing_entitlement_input_t *input, int64_t on, billing_entitlement_t *decision)
 {
     int64_t repaired;
-    if (!s_given (input->last_repair_on) || !billing_date_parse (input->last_repair_on, &repaired))
+    if (!s_given (input->last_repair_on) || !as_date_parse (input->last_repair_on, &repaired))
         return false;
     int64_t until = repaired + input->policy->repair_warranty_days;
     if (on < repaired || on > until)
         return false;
-    char until_text [BILLING_DATE_SIZE];
-    billing_date_format (until, until_text);
+    char until_text [AS_DATE_SIZE];
+    as_date_format (until, until_text);
     s_set_type (decision, "free", "free", "free", false);
     decision->repeat_repair = true;
     s_reason (decision, "repeat_repair", "Repeat repair: the same fault was repaired on %s, within the %d-day"
@@ -237,8 +237,8 @@ static bool
 s_contract_active (const billing_entitlement_input_t *input, int64_t on)
 {
     int64_t starts, ends;
-    return input->contract && billing_date_parse (input->contract->starts_on, &starts)
-        && billing_date_parse (input->contract->ends_on, &ends) && on >= starts && on <= ends;
+    return input->contract && as_date_parse (input->contract->starts_on, &starts)
+        && as_date_parse (input->contract->ends_on, &ends) && on >= starts && on <= ends;
 }
 
 //  Quality faults in the first days may be returned or exchanged instead.
@@ -249,13 +249,13 @@ s_offer_options (const billing_entitlement_input_t *input, int64_t purchase, int
     const billing_policy_t *policy = input->policy;
     if (on - purchase <= policy->return_days) {
         decision->return_offered = true;
-        billing_date_format (purchase + policy->return_days, decision->return_until);
+        as_date_format (purchase + policy->return_days, decision->return_until);
         s_reason (decision, "return_window", "You may return the product for a refund until %s (%d days"
                   " after the purchase).", decision->return_until, policy->return_days);
     }
     if (on - purchase <= policy->exchange_days) {
         decision->exchange_offered = true;
-        billing_date_format (purchase + policy->exchange_days, decision->exchange_until);
+        as_date_format (purchase + policy->exchange_days, decision->exchange_until);
         s_reason (decision, "exchange_window", "You may exchange the product for a new one until %s (%d days"
                   " after the purchase).", decision->exchange_until, policy->exchange_days);
     }

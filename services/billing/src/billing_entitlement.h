@@ -19,7 +19,11 @@
     The rules apply in that order: an exclusion is never free, a repeat
     repair is the repairer's fault whatever the period. Return and exchange
     are offered as options for a quality fault within their windows. Every
-    decision carries its reasons in words a customer understands. No I/O:
+    decision carries its reasons in words a customer understands. Dates are
+    as_date's day numbers: an N-month period follows as_date's month rule
+    (through the day before the anniversary); a window of N days from day D
+    covers D up to D + N (the day of the purchase or repair is day 0, as in
+    the national return/exchange rules: "within 7 days after the sale"). No I/O:
     the daemon reads the data and calls this; the unit tests call it with
     one row per rule.                                                       */
 #ifndef BILLING_ENTITLEMENT_H
@@ -28,7 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "billing_dates.h"
+#include "as_date.h"
 
 #define BILLING_MAX_TERMS       64
 #define BILLING_MAX_COMPONENTS  8
@@ -52,7 +56,7 @@ typedef struct {
 
 typedef struct {
     char version [65];
-    char effective_from [BILLING_DATE_SIZE];
+    char effective_from [AS_DATE_SIZE];
     int return_days;                    //  default 7
     int exchange_days;                  //  default 15
     int repair_warranty_days;           //  default 90
@@ -62,8 +66,8 @@ typedef struct {
 
 typedef struct {
     char contract_no [65];
-    char starts_on [BILLING_DATE_SIZE];
-    char ends_on [BILLING_DATE_SIZE];
+    char starts_on [AS_DATE_SIZE];
+    char ends_on [AS_DATE_SIZE];
 } billing_contract_t;
 
 typedef struct {
@@ -87,7 +91,7 @@ typedef struct {
 typedef struct {
     char component [65];                //  "whole_unit" or the component
     int months;
-    char covered_until [BILLING_DATE_SIZE];     //  "" when no purchase date
+    char covered_until [AS_DATE_SIZE];     //  "" when no purchase date
     bool covered;                       //  on the check date, given a valid proof
 } billing_coverage_t;
 
@@ -99,8 +103,8 @@ typedef struct {
     bool repeat_repair;
     bool diagnosed;                     //  a cause was given
     bool return_offered, exchange_offered;
-    char return_until [BILLING_DATE_SIZE];
-    char exchange_until [BILLING_DATE_SIZE];
+    char return_until [AS_DATE_SIZE];
+    char exchange_until [AS_DATE_SIZE];
     char policy_version [65];
     char contract_no [65];
     int coverage_count;

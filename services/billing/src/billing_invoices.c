@@ -248,7 +248,7 @@ s_quote_answer (as_call_t *call, const char *status, const char *event)
 {
     int64_t quote_id = 0;
     as_obj_int (call->params, "quote_id", &quote_id);
-    char by [101] = "", today [BILLING_DATE_SIZE];
+    char by [101] = "", today [AS_DATE_SIZE];
     if (!as_obj_strcpy (call->params, "by", by, sizeof by))
         snprintf (by, sizeof by, "%s", call->actor);
     if (billing_business_date (call->service, call->pg, NULL, today, call->err))
@@ -478,7 +478,7 @@ billing_visit_completed (as_delivery_t *delivery)
     as_obj_int (data, "visit_id", &visit_id);
     bool repaired = as_obj_streq (as_obj_get (data, "outcome"), "repaired"), accepted = false;
     as_obj_bool (data, "customer_accepted", &accepted);
-    char completed_at [40] = "", on [BILLING_DATE_SIZE];
+    char completed_at [40] = "", on [AS_DATE_SIZE];
     as_obj_strcpy (data, "completed_at", completed_at, sizeof completed_at);
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -617,7 +617,7 @@ billing_invoice_list (as_call_t *call)
 int
 billing_invoice_issue (as_call_t *call)
 {
-    char today [BILLING_DATE_SIZE], reference [101] = "";
+    char today [AS_DATE_SIZE], reference [101] = "";
     billing_fees_t *fees = NULL;
     if (billing_business_date (call->service, call->pg, NULL, today, call->err)
     ||  billing_fees_for (call->pg, today, &fees, call->err))
@@ -742,7 +742,7 @@ int
 billing_credit_note_issue (as_call_t *call)
 {
     int64_t invoice_id = 0, amount = 0;
-    char reason [16] = "", note [501] = "", today [BILLING_DATE_SIZE], number [32];
+    char reason [16] = "", note [501] = "", today [AS_DATE_SIZE], number [32];
     as_obj_int (call->params, "invoice_id", &invoice_id);
     as_obj_strcpy (call->params, "reason", reason, sizeof reason);
     as_obj_strcpy (call->params, "note", note, sizeof note);

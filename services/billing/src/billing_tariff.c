@@ -61,9 +61,9 @@ s_version (const cJSON *root, char *version, size_t version_size, char *effectiv
 {
     int64_t days;
     if (s_str (root, "version", version, version_size, true, why, why_size)
-    ||  s_str (root, "effective_from", effective, BILLING_DATE_SIZE, true, why, why_size))
+    ||  s_str (root, "effective_from", effective, AS_DATE_SIZE, true, why, why_size))
         return -1;
-    if (!billing_date_parse (effective, &days))
+    if (!as_date_parse (effective, &days))
         return s_why (why, why_size, "effective_from '%s' is not a valid YYYY-MM-DD", effective);
     return 0;
 }
@@ -297,7 +297,7 @@ s_fees_csv (const char *text, billing_fees_t *fees, char *why, size_t why_size)
     }
     free (copy);
     int64_t days;
-    if (rc == 0 && (!fees->version [0] || !billing_date_parse (fees->effective_from, &days)))
+    if (rc == 0 && (!fees->version [0] || !as_date_parse (fees->effective_from, &days)))
         rc = s_why (why, why_size, "the CSV needs a version row and an effective_from row with YYYY-MM-DD");
     return rc;
 }

@@ -23,7 +23,7 @@ typedef struct {
 
 typedef struct {
     char version [65];
-    char effective_from [BILLING_DATE_SIZE];
+    char effective_from [AS_DATE_SIZE];
     int64_t visit_fee_fen;
     int64_t parts_markup_bp;            //  paid parts: cost + mark-up (basis points)
     int item_count;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 //  The zone's offset at the instant comes from PostgreSQL's tz database;
-//  the date arithmetic is billing_dates' (integers).
+//  the date arithmetic is as_date's (integers).
 static const as_stmt_t s_zone_offset = { "billing_zone_offset",
     "SELECT extract(epoch FROM (t AT TIME ZONE $2) - (t AT TIME ZONE 'UTC'))::bigint, rfc3339(t)"
     " FROM (SELECT coalesce($1::timestamptz, now()) AS t) AS instant" };
@@ -24,11 +24,11 @@ billing_business_date (as_service_t *service, as_pg_t *pg, const char *instant, 
     if (!result)
         return -1;
     int64_t days;
-    bool ok = billing_date_of_instant (as_pg_get_str (result, 0, 1), as_pg_get_int (result, 0, 0), &days);
+    bool ok = as_date_of_instant (as_pg_get_str (result, 0, 1), as_pg_get_int (result, 0, 0), &days);
     PQclear (result);
     if (!ok)
         return as_error_set (err, AS_INVALID_ARGUMENT, "'%s' is not an RFC 3339 time", instant ? instant : "now");
-    billing_date_format (days, date);
+    as_date_format (days, date);
     return 0;
 }
 
@@ -295,7 +295,7 @@ s_pack_term (msgpack_packer *pk, const billing_term_t *term)
 static int
 s_day (as_call_t *call, char *on, as_error_t *err)
 {
-    if (as_obj_strcpy (call->params, "on", on, BILLING_DATE_SIZE))
+    if (as_obj_strcpy (call->params, "on", on, AS_DATE_SIZE))
         return 0;
     return billing_business_date (call->service, call->pg, NULL, on, err);
 }
@@ -303,7 +303,7 @@ s_day (as_call_t *call, char *on, as_error_t *err)
 int
 billing_policy_show (as_call_t *call)
 {
-    char version [65], on [BILLING_DATE_SIZE];
+    char version [65], on [AS_DATE_SIZE];
     billing_policy_t *policy = calloc (1, sizeof *policy);
     int rc = as_obj_strcpy (call->params, "version", version, sizeof version)
            ? s_policy_from_row (s_one_row (call->pg, &s_policy_named, version, "policy", call->err), policy, call->err)
@@ -344,7 +344,7 @@ s_pack_fee_list (msgpack_packer *pk, const char *key, const char *code_key, cons
 int
 billing_fees_show (as_call_t *call)
 {
-    char version [65], on [BILLING_DATE_SIZE];
+    char version [65], on [AS_DATE_SIZE];
     billing_fees_t *fees = NULL;
     int rc = as_obj_strcpy (call->params, "version", version, sizeof version)
            ? s_fees_from_row (s_one_row (call->pg, &s_fees_named, version, "fee schedule", call->err), &fees, call->err)
