@@ -2,6 +2,7 @@
 #include "as_cli.h"
 #include "as_catalog.h"
 #include "as_config.h"
+#include "as_file.h"
 #include "as_msg.h"
 #include "as_rpc.h"
 #include "as_test.h"
@@ -81,15 +82,8 @@ s_option (const as_cli_option_t *option, const char *flag)
 static cJSON *
 s_file_text (const char *path)
 {
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return NULL;
-    char *text = malloc (S_FILE_MAX + 1);
-    size_t size = fread (text, 1, S_FILE_MAX, file);
-    bool whole = feof (file);
-    fclose (file);
-    text [size] = 0;
-    cJSON *value = whole ? cJSON_CreateString (text) : NULL;
+    char *text = as_file_read (path, S_FILE_MAX, NULL);
+    cJSON *value = text ? cJSON_CreateString (text) : NULL;
     free (text);
     return value;
 }

@@ -1,5 +1,6 @@
 /*  as_config: validated settings from defaults, a JSON file, the environment.*/
 #include "as_config.h"
+#include "as_file.h"
 #include "as_test.h"
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -58,17 +59,14 @@ s_assign (as_setting_t *setting, const char *text, const char *origin, as_error_
 static int
 s_load_file (as_setting_t *table, const char *file, as_error_t *err)
 {
-    FILE *handle = fopen (file, "rb");
-    if (!handle)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "config file %s: %s", file, strerror (errno));
-    char *text = calloc (1, 1024 * 1024 + 1);
-    size_t size = fread (text, 1, 1024 * 1024, handle);
-    bool too_big = !feof (handle);
-    fclose (handle);
-    cJSON *root = too_big ? NULL : cJSON_ParseWithLength (text, size);
-    free (text);
-    if (too_big)
+    size_t size;
+    char *text = as_file_read (file, 1024 * 1024, &size);
+    if (!text && errno == EFBIG)
         return as_error_set (err, AS_INVALID_ARGUMENT, "config file %s: larger than 1 MiB", file);
+    if (!text)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "config file %s: %s", file, strerror (errno));
+    cJSON *root = cJSON_ParseWithLength (text, size);
+    free (text);
     if (!cJSON_IsObject (root)) {
         cJSON_Delete (root);
         return as_error_set (err, AS_INVALID_ARGUMENT, "config file %s: not a JSON object", file);

@@ -4,6 +4,7 @@
 #include "as_rpcmsg.h"
 #include "as_catalog.h"
 #include "as_event.h"
+#include "as_file.h"
 #include "as_test.h"
 #include <assert.h>
 #include <dirent.h>
@@ -407,24 +408,6 @@ s_test_reply (void)
 //  Golden vectors: proto/vectors/NAME.msgpack with NAME.json, made by the
 //  independent encoder proto/tools/make_vectors.py.
 
-static char *
-s_read_file (const char *path, size_t *size)
-{
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return NULL;
-    fseek (file, 0, SEEK_END);
-    long length = ftell (file);
-    fseek (file, 0, SEEK_SET);
-    char *bytes = malloc ((size_t) length + 1);
-    AS_CHECK (bytes);
-    AS_CHECK (fread (bytes, 1, (size_t) length, file) == (size_t) length);
-    bytes [length] = 0;
-    fclose (file);
-    *size = (size_t) length;
-    return bytes;
-}
-
 static void
 s_check_same (const msgpack_sbuffer *sbuf, const char *bytes, size_t size, const char *name)
 {
@@ -507,9 +490,9 @@ s_vector (const char *dir, const char *name, bool verbose)
     char path [512];
     size_t size, json_size;
     snprintf (path, sizeof path, "%s/%s.msgpack", dir, name);
-    char *bytes = s_read_file (path, &size);
+    char *bytes = as_file_read (path, 1 << 20, &size);
     snprintf (path, sizeof path, "%s/%s.json", dir, name);
-    char *json = s_read_file (path, &json_size);
+    char *json = as_file_read (path, 1 << 20, &json_size);
     AS_CHECK (bytes && json);
     if (verbose)
         printf ("\n    vector %s (%zu bytes)", name, size);

@@ -12,6 +12,7 @@
 #include "as_error.h"
 #include "as_event.h"
 #include "as_eventlog.h"
+#include "as_file.h"
 #include "as_msg.h"
 #include "as_rpcmsg.h"
 
@@ -32,6 +33,7 @@ static const struct {
     { "pg",       as_pg_test },
     { "cli",      as_cli_test },
     { "eventlog", as_eventlog_test },
+    { "file",     as_file_test },
 };
 
 int
