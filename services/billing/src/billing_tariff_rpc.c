@@ -1,8 +1,10 @@
 /*  billing_tariff_rpc: policies and fee schedules as published versions,
     registrations and contracts, business dates.                           */
 #include "billing.h"
+#include "as_file.h"
 #include "as_log.h"
 #include "as_msg.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,18 +222,9 @@ billing_fees_load (as_call_t *call)
 
 //  --- Shipped defaults ---------------------------------------------------------------
 
-static char *
-s_read_file (const char *path)
-{
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return NULL;
-    char *text = calloc (1, 1000001);
-    size_t size = fread (text, 1, 1000000, file);
-    fclose (file);
-    text [size] = 0;
-    return text;
-}
+//  Larger than any real policy or fee schedule: a longer file is refused
+//  rather than loaded cut short.
+#define S_DEFAULTS_MAX (1024 * 1024)
 
 static const as_stmt_t s_count_versions = { "billing_count_versions",
     "SELECT (SELECT count(*) FROM policies), (SELECT count(*) FROM fee_schedules)" };
@@ -254,12 +247,12 @@ billing_load_defaults (as_service_t *service, as_error_t *err)
     PQclear (counts);
     const char *policy_path = as_service_setting (service, "BILLING_POLICY_FILE");
     const char *fees_path = as_service_setting (service, "BILLING_FEES_FILE");
-    char *policy = no_policy ? s_read_file (policy_path) : NULL;
-    char *fees = no_fees ? s_read_file (fees_path) : NULL;
+    char *policy = no_policy ? as_file_read (policy_path, S_DEFAULTS_MAX, NULL) : NULL;
     if (no_policy && !policy)
-        as_warn ("no warranty policy loaded and %s cannot be read", policy_path);
+        as_warn ("no warranty policy loaded and %s cannot be read: %s", policy_path, strerror (errno));
+    char *fees = no_fees ? as_file_read (fees_path, S_DEFAULTS_MAX, NULL) : NULL;
     if (no_fees && !fees)
-        as_warn ("no fee schedule loaded and %s cannot be read", fees_path);
+        as_warn ("no fee schedule loaded and %s cannot be read: %s", fees_path, strerror (errno));
     size_t length = strlen (fees_path);
     const char *format = length > 4 && strcmp (fees_path + length - 4, ".csv") == 0 ? "csv" : "json";
     int rc = (policy && s_load_policy (pg, policy, "billingd (shipped default)", NULL, err))

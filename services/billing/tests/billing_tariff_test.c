@@ -1,5 +1,6 @@
 /*  Policy and fee files as shipped, their refusals, and money rounding.   */
 #include "billing_tariff.h"
+#include "as_file.h"
 #include "as_test.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +11,8 @@ s_read (const char *name)
 {
     char path [512];
     snprintf (path, sizeof path, "%s/services/billing/data/%s", AS_SOURCE_DIR, name);
-    FILE *file = fopen (path, "rb");
-    AS_CHECK (file);
-    char *text = calloc (1, 1 << 20);
-    size_t size = fread (text, 1, (1 << 20) - 1, file);
-    fclose (file);
-    text [size] = 0;
+    char *text = as_file_read (path, 1 << 20, NULL);
+    AS_CHECK (text);
     return text;
 }
 
