@@ -36,6 +36,9 @@ int inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_
 //  1 = done; 0 = the source had too little (nothing changed); -1 = error.
 int inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_location_id,
                      const char *to_bucket, as_error_t *err);
+//  The integer in the first column of the first row of a statement's
+//  result: 0 when there is no row or it is NULL, -1 on error.
+int64_t inventory_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err);
 //  Pack the stock row of part/location as a map ({} values 0 when none).
 int inventory_pack_stock (as_pg_t *pg, const char *part_no, int64_t location_id,
                           msgpack_packer *pk, as_error_t *err);

@@ -20,17 +20,6 @@ static const as_stmt_t s_settle_requests = { "inventory_settle_requests",
 static const as_stmt_t s_location_exists = { "inventory_location_exists",
     "SELECT id FROM locations WHERE id = $1" };
 
-static int64_t
-s_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
-{
-    PGresult *result = as_pg_run (pg, stmt, params, err);
-    if (!result)
-        return -1;
-    int64_t value = PQntuples (result) && !PQgetisnull (result, 0, 0) ? as_pg_get_int (result, 0, 0) : 0;
-    PQclear (result);
-    return value;
-}
-
 //  The location given, or the central warehouse when none; 0 + err when
 //  it does not exist.
 static int64_t
@@ -45,7 +34,7 @@ s_receiving_location (as_pg_t *pg, int64_t location_id, as_error_t *err)
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, location_id);
-    int64_t found = s_scalar (pg, &s_location_exists, &params, err);
+    int64_t found = inventory_scalar (pg, &s_location_exists, &params, err);
     if (found == 0)
         as_error_set (err, AS_NOT_FOUND, "location %lld not found", (long long) location_id);
     return found;
@@ -63,7 +52,7 @@ s_receive (as_pg_t *pg, const char *supplier, const char *delivery_ref, const ch
     as_pgp_str (&params, part_no);
     as_pgp_int (&params, location_id);
     as_pgp_int (&params, quantity);
-    int64_t receipt = s_scalar (pg, &s_insert_receipt, &params, err);
+    int64_t receipt = inventory_scalar (pg, &s_insert_receipt, &params, err);
     if (receipt == 0)
         return as_error_set (err, AS_FAILED_PRECONDITION, "part %s is not in the catalogue", part_no);
     inventory_movement_t movement = { "receipt", part_no, location_id, "quarantine", quantity, 0, 0, 0,
@@ -142,7 +131,7 @@ s_return_to_vendor (as_pg_t *pg, const char *part_no, int64_t location_id, int64
     as_pgp_int (&params, location_id);
     as_pgp_int (&params, quantity);
     as_pgp_str (&params, note && *note ? note : NULL);
-    return s_scalar (pg, &s_open_return, &params, err);
+    return inventory_scalar (pg, &s_open_return, &params, err);
 }
 
 int

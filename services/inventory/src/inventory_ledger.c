@@ -99,6 +99,17 @@ inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_locat
     return inventory_move (pg, &put, err) == 1 ? 1 : -1;
 }
 
+int64_t
+inventory_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
+{
+    PGresult *result = as_pg_run (pg, stmt, params, err);
+    if (!result)
+        return -1;
+    int64_t value = PQntuples (result) && !PQgetisnull (result, 0, 0) ? as_pg_get_int (result, 0, 0) : 0;
+    PQclear (result);
+    return value;
+}
+
 static const as_stmt_t s_stock_row = { "inventory_stock_row",
     "SELECT available, reserved, quarantine, defective FROM stock WHERE part_no = $1 AND location_id = $2" };
 

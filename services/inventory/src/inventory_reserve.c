@@ -59,17 +59,6 @@ static const as_stmt_t s_insert_shipment = { "inventory_insert_shipment",
     " SELECT id, case_id, part_no, quantity, location_id, $2, ship_by FROM reservations WHERE id = $1"
     " RETURNING id" };
 
-static int64_t
-s_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
-{
-    PGresult *result = as_pg_run (pg, stmt, params, err);
-    if (!result)
-        return -1;
-    int64_t value = PQntuples (result) && !PQgetisnull (result, 0, 0) ? as_pg_get_int (result, 0, 0) : 0;
-    PQclear (result);
-    return value;
-}
-
 //  The shipment to the engineer, when the parts are not already where the
 //  engineer works from. Returns its id, 0 for none, -1 on error.
 static int64_t
@@ -80,13 +69,13 @@ s_ship_to_engineer (as_pg_t *pg, int64_t reservation_id, int64_t location_id, in
     as_pgp_reset (&params);
     as_pgp_int (&params, engineer_id);
     as_pgp_int (&params, station_id);
-    int64_t destination = s_scalar (pg, &s_destination, &params, err);
+    int64_t destination = inventory_scalar (pg, &s_destination, &params, err);
     if (destination <= 0 || destination == location_id)
         return destination < 0 ? -1 : 0;
     as_pgp_reset (&params);
     as_pgp_int (&params, reservation_id);
     as_pgp_int (&params, destination);
-    return s_scalar (pg, &s_insert_shipment, &params, err);
+    return inventory_scalar (pg, &s_insert_shipment, &params, err);
 }
 
 //  The reservation now holds parts at location: its row, the shipment, the
@@ -159,7 +148,7 @@ s_backorder (as_service_t *service, as_pg_t *pg, int64_t reservation_id, const s
     as_pgp_reset (&params);
     as_pgp_int (&params, -1);
     as_pgp_int (&params, demand->station_id);
-    int64_t store = s_scalar (pg, &s_destination, &params, err);
+    int64_t store = inventory_scalar (pg, &s_destination, &params, err);
     int64_t request = store < 0 ? -1
                     : inventory_purchase_request (service, pg, demand->part_no, store, demand->quantity,
                                                   "backorder", demand->case_id, expected_on, err);
@@ -196,7 +185,7 @@ s_reserve (as_service_t *service, as_pg_t *pg, const s_demand_t *demand, as_erro
     if (demand->station_id > 0) as_pgp_int (&params, demand->station_id); else as_pgp_null (&params);
     as_pgp_str (&params, demand->demand_at);
     as_pgp_int (&params, as_service_setting_int (service, S_REGULAR_HOURS));
-    int64_t reservation_id = s_scalar (pg, &s_insert_reservation, &params, err);
+    int64_t reservation_id = inventory_scalar (pg, &s_insert_reservation, &params, err);
     if (reservation_id <= 0)
         return reservation_id < 0 ? -1
              : as_error_set (err, AS_FAILED_PRECONDITION, "part %s is not in the catalogue", demand->part_no);
@@ -650,7 +639,7 @@ s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, i
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_str (&params, part_no);
-    int64_t unit_cost = s_scalar (done->pg, &s_unit_cost, &params, done->err);
+    int64_t unit_cost = inventory_scalar (done->pg, &s_unit_cost, &params, done->err);
     if (unit_cost < 0)
         return -1;
     for (int row = 0; row < PQntuples (open) && used > 0; row++) {
@@ -675,7 +664,7 @@ s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, i
         return 0;
     as_pgp_reset (&params);
     as_pgp_int (&params, done->engineer_id);
-    int64_t van = s_scalar (done->pg, &s_van_of, &params, done->err);
+    int64_t van = inventory_scalar (done->pg, &s_van_of, &params, done->err);
     inventory_movement_t movement = { "issue", part_no, van, "available", -used, 0, 0, done->case_id,
                                       done->actor, "used without a reservation" };
     int issued = van > 0 ? inventory_move (done->pg, &movement, done->err) : van;
