@@ -106,39 +106,38 @@ s_maybe_ready (as_delivery_t *delivery, int64_t case_id)
 static const as_stmt_t s_triaged = { "dispatch_case_triaged",
     "UPDATE cases SET triaged = true, priority = $2, updated_at = now() WHERE id = $1" };
 
-int
-dispatch_on_case_triaged (as_delivery_t *delivery)
+static const as_stmt_t s_entitled = { "dispatch_case_entitled",
+    "UPDATE cases SET entitlement = $2, updated_at = now() WHERE id = $1" };
+
+//  Record one fact of a case (the event's key into the statement's $2),
+//  then see whether the case is now ready for a visit.
+static int
+s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, const char *absent)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char priority [16] = "normal";
-    as_obj_strcpy (delivery->data, "priority", priority, sizeof priority);
+    char value [16];
+    snprintf (value, sizeof value, "%s", absent);
+    as_obj_strcpy (delivery->data, key, value, sizeof value);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    as_pgp_str (&params, priority);
-    if (as_pg_do (delivery->pg, &s_triaged, &params, delivery->err) < 0)
+    as_pgp_str (&params, value);
+    if (as_pg_do (delivery->pg, stmt, &params, delivery->err) < 0)
         return -1;
     return s_maybe_ready (delivery, case_id);
 }
 
-static const as_stmt_t s_entitled = { "dispatch_case_entitled",
-    "UPDATE cases SET entitlement = $2, updated_at = now() WHERE id = $1" };
+int
+dispatch_on_case_triaged (as_delivery_t *delivery)
+{
+    return s_case_fact (delivery, &s_triaged, "priority", "normal");
+}
 
 int
 dispatch_on_entitlement (as_delivery_t *delivery)
 {
-    int64_t case_id = 0;
-    as_obj_int (delivery->data, "case_id", &case_id);
-    char service_type [16] = "";
-    as_obj_strcpy (delivery->data, "service_type", service_type, sizeof service_type);
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, case_id);
-    as_pgp_str (&params, service_type);
-    if (as_pg_do (delivery->pg, &s_entitled, &params, delivery->err) < 0)
-        return -1;
-    return s_maybe_ready (delivery, case_id);
+    return s_case_fact (delivery, &s_entitled, "service_type", "");
 }
 
 static const as_stmt_t s_close_case = { "dispatch_close_case",
@@ -241,14 +240,21 @@ s_part_arrived (as_delivery_t *delivery, int64_t case_id, const char *part_no)
     return booked < 0 ? -1 : 0;
 }
 
-int
-dispatch_on_part_shipped (as_delivery_t *delivery)
+//  The case and part of a parts event.
+static int
+s_part_event_arrived (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
     char part_no [33] = "";
     as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
     return s_part_arrived (delivery, case_id, part_no);
+}
+
+int
+dispatch_on_part_shipped (as_delivery_t *delivery)
+{
+    return s_part_event_arrived (delivery);
 }
 
 //  A reservation without a shipment: the part is already in the van or the
@@ -259,11 +265,7 @@ dispatch_on_part_reserved (as_delivery_t *delivery)
     const msgpack_object *shipment = as_obj_get (delivery->data, "shipment_id");
     if (!shipment || shipment->type != MSGPACK_OBJECT_NIL)
         return 0;
-    int64_t case_id = 0;
-    as_obj_int (delivery->data, "case_id", &case_id);
-    char part_no [33] = "";
-    as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
-    return s_part_arrived (delivery, case_id, part_no);
+    return s_part_event_arrived (delivery);
 }
 
 int

@@ -463,6 +463,29 @@ s_pack_copy (msgpack_packer *pk, const msgpack_object *params, const char *key)
     as_pack_object (pk, as_obj_get (params, key));
 }
 
+//  A report event's map of `size` keys opens with the ids of the visit,
+//  its case, engineer and station (s_report_row columns 0..2).
+static void
+s_pack_report_ids (msgpack_packer *pk, size_t size, int64_t visit_id, const PGresult *row)
+{
+    msgpack_pack_map (pk, size);
+    as_pack_kv_int (pk, "visit_id", visit_id);
+    as_pack_kv_int (pk, "case_id", as_pg_get_int (row, 0, 0));
+    as_pack_kv_int (pk, "engineer_id", as_pg_get_int (row, 0, 1));
+    as_pack_kv_int (pk, "station_id", as_pg_get_int (row, 0, 2));
+}
+
+//  Emit a report event on visit/<id> (data then freed).
+static int
+s_emit_report (as_service_t *service, const char *type, int64_t visit_id, msgpack_sbuffer *data, as_error_t *err)
+{
+    char subject [32];
+    snprintf (subject, sizeof subject, "visit/%lld", (long long) visit_id);
+    int rc = as_service_emit (service, type, subject, data->data, data->size, err);
+    msgpack_sbuffer_destroy (data);
+    return rc;
+}
+
 static int
 s_emit_diagnosed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const msgpack_object *params,
                   as_error_t *err)
@@ -480,11 +503,7 @@ s_emit_diagnosed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const ms
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, (size_t) (12 + present));
-    as_pack_kv_int (&pk, "visit_id", visit_id);
-    as_pack_kv_int (&pk, "case_id", as_pg_get_int (row, 0, 0));
-    as_pack_kv_int (&pk, "engineer_id", as_pg_get_int (row, 0, 1));
-    as_pack_kv_int (&pk, "station_id", as_pg_get_int (row, 0, 2));
+    s_pack_report_ids (&pk, (size_t) (12 + present), visit_id, row);
     as_pack_kv_str (&pk, "category", as_pg_get_str (row, 0, 4));
     as_pack_kv_str (&pk, "model", as_pg_get_str (row, 0, 5));
     as_pack_kv_str (&pk, "serial", as_pg_get_str (row, 0, 6));
@@ -497,11 +516,7 @@ s_emit_diagnosed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const ms
             s_pack_copy (&pk, params, optional [index]);
     as_pack_kv_str (&pk, "diagnosed_at", now);
     PQclear (row);
-    char subject [32];
-    snprintf (subject, sizeof subject, "visit/%lld", (long long) visit_id);
-    int rc = as_service_emit (service, "visit.diagnosed", subject, data.data, data.size, err);
-    msgpack_sbuffer_destroy (&data);
-    return rc;
+    return s_emit_report (service, "visit.diagnosed", visit_id, &data, err);
 }
 
 //  The visit ends here when the unit goes to the workshop or parts are
@@ -582,11 +597,7 @@ s_emit_completed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const ms
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, (size_t) (12 + follow_up));
-    as_pack_kv_int (&pk, "visit_id", visit_id);
-    as_pack_kv_int (&pk, "case_id", as_pg_get_int (row, 0, 0));
-    as_pack_kv_int (&pk, "engineer_id", as_pg_get_int (row, 0, 1));
-    as_pack_kv_int (&pk, "station_id", as_pg_get_int (row, 0, 2));
+    s_pack_report_ids (&pk, (size_t) (12 + follow_up), visit_id, row);
     as_pack_kv_str (&pk, "outcome", repaired ? "repaired" : "not_repaired");
     if (repaired) {
         s_pack_copy (&pk, params, "work_done");
@@ -611,11 +622,7 @@ s_emit_completed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const ms
     as_pack_kv_str (&pk, "end_status", end_status);
     as_pack_kv_str (&pk, "completed_at", now);
     PQclear (row);
-    char subject [32];
-    snprintf (subject, sizeof subject, "visit/%lld", (long long) visit_id);
-    int rc = as_service_emit (service, "visit.completed", subject, data.data, data.size, err);
-    msgpack_sbuffer_destroy (&data);
-    return rc;
+    return s_emit_report (service, "visit.completed", visit_id, &data, err);
 }
 
 int
