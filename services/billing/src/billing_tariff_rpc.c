@@ -36,14 +36,15 @@ billing_business_date (as_service_t *service, as_pg_t *pg, const char *instant, 
 
 //  In effect on $1: the latest effective_from on or before it (the latest
 //  loaded on a tie); before every version, the earliest.
+#define S_IN_EFFECT_ON_1 \
+    " ORDER BY effective_from <= $1::date DESC," \
+    " CASE WHEN effective_from <= $1::date THEN effective_from END DESC NULLS LAST, effective_from, id DESC LIMIT 1"
 static const as_stmt_t s_policy_for = { "billing_policy_for",
-    "SELECT document FROM policies ORDER BY effective_from <= $1::date DESC,"
-    " CASE WHEN effective_from <= $1::date THEN effective_from END DESC NULLS LAST, effective_from, id DESC LIMIT 1" };
+    "SELECT document FROM policies" S_IN_EFFECT_ON_1 };
 static const as_stmt_t s_policy_named = { "billing_policy_named",
     "SELECT document FROM policies WHERE version = $1" };
 static const as_stmt_t s_fees_for = { "billing_fees_for",
-    "SELECT document, format FROM fee_schedules ORDER BY effective_from <= $1::date DESC,"
-    " CASE WHEN effective_from <= $1::date THEN effective_from END DESC NULLS LAST, effective_from, id DESC LIMIT 1" };
+    "SELECT document, format FROM fee_schedules" S_IN_EFFECT_ON_1 };
 static const as_stmt_t s_fees_named = { "billing_fees_named",
     "SELECT document, format FROM fee_schedules WHERE version = $1" };
 
