@@ -1,0 +1,57 @@
+/*  surveyd's modules: the consumed events (survey_events), surveys
+    (survey_surveys), complaints and customers at risk (survey_complaints),
+    the KPI queries (survey_kpi). The settings live in one struct.        */
+#ifndef SURVEY_H
+#define SURVEY_H
+
+#include "as_service.h"
+#include "survey_calendar.h"
+
+typedef struct {
+    char zone [64];                     //  business zone (local dates, clocks)
+    int send_minute;                    //  survey due at this local minute of the day
+    int send_days_after;                //  ... this many days after completion
+    int expire_days;                    //  unanswered surveys expire after
+    bool prefer_email;                  //  e-mail when the customer gave one
+    int first_contact_minutes;          //  promise measured by the KPIs
+    int reply_days, resolve_days;       //  complaint deadlines, working days
+    int fault_window_days, fault_count; //  repeated faults: this many in that window
+    int low_score;                      //  a score at or below this is a warning
+    int first_fix_days;                 //  first-time fix: no repeat within this
+    survey_calendar_t calendar;
+} survey_config_t;
+
+const survey_config_t *survey_config (as_service_t *service);
+
+//  Consumers (producer order, exactly once).
+as_event_fn survey_on_case_reported, survey_on_case_contacted, survey_on_visit_scheduled,
+    survey_on_visit_rescheduled, survey_on_visit_started, survey_on_visit_late, survey_on_visit_completed,
+    survey_on_visit_cancelled, survey_on_entitlement, survey_on_invoice_issued, survey_on_part_shipped;
+
+//  Surveys.
+int survey_schedule (as_service_t *service, as_pg_t *pg, int64_t visit_id, int64_t case_id,
+                     const char *completed_at, as_error_t *err);
+as_method_fn survey_answer, survey_get, survey_list;
+//  Timer work: send the due surveys, expire the old ones.
+int survey_send_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
+
+//  Complaints and customers at risk.
+as_method_fn survey_complaint_open, survey_complaint_reply, survey_complaint_escalate,
+    survey_complaint_resolve, survey_complaint_close, survey_complaint_get, survey_complaint_list,
+    survey_risk_list;
+int survey_complaints_overdue (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
+//  Flag a customer at risk for a reason; emits customer.at_risk only the
+//  first time for that reason.
+int survey_flag_risk (as_service_t *service, as_pg_t *pg, int64_t customer_id, const char *reason,
+                      const char *detail, as_error_t *err);
+
+//  KPIs.
+as_method_fn survey_kpi_query;
+
+//  Helpers shared by the modules.
+int survey_emit_packed (as_service_t *service, const char *type, const char *subject_kind, int64_t id,
+                        msgpack_sbuffer *data, as_error_t *err);
+//  Pack a result column as text, or nil when SQL NULL.
+void survey_pack_kv_col (msgpack_packer *pk, const char *key, const PGresult *row, int column);
+
+#endif

@@ -1,0 +1,285 @@
+/*  survey_calendar: working days, local time and due times (see the .h). */
+#include "survey_calendar.h"
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+//  Days since the epoch of a civil date (H. Hinnant's algorithm).
+static int64_t
+s_days_from_civil (int64_t year, int month, int day)
+{
+    year -= month <= 2;
+    int64_t era = (year >= 0 ? year : year - 399) / 400;
+    int64_t year_of_era = year - era * 400;
+    int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+static void
+s_civil_from_days (int64_t days, int64_t *year, int *month, int *day)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t day_of_era = days - era * 146097;
+    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    int64_t mp = (5 * day_of_year + 2) / 153;
+    *day = (int) (day_of_year - (153 * mp + 2) / 5 + 1);
+    *month = (int) (mp < 10 ? mp + 3 : mp - 9);
+    *year = year_of_era + era * 400 + (*month <= 2);
+}
+
+static bool
+s_digits (const char *text, int count, int *value)
+{
+    *value = 0;
+    for (int index = 0; index < count; index++) {
+        if (!isdigit ((unsigned char) text [index]))
+            return false;
+        *value = *value * 10 + (text [index] - '0');
+    }
+    return true;
+}
+
+bool
+survey_date_parse (const char *text, int64_t *day)
+{
+    int year, month, mday;
+    if (!text || strlen (text) != 10 || text [4] != '-' || text [7] != '-'
+    ||  !s_digits (text, 4, &year) || !s_digits (text + 5, 2, &month) || !s_digits (text + 8, 2, &mday)
+    ||  month < 1 || month > 12 || mday < 1)
+        return false;
+    *day = s_days_from_civil (year, month, mday);
+    int64_t check_year;
+    int check_month, check_day;
+    s_civil_from_days (*day, &check_year, &check_month, &check_day);
+    return check_month == month && check_day == mday;
+}
+
+void
+survey_date_format (int64_t day, char out [11])
+{
+    int64_t year;
+    int month, mday;
+    s_civil_from_days (day, &year, &month, &mday);
+    char text [32];
+    snprintf (text, sizeof text, "%04d-%02d-%02d", (int) (year % 10000), month, mday);
+    memcpy (out, text, 10);
+    out [10] = 0;
+}
+
+int
+survey_weekday (int64_t day)
+{
+    //  1970-01-01 was a Thursday (4).
+    int64_t weekday = (day + 3) % 7;
+    if (weekday < 0)
+        weekday += 7;
+    return (int) weekday + 1;
+}
+
+static int
+s_compare_days (const void *left, const void *right)
+{
+    int64_t a = *(const int64_t *) left, b = *(const int64_t *) right;
+    return a < b ? -1 : a > b;
+}
+
+static int
+s_load_days (const cJSON *root, const char *key, int64_t *days, int *count, char *why, size_t why_size)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive (root, key);
+    *count = 0;
+    if (!list)
+        return 0;
+    if (!cJSON_IsArray (list)) {
+        snprintf (why, why_size, "%s: not an array of dates", key);
+        return -1;
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach (item, list) {
+        if (*count >= SURVEY_CALENDAR_MAX) {
+            snprintf (why, why_size, "%s: more than %d dates", key, SURVEY_CALENDAR_MAX);
+            return -1;
+        }
+        if (!cJSON_IsString (item) || !survey_date_parse (item->valuestring, &days [*count])) {
+            snprintf (why, why_size, "%s[%d]: not a YYYY-MM-DD date", key, *count);
+            return -1;
+        }
+        (*count)++;
+    }
+    qsort (days, (size_t) *count, sizeof days [0], s_compare_days);
+    return 0;
+}
+
+int
+survey_calendar_parse (survey_calendar_t *self, const char *json, char *why, size_t why_size)
+{
+    memset (self, 0, sizeof *self);
+    cJSON *root = cJSON_Parse (json);
+    if (!cJSON_IsObject (root)) {
+        cJSON_Delete (root);
+        snprintf (why, why_size, "not a JSON object");
+        return -1;
+    }
+    int rc = s_load_days (root, "holidays", self->holidays, &self->holiday_count, why, why_size)
+          || s_load_days (root, "workdays", self->workdays, &self->workday_count, why, why_size) ? -1 : 0;
+    cJSON_Delete (root);
+    return rc;
+}
+
+static bool
+s_listed (const int64_t *days, int count, int64_t day)
+{
+    return bsearch (&day, days, (size_t) count, sizeof day, s_compare_days) != NULL;
+}
+
+bool
+survey_working_day (const survey_calendar_t *self, int64_t day)
+{
+    if (s_listed (self->workdays, self->workday_count, day))
+        return true;
+    if (s_listed (self->holidays, self->holiday_count, day))
+        return false;
+    return survey_weekday (day) <= 5;
+}
+
+bool
+survey_time_parse (const char *text, int64_t *instant)
+{
+    int year, month, day, hour, minute, second;
+    if (!text || strlen (text) < 20 || text [10] != 'T' || text [13] != ':' || text [16] != ':'
+    ||  !s_digits (text + 11, 2, &hour) || !s_digits (text + 14, 2, &minute) || !s_digits (text + 17, 2, &second)
+    ||  hour > 23 || minute > 59 || second > 60)
+        return false;
+    char date [11];
+    memcpy (date, text, 10);
+    date [10] = 0;
+    int64_t days;
+    if (!survey_date_parse (date, &days) || !s_digits (text, 4, &year) || !s_digits (text + 5, 2, &month)
+    ||  !s_digits (text + 8, 2, &day))
+        return false;
+    const char *zone = text + 19;
+    if (*zone == '.')
+        for (zone++; isdigit ((unsigned char) *zone); zone++)
+            ;
+    int64_t offset = 0;
+    if (*zone == '+' || *zone == '-') {
+        int zone_hour, zone_minute;
+        if (strlen (zone) != 6 || zone [3] != ':' || !s_digits (zone + 1, 2, &zone_hour)
+        ||  !s_digits (zone + 4, 2, &zone_minute))
+            return false;
+        offset = (zone_hour * 3600 + zone_minute * 60) * (*zone == '-' ? -1 : 1);
+    }
+    else
+    if (strcmp (zone, "Z") && strcmp (zone, "z"))
+        return false;
+    *instant = days * 86400 + hour * 3600 + minute * 60 + second - offset;
+    return true;
+}
+
+void
+survey_time_format (int64_t instant, char out [32])
+{
+    int64_t day = instant >= 0 ? instant / 86400 : -((-instant + 86399) / 86400);
+    int64_t rest = instant - day * 86400;
+    char date [11];
+    survey_date_format (day, date);
+    snprintf (out, 32, "%sT%02d:%02d:%02dZ", date, (int) (rest / 3600), (int) (rest / 60 % 60), (int) (rest % 60));
+}
+
+//  The C library converts in the zone of TZ; a daemon is one thread doing
+//  business work, so switching TZ only when the zone changes is safe here.
+static bool
+s_enter_zone (const char *zone)
+{
+    static char current [128];
+    if (!zone || !*zone || strlen (zone) >= sizeof current || strstr (zone, ".."))
+        return false;
+    if (strcmp (current, zone)) {
+        snprintf (current, sizeof current, "%s", zone);
+        setenv ("TZ", zone, 1);
+        tzset ();
+    }
+    return true;
+}
+
+bool
+survey_local (const char *zone, int64_t instant, int64_t *day, int *minute)
+{
+    if (!s_enter_zone (zone))
+        return false;
+    time_t stamp = (time_t) instant;
+    struct tm local;
+    if (!localtime_r (&stamp, &local))
+        return false;
+    *day = s_days_from_civil (local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+    *minute = local.tm_hour * 60 + local.tm_min;
+    return true;
+}
+
+int64_t
+survey_instant (const char *zone, int64_t day, int minute)
+{
+    s_enter_zone (zone);
+    int64_t year;
+    int month, mday;
+    s_civil_from_days (day, &year, &month, &mday);
+    struct tm local;
+    memset (&local, 0, sizeof local);
+    local.tm_year = (int) year - 1900;
+    local.tm_mon = month - 1;
+    local.tm_mday = mday;
+    local.tm_hour = minute / 60;
+    local.tm_min = minute % 60;
+    local.tm_isdst = -1;
+    return (int64_t) mktime (&local);
+}
+
+int
+survey_clock_parse (const char *text)
+{
+    int hour, minute;
+    if (!text || strlen (text) != 5 || text [2] != ':' || !s_digits (text, 2, &hour)
+    ||  !s_digits (text + 3, 2, &minute) || hour > 23 || minute > 59)
+        return -1;
+    return hour * 60 + minute;
+}
+
+int64_t
+survey_due_at (const char *zone, int64_t completed, int days_after, int minute)
+{
+    int64_t day;
+    int completed_minute;
+    if (!survey_local (zone, completed, &day, &completed_minute))
+        return completed + (int64_t) days_after * 86400;
+    return survey_instant (zone, day + days_after, minute);
+}
+
+int64_t
+survey_add_working_days (const survey_calendar_t *self, const char *zone, int64_t start, int days)
+{
+    int64_t day;
+    int minute;
+    if (!survey_local (zone, start, &day, &minute))
+        return start + (int64_t) days * 86400;
+    if (!survey_working_day (self, day)) {
+        //  The clock starts at 00:00 of the next working day, which counts
+        //  as the first: the deadline is the end (24:00) of the N-th.
+        int counted = 0;
+        while (counted < days) {
+            day++;
+            counted += survey_working_day (self, day);
+        }
+        return survey_instant (zone, day + 1, 0);
+    }
+    for (int counted = 0; counted < days; ) {
+        day++;
+        counted += survey_working_day (self, day);
+    }
+    return survey_instant (zone, day, minute);
+}

@@ -1,0 +1,169 @@
+/*  surveyd: satisfaction surveys, complaints with working-day deadlines,
+    customers at risk, and the quality KPIs read from every service's
+    events.                                                               */
+#include "survey.h"
+#include "as_log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const as_migration_t survey_migrations [];
+extern const size_t survey_migrations_count;
+
+static as_setting_t s_settings [] = {
+    { "SURVEY_TIME_ZONE", AS_CFG_STR, "Asia/Shanghai", 0, 0,
+      "business zone: survey send time, working days, KPI periods and weeks", "", 0 },
+    { "SURVEY_SEND_AT", AS_CFG_STR, "10:00", 0, 0, "local time (HH:MM) a survey is sent", "", 0 },
+    { "SURVEY_SEND_DAYS_AFTER", AS_CFG_INT, "1", 0, 30, "a survey is sent this many days after the visit", "", 0 },
+    { "SURVEY_EXPIRE_DAYS", AS_CFG_INT, "14", 1, 365, "an unanswered survey expires this many days after it is due", "", 0 },
+    { "SURVEY_PREFER_EMAIL", AS_CFG_BOOL, "0", 0, 1, "send by e-mail when the customer gave an address (else SMS)", "", 0 },
+    { "SURVEY_TICK_MS", AS_CFG_INT, "60000", 50, 3600000, "how often due surveys are sent and deadlines checked", "", 0 },
+    { "SURVEY_FIRST_CONTACT_MINUTES", AS_CFG_INT, "60", 1, 10080, "promise: first contact within (KPI)", "", 0 },
+    { "SURVEY_COMPLAINT_REPLY_DAYS", AS_CFG_INT, "1", 1, 30, "complaint first reply due within, working days", "", 0 },
+    { "SURVEY_COMPLAINT_RESOLVE_DAYS", AS_CFG_INT, "5", 1, 90, "complaint solution due within, working days", "", 0 },
+    { "SURVEY_HOLIDAYS_FILE", AS_CFG_STR, AS_SOURCE_DIR "/services/survey/data/holidays.json", 0, 0,
+      "public holidays and make-up working days (JSON)", "", 0 },
+    { "SURVEY_RISK_FAULTS", AS_CFG_INT, "2", 2, 100, "at risk: this many faults ...", "", 0 },
+    { "SURVEY_RISK_FAULT_DAYS", AS_CFG_INT, "90", 1, 3650, "... within this many days", "", 0 },
+    { "SURVEY_RISK_LOW_SCORE", AS_CFG_INT, "2", 1, 4, "at risk: any score at or below", "", 0 },
+    { "SURVEY_FIRST_FIX_DAYS", AS_CFG_INT, "30", 1, 365, "first-time fix: no new report of the product within", "", 0 },
+    { NULL, 0, NULL, 0, 0, NULL, "", 0 }
+};
+
+static const as_method_t s_methods [] = {
+    { "survey.answer", survey_answer },
+    { "survey.get", survey_get },
+    { "survey.list", survey_list },
+    { "complaint.open", survey_complaint_open },
+    { "complaint.reply", survey_complaint_reply },
+    { "complaint.escalate", survey_complaint_escalate },
+    { "complaint.resolve", survey_complaint_resolve },
+    { "complaint.close", survey_complaint_close },
+    { "complaint.get", survey_complaint_get },
+    { "complaint.list", survey_complaint_list },
+    { "kpi.query", survey_kpi_query },
+    { "risk.list", survey_risk_list },
+    { NULL, NULL }
+};
+
+static const as_subscription_t s_subscriptions [] = {
+    { "intake", "case.reported", survey_on_case_reported },
+    { "intake", "case.triaged", survey_on_case_contacted },
+    { "intake", "case.resolved_remotely", survey_on_case_contacted },
+    { "dispatch", "visit.scheduled", survey_on_visit_scheduled },
+    { "dispatch", "visit.rescheduled", survey_on_visit_rescheduled },
+    { "dispatch", "visit.started", survey_on_visit_started },
+    { "dispatch", "visit.late", survey_on_visit_late },
+    { "dispatch", "visit.completed", survey_on_visit_completed },
+    { "dispatch", "visit.cancelled", survey_on_visit_cancelled },
+    { "billing", "entitlement.decided", survey_on_entitlement },
+    { "billing", "entitlement.changed", survey_on_entitlement },
+    { "billing", "invoice.issued", survey_on_invoice_issued },
+    { "inventory", "part.shipped", survey_on_part_shipped },
+    { NULL, NULL, NULL }
+};
+
+static survey_config_t s_config;
+
+const survey_config_t *
+survey_config (as_service_t *service)
+{
+    return (const survey_config_t *) as_service_state (service);
+}
+
+static int
+s_load_calendar (const char *path, survey_calendar_t *calendar, as_error_t *err)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_HOLIDAYS_FILE: cannot open %s", path);
+    char *text = calloc (1, 1 << 20);
+    size_t size = fread (text, 1, (1 << 20) - 1, file);
+    fclose (file);
+    text [size] = 0;
+    char why [160];
+    int rc = survey_calendar_parse (calendar, text, why, sizeof why);
+    free (text);
+    return rc ? as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_HOLIDAYS_FILE %s: %s", path, why) : 0;
+}
+
+static int
+s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
+{
+    snprintf (config->zone, sizeof config->zone, "%s", as_service_setting (service, "SURVEY_TIME_ZONE"));
+    int64_t day;
+    int minute;
+    if (!survey_local (config->zone, 0, &day, &minute))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_TIME_ZONE: '%s' is not a zone name", config->zone);
+    config->send_minute = survey_clock_parse (as_service_setting (service, "SURVEY_SEND_AT"));
+    if (config->send_minute < 0)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_SEND_AT: need HH:MM");
+    config->send_days_after = (int) as_service_setting_int (service, "SURVEY_SEND_DAYS_AFTER");
+    config->expire_days = (int) as_service_setting_int (service, "SURVEY_EXPIRE_DAYS");
+    config->prefer_email = as_service_setting_int (service, "SURVEY_PREFER_EMAIL") != 0;
+    config->first_contact_minutes = (int) as_service_setting_int (service, "SURVEY_FIRST_CONTACT_MINUTES");
+    config->reply_days = (int) as_service_setting_int (service, "SURVEY_COMPLAINT_REPLY_DAYS");
+    config->resolve_days = (int) as_service_setting_int (service, "SURVEY_COMPLAINT_RESOLVE_DAYS");
+    config->fault_count = (int) as_service_setting_int (service, "SURVEY_RISK_FAULTS");
+    config->fault_window_days = (int) as_service_setting_int (service, "SURVEY_RISK_FAULT_DAYS");
+    config->low_score = (int) as_service_setting_int (service, "SURVEY_RISK_LOW_SCORE");
+    config->first_fix_days = (int) as_service_setting_int (service, "SURVEY_FIRST_FIX_DAYS");
+    return s_load_calendar (as_service_setting (service, "SURVEY_HOLIDAYS_FILE"), &config->calendar, err);
+}
+
+//  Timer work runs in its own transaction; its events wait in the outbox
+//  for the relay (the service's poll timer).
+static void
+s_in_transaction (as_service_t *service, const char *what,
+                  int (*work) (as_service_t *, as_pg_t *, int *, as_error_t *))
+{
+    as_pg_t *pg = as_service_pg (service);
+    as_error_t err;
+    int count = 0;
+    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0 && as_pg_commit (pg, &err) == 0) {
+        if (count)
+            as_service_count (service, what, count);
+        return;
+    }
+    as_pg_rollback (pg);
+    as_warn ("%s failed, will retry: %s", what, err.message);
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_in_transaction (arg, "surveys_sent_or_expired", survey_send_due);
+    s_in_transaction (arg, "complaints_overdue", survey_complaints_overdue);
+    return 0;
+}
+
+static int
+s_start (as_service_t *service, as_error_t *err)
+{
+    if (s_load_config (service, &s_config, err))
+        return -1;
+    as_service_set_state (service, &s_config);
+    zloop_timer (as_service_loop (service), (size_t) as_service_setting_int (service, "SURVEY_TICK_MS"), 0,
+                 s_on_tick, service);
+    return 0;
+}
+
+static const as_service_def_t s_survey = {
+    .name = "survey",
+    .version = "0.1.0",
+    .summary = "satisfaction surveys, complaints, customers at risk, quality KPIs",
+    .settings = s_settings,
+    .migrations = survey_migrations,
+    .migration_count = &survey_migrations_count,
+    .methods = s_methods,
+    .subscriptions = s_subscriptions,
+    .start = s_start,
+};
+
+int
+main (int argc, char *argv [])
+{
+    return as_service_main (&s_survey, argc, argv);
+}

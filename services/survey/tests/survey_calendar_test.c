@@ -1,0 +1,142 @@
+/*  survey_calendar: working-day deadlines across weekends, the 2026
+    holidays and make-up working days, midnight and time zones; survey due
+    times across midnight, year end and a DST change. Expected values are
+    worked out by hand from the 2026 calendar (services/survey/data).     */
+#include "survey_calendar.h"
+#include "as_test.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+s_read (const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    AS_CHECK (file);
+    static char text [65536];
+    size_t size = fread (text, 1, sizeof text - 1, file);
+    text [size] = 0;
+    fclose (file);
+    return text;
+}
+
+static int64_t
+s_at (const char *text)
+{
+    int64_t instant;
+    AS_CHECK (survey_time_parse (text, &instant));
+    return instant;
+}
+
+static int s_failures;
+
+static void
+s_expect (const char *what, int64_t got, const char *expected)
+{
+    char text [32];
+    survey_time_format (got, text);
+    if (strcmp (text, expected)) {
+        fprintf (stderr, "%s: got %s, expected %s\n", what, text, expected);
+        s_failures++;
+    }
+}
+
+static void
+s_deadlines (const survey_calendar_t *calendar)
+{
+    static const struct {
+        const char *why, *zone, *start;
+        int days;
+        const char *deadline;
+    } cases [] = {
+        { "Monday afternoon", "Asia/Shanghai", "2026-10-12T14:30:00+08:00", 1, "2026-10-13T06:30:00Z" },
+        { "Friday over the weekend", "Asia/Shanghai", "2026-10-16T17:00:00+08:00", 1, "2026-10-19T09:00:00Z" },
+        { "Saturday: end of Monday", "Asia/Shanghai", "2026-10-17T10:00:00+08:00", 1, "2026-10-19T16:00:00Z" },
+        { "before National Day", "Asia/Shanghai", "2026-09-30T15:00:00+08:00", 1, "2026-10-08T07:00:00Z" },
+        { "on a holiday: end of 8 Oct", "Asia/Shanghai", "2026-10-03T09:00:00+08:00", 1, "2026-10-08T16:00:00Z" },
+        { "make-up Saturday 10 Oct", "Asia/Shanghai", "2026-10-10T11:00:00+08:00", 1, "2026-10-12T03:00:00Z" },
+        { "Friday to make-up Sunday 20 Sep", "Asia/Shanghai", "2026-09-18T10:00:00+08:00", 1, "2026-09-20T02:00:00Z" },
+        { "Spring Festival eve to make-up 14 Feb", "Asia/Shanghai", "2026-02-13T09:00:00+08:00", 1, "2026-02-14T01:00:00Z" },
+        { "five days over Mid-Autumn", "Asia/Shanghai", "2026-09-21T09:00:00+08:00", 5, "2026-09-29T01:00:00Z" },
+        { "after midnight local, still Monday UTC", "Asia/Shanghai", "2026-10-12T16:30:00Z", 1, "2026-10-13T16:30:00Z" },
+        { "just before midnight local", "Asia/Shanghai", "2026-10-16T15:59:00Z", 1, "2026-10-19T15:59:00Z" },
+        { "New York over the end of DST", "America/New_York", "2026-10-30T16:00:00-04:00", 1, "2026-11-02T21:00:00Z" },
+        { "UTC Friday night", "UTC", "2026-10-16T23:00:00Z", 2, "2026-10-20T23:00:00Z" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++)
+        s_expect (cases [index].why, survey_add_working_days (calendar, cases [index].zone,
+                  s_at (cases [index].start), cases [index].days), cases [index].deadline);
+}
+
+static void
+s_due_times (void)
+{
+    static const struct {
+        const char *why, *zone, *completed;
+        int days_after;
+        const char *clock, *due;
+    } cases [] = {
+        { "23:59 local: the next day", "Asia/Shanghai", "2026-10-12T15:59:00Z", 1, "10:00", "2026-10-13T02:00:00Z" },
+        { "00:01 local: a day later", "Asia/Shanghai", "2026-10-12T16:01:00Z", 1, "10:00", "2026-10-14T02:00:00Z" },
+        { "over the year end", "Asia/Shanghai", "2026-12-31T17:00:00Z", 1, "10:00", "2027-01-02T02:00:00Z" },
+        { "New York into DST", "America/New_York", "2026-03-07T23:30:00Z", 1, "10:00", "2026-03-08T14:00:00Z" },
+        { "New York before DST", "America/New_York", "2026-03-06T23:30:00Z", 1, "10:00", "2026-03-07T15:00:00Z" },
+        { "two days, 18:30", "Asia/Shanghai", "2026-10-12T02:00:00Z", 2, "18:30", "2026-10-14T10:30:00Z" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++)
+        s_expect (cases [index].why, survey_due_at (cases [index].zone, s_at (cases [index].completed),
+                  cases [index].days_after, survey_clock_parse (cases [index].clock)), cases [index].due);
+}
+
+static void
+s_days (const survey_calendar_t *calendar)
+{
+    static const struct {
+        const char *date;
+        bool working;
+    } cases [] = {
+        { "2026-10-01", false }, { "2026-10-07", false }, { "2026-10-08", true }, { "2026-10-10", true },
+        { "2026-10-11", false }, { "2026-10-12", true }, { "2026-01-04", true }, { "2026-02-16", false },
+        { "2026-05-09", true }, { "2026-06-19", false }, { "2026-11-14", false }, { "2026-11-13", true },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
+        int64_t day;
+        AS_CHECK (survey_date_parse (cases [index].date, &day));
+        if (survey_working_day (calendar, day) != cases [index].working) {
+            fprintf (stderr, "%s: working day should be %d\n", cases [index].date, cases [index].working);
+            s_failures++;
+        }
+    }
+    int64_t day;
+    AS_CHECK (survey_date_parse ("2026-10-12", &day) && survey_weekday (day) == 1);
+    AS_CHECK (!survey_date_parse ("2026-02-29", &day));
+    AS_CHECK (!survey_date_parse ("2026-13-01", &day));
+    AS_CHECK (survey_clock_parse ("24:00") == -1 && survey_clock_parse ("9:00") == -1);
+    int64_t instant;
+    AS_CHECK (!survey_time_parse ("2026-10-12 10:00:00Z", &instant));
+    AS_CHECK (survey_time_parse ("2026-10-12T10:00:00.123+08:00", &instant) && instant == s_at ("2026-10-12T02:00:00Z"));
+    survey_calendar_t bad;
+    char why [128];
+    AS_CHECK (survey_calendar_parse (&bad, "{\"holidays\": [\"2026-02-30\"]}", why, sizeof why) == -1);
+    AS_CHECK (strstr (why, "holidays[0]"));
+    AS_CHECK (survey_calendar_parse (&bad, "[1]", why, sizeof why) == -1);
+}
+
+int
+main (void)
+{
+    survey_calendar_t calendar;
+    char why [128];
+    if (survey_calendar_parse (&calendar, s_read (AS_SOURCE_DIR "/services/survey/data/holidays.json"),
+                               why, sizeof why)) {
+        fprintf (stderr, "holidays.json: %s\n", why);
+        return 1;
+    }
+    AS_CHECK (calendar.holiday_count == 33 && calendar.workday_count == 6);
+    s_days (&calendar);
+    s_deadlines (&calendar);
+    s_due_times ();
+    if (s_failures)
+        fprintf (stderr, "%d calendar checks failed\n", s_failures);
+    return s_failures ? 1 : 0;
+}
