@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_WIDTH   960
+#define S_WIDTH   1000
 #define S_HEIGHT  520
 #define S_LEFT    80
-#define S_RIGHT   200
-#define S_TOP     60
+#define S_RIGHT   240
+#define S_TOP     70
 #define S_BOTTOM  70
 
 typedef struct {
@@ -97,8 +97,10 @@ static const char *s_palette [] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", 
 static double
 s_x (const survey_chart_t *chart, int week)
 {
-    double plot = S_WIDTH - S_LEFT - S_RIGHT;
-    return chart->week_count <= 1 ? S_LEFT + plot / 2 : S_LEFT + plot * week / (chart->week_count - 1);
+    //  Inset so the first and last points stay off the axes.
+    double inset = 40, plot = S_WIDTH - S_LEFT - S_RIGHT - 2 * inset;
+    return chart->week_count <= 1 ? S_LEFT + inset + plot / 2
+         : S_LEFT + inset + plot * week / (chart->week_count - 1);
 }
 
 static double
@@ -163,9 +165,14 @@ s_line (s_buffer_t *out, const survey_chart_t *chart, int group, double low, dou
     int legend_y = S_TOP + 10 + group * 22;
     s_add (out, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"4\" fill=\"%s\"/>\n", S_WIDTH - S_RIGHT + 24,
            legend_y - 4, colour);
-    s_add (out, "<text x=\"%d\" y=\"%d\" font-size=\"13\">", S_WIDTH - S_RIGHT + 48, legend_y + 1);
+    bool any = false;
+    for (int week = 0; week < chart->week_count; week++)
+        any |= chart->present [group][week];
+    s_add (out, "<text x=\"%d\" y=\"%d\" font-size=\"13\"%s>", S_WIDTH - S_RIGHT + 48, legend_y + 1,
+           any ? "" : " fill=\"#999\"");
+    s_add_escaped (out, chart->group_prefix);
     s_add_escaped (out, chart->groups [group]);
-    s_add (out, "</text>\n");
+    s_add (out, any ? "</text>\n" : " (no data)</text>\n");
 }
 
 char *
@@ -184,6 +191,11 @@ survey_svg_chart (const survey_chart_t *chart)
     s_add (&out, "<text x=\"%d\" y=\"32\" font-size=\"18\" font-weight=\"bold\">", S_LEFT);
     s_add_escaped (&out, chart->title);
     s_add (&out, "</text>\n");
+    if (chart->subtitle) {
+        s_add (&out, "<text x=\"%d\" y=\"50\" font-size=\"12\" fill=\"#666\">", S_LEFT);
+        s_add_escaped (&out, chart->subtitle);
+        s_add (&out, "</text>\n");
+    }
     s_axes (&out, chart, low, high, step);
     for (int group = 0; group < chart->group_count; group++)
         s_line (&out, chart, group, low, high);

@@ -12,6 +12,8 @@
 typedef struct {
     const char *title;                          //  "Overall satisfaction by station, 2026-10"
     const char *y_label;                        //  "mean score (1-5)"
+    const char *subtitle;                       //  a line under the title, or NULL
+    const char *group_prefix;                   //  legend: "station " + group, or NULL
     int week_count;
     const char *weeks [SURVEY_SVG_MAX_WEEKS];   //  "2026-10-05" (Mondays)
     int group_count;

@@ -264,9 +264,13 @@ s_write_svg (const msgpack_object *result, const s_report_args_t *args)
 {
     survey_chart_t *chart = calloc (1, sizeof *chart);
     char title [160];
-    snprintf (title, sizeof title, "%s by %s, %s (weekly)", args->kpi, args->by, args->period);
+    snprintf (title, sizeof title, "%s by %s, %s, week by week", args->kpi, args->by, args->period);
+    char prefix [24];
+    snprintf (prefix, sizeof prefix, "%s ", strcmp (args->by, "all") ? args->by : "");
     chart->title = title;
     chart->y_label = s_kpi_label (args->kpi);
+    chart->group_prefix = strcmp (args->by, "category") ? prefix : NULL;
+    chart->subtitle = "local weeks starting Monday; a gap means no data that week";
     const msgpack_object *groups = as_obj_get (result, "groups"), *weeks = as_obj_get (result, "weeks");
     for (uint32_t index = 0; groups && index < groups->via.array.size && chart->group_count < SURVEY_SVG_MAX_GROUPS; index++) {
         const msgpack_object *name = as_obj_get (&groups->via.array.ptr [index], "group");
