@@ -86,9 +86,16 @@ s_y_range (const survey_chart_t *chart, double *low, double *high, double *step)
         *low -= 1;
         *high += 1;
     }
-    *step = s_nice_step (*high - *low);
-    *low = floor (*low / *step) * *step;
-    *high = ceil (*high / *step) * *step;
+    //  A margin so no point sits on the x-axis, then whole ticks, within
+    //  the KPI's own range.
+    double margin = (*high - *low) * 0.08;
+    *step = s_nice_step (*high - *low + 2 * margin);
+    *low = floor ((*low - margin) / *step) * *step;
+    *high = ceil ((*high + margin) / *step) * *step;
+    if (chart->bounded) {
+        *low = *low < chart->bound_low ? chart->bound_low : *low;
+        *high = *high > chart->bound_high ? chart->bound_high : *high;
+    }
 }
 
 static const char *s_palette [] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
@@ -157,11 +164,16 @@ s_line (s_buffer_t *out, const survey_chart_t *chart, int group, double low, dou
     }
     if (open)
         s_add (out, "\"/>\n");
+    //  Few lines: each point says its value.
     for (int week = 0; week < chart->week_count; week++)
-        if (chart->present [group][week])
+        if (chart->present [group][week]) {
+            double x = s_x (chart, week), y = s_y (chart->values [group][week], low, high);
             s_add (out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>%g</title></circle>\n",
-                   s_x (chart, week), s_y (chart->values [group][week], low, high), colour,
-                   chart->values [group][week]);
+                   x, y, colour, chart->values [group][week]);
+            if (chart->group_count <= 4)
+                s_add (out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\" fill=\"%s\">%.4g</text>\n",
+                       x, y - 9, colour, chart->values [group][week]);
+        }
     int legend_y = S_TOP + 10 + group * 22;
     s_add (out, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"4\" fill=\"%s\"/>\n", S_WIDTH - S_RIGHT + 24,
            legend_y - 4, colour);

@@ -14,6 +14,8 @@ typedef struct {
     const char *y_label;                        //  "mean score (1-5)"
     const char *subtitle;                       //  a line under the title, or NULL
     const char *group_prefix;                   //  legend: "station " + group, or NULL
+    bool bounded;                               //  the KPI's own range (1-5, 0-100):
+    double bound_low, bound_high;               //  the y-axis never goes past it
     int week_count;
     const char *weeks [SURVEY_SVG_MAX_WEEKS];   //  "2026-10-05" (Mondays)
     int group_count;

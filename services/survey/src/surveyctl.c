@@ -271,6 +271,11 @@ s_write_svg (const msgpack_object *result, const s_report_args_t *args)
     chart->y_label = s_kpi_label (args->kpi);
     chart->group_prefix = strcmp (args->by, "category") ? prefix : NULL;
     chart->subtitle = "local weeks starting Monday; a gap means no data that week";
+    const char *label = chart->y_label;
+    chart->bounded = true;
+    chart->bound_low = !strcmp (label, "mean score (1-5)") ? 1 : !strcmp (args->kpi, "nps") ? -100 : 0;
+    chart->bound_high = !strcmp (label, "mean score (1-5)") ? 5 : strstr (label, "percent") || !strcmp (args->kpi, "nps")
+                      ? 100 : 1e15;
     const msgpack_object *groups = as_obj_get (result, "groups"), *weeks = as_obj_get (result, "weeks");
     for (uint32_t index = 0; groups && index < groups->via.array.size && chart->group_count < SURVEY_SVG_MAX_GROUPS; index++) {
         const msgpack_object *name = as_obj_get (&groups->via.array.ptr [index], "group");
