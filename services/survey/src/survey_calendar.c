@@ -1,5 +1,6 @@
 /*  survey_calendar: working days, local time and due times (see the .h). */
 #include "survey_calendar.h"
+#include "as_date.h"
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -7,79 +8,23 @@
 #include <string.h>
 #include <time.h>
 
-//  Days since the epoch of a civil date (H. Hinnant's algorithm).
-static int64_t
-s_days_from_civil (int64_t year, int month, int day)
-{
-    year -= month <= 2;
-    int64_t era = (year >= 0 ? year : year - 399) / 400;
-    int64_t year_of_era = year - era * 400;
-    int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + day_of_era - 719468;
-}
-
-static void
-s_civil_from_days (int64_t days, int64_t *year, int *month, int *day)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t day_of_era = days - era * 146097;
-    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    int64_t mp = (5 * day_of_year + 2) / 153;
-    *day = (int) (day_of_year - (153 * mp + 2) / 5 + 1);
-    *month = (int) (mp < 10 ? mp + 3 : mp - 9);
-    *year = year_of_era + era * 400 + (*month <= 2);
-}
-
-static bool
-s_digits (const char *text, int count, int *value)
-{
-    *value = 0;
-    for (int index = 0; index < count; index++) {
-        if (!isdigit ((unsigned char) text [index]))
-            return false;
-        *value = *value * 10 + (text [index] - '0');
-    }
-    return true;
-}
-
+//  Dates and instants are common (as_date); these keep survey's names.
 bool
 survey_date_parse (const char *text, int64_t *day)
 {
-    int year, month, mday;
-    if (!text || strlen (text) != 10 || text [4] != '-' || text [7] != '-'
-    ||  !s_digits (text, 4, &year) || !s_digits (text + 5, 2, &month) || !s_digits (text + 8, 2, &mday)
-    ||  month < 1 || month > 12 || mday < 1)
-        return false;
-    *day = s_days_from_civil (year, month, mday);
-    int64_t check_year;
-    int check_month, check_day;
-    s_civil_from_days (*day, &check_year, &check_month, &check_day);
-    return check_month == month && check_day == mday;
+    return text && as_date_parse (text, day);
 }
 
 void
 survey_date_format (int64_t day, char out [11])
 {
-    int64_t year;
-    int month, mday;
-    s_civil_from_days (day, &year, &month, &mday);
-    char text [32];
-    snprintf (text, sizeof text, "%04d-%02d-%02d", (int) (year % 10000), month, mday);
-    memcpy (out, text, 10);
-    out [10] = 0;
+    as_date_format (day, out);
 }
 
 int
 survey_weekday (int64_t day)
 {
-    //  1970-01-01 was a Thursday (4).
-    int64_t weekday = (day + 3) % 7;
-    if (weekday < 0)
-        weekday += 7;
-    return (int) weekday + 1;
+    return as_date_weekday (day);
 }
 
 static int
@@ -151,35 +96,7 @@ survey_working_day (const survey_calendar_t *self, int64_t day)
 bool
 survey_time_parse (const char *text, int64_t *instant)
 {
-    int year, month, day, hour, minute, second;
-    if (!text || strlen (text) < 20 || text [10] != 'T' || text [13] != ':' || text [16] != ':'
-    ||  !s_digits (text + 11, 2, &hour) || !s_digits (text + 14, 2, &minute) || !s_digits (text + 17, 2, &second)
-    ||  hour > 23 || minute > 59 || second > 60)
-        return false;
-    char date [11];
-    memcpy (date, text, 10);
-    date [10] = 0;
-    int64_t days;
-    if (!survey_date_parse (date, &days) || !s_digits (text, 4, &year) || !s_digits (text + 5, 2, &month)
-    ||  !s_digits (text + 8, 2, &day))
-        return false;
-    const char *zone = text + 19;
-    if (*zone == '.')
-        for (zone++; isdigit ((unsigned char) *zone); zone++)
-            ;
-    int64_t offset = 0;
-    if (*zone == '+' || *zone == '-') {
-        int zone_hour, zone_minute;
-        if (strlen (zone) != 6 || zone [3] != ':' || !s_digits (zone + 1, 2, &zone_hour)
-        ||  !s_digits (zone + 4, 2, &zone_minute))
-            return false;
-        offset = (zone_hour * 3600 + zone_minute * 60) * (*zone == '-' ? -1 : 1);
-    }
-    else
-    if (strcmp (zone, "Z") && strcmp (zone, "z"))
-        return false;
-    *instant = days * 86400 + hour * 3600 + minute * 60 + second - offset;
-    return true;
+    return text && as_date_instant_parse (text, instant);
 }
 
 void
@@ -217,7 +134,7 @@ survey_local (const char *zone, int64_t instant, int64_t *day, int *minute)
     struct tm local;
     if (!localtime_r (&stamp, &local))
         return false;
-    *day = s_days_from_civil (local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+    *day = as_date_from_civil (local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
     *minute = local.tm_hour * 60 + local.tm_min;
     return true;
 }
@@ -228,7 +145,7 @@ survey_instant (const char *zone, int64_t day, int minute)
     s_enter_zone (zone);
     int64_t year;
     int month, mday;
-    s_civil_from_days (day, &year, &month, &mday);
+    as_date_to_civil (day, &year, &month, &mday);
     struct tm local;
     memset (&local, 0, sizeof local);
     local.tm_year = (int) year - 1900;
@@ -243,11 +160,13 @@ survey_instant (const char *zone, int64_t day, int minute)
 int
 survey_clock_parse (const char *text)
 {
-    int hour, minute;
-    if (!text || strlen (text) != 5 || text [2] != ':' || !s_digits (text, 2, &hour)
-    ||  !s_digits (text + 3, 2, &minute) || hour > 23 || minute > 59)
+    if (!text || strlen (text) != 5 || text [2] != ':' || !isdigit ((unsigned char) text [0])
+    ||  !isdigit ((unsigned char) text [1]) || !isdigit ((unsigned char) text [3])
+    ||  !isdigit ((unsigned char) text [4]))
         return -1;
-    return hour * 60 + minute;
+    int hour = (text [0] - '0') * 10 + (text [1] - '0');
+    int minute = (text [3] - '0') * 10 + (text [4] - '0');
+    return hour > 23 || minute > 59 ? -1 : hour * 60 + minute;
 }
 
 int64_t
