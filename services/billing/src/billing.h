@@ -58,6 +58,8 @@ int billing_visit_diagnosed (as_delivery_t *delivery);
 int billing_quote_for_diagnosis (as_service_t *service, as_pg_t *pg, const msgpack_object *diagnosis,
                                  const billing_entitlement_t *decision, const char *on, as_error_t *err);
 int billing_visit_completed (as_delivery_t *delivery);
+//  Mark issued quotes past valid_until expired (quote.expired each); *count of them.
+int billing_quotes_expire (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
 int billing_quote_get (as_call_t *call);
 int billing_quote_accept (as_call_t *call);
 int billing_quote_decline (as_call_t *call);

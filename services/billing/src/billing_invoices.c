@@ -305,6 +305,45 @@ billing_quote_decline (as_call_t *call)
     return s_quote_answer (call, "declined", "quote.declined");
 }
 
+static const as_stmt_t s_quote_expire = { "billing_quote_expire",
+    "UPDATE quotes SET status = 'expired', decided_at = now(), decided_by = 'expiry'"
+    " WHERE id IN (SELECT id FROM quotes WHERE status = 'issued' AND valid_until < $1::date"
+    "  ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, case_id, total_fen, valid_until::text" };
+
+//  Issued quotes past valid_until (valid through that business day) lapse:
+//  each one 'expired' with its event, in the caller's transaction. A
+//  quote being accepted right now is locked and waits for the next sweep.
+int
+billing_quotes_expire (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
+{
+    char today [AS_DATE_SIZE];
+    if (billing_business_date (service, pg, NULL, today, err))
+        return -1;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, today);
+    PGresult *rows = as_pg_run (pg, &s_quote_expire, &params, err);
+    if (!rows)
+        return -1;
+    int rc = 0;
+    *count = PQntuples (rows);
+    for (int row = 0; rc == 0 && row < *count; row++) {
+        msgpack_sbuffer data;
+        msgpack_sbuffer_init (&data);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+        msgpack_pack_map (&pk, 4);
+        as_pack_kv_int (&pk, "quote_id", as_pg_get_int (rows, row, 0));
+        as_pack_kv_int (&pk, "case_id", as_pg_get_int (rows, row, 1));
+        as_pack_kv_int (&pk, "total_fen", as_pg_get_int (rows, row, 2));
+        as_pack_kv_str (&pk, "valid_until", as_pg_get_str (rows, row, 3));
+        rc = s_emit (service, "quote.expired", "quote", as_pg_get_int (rows, row, 0), &data, err);
+    }
+    PQclear (rows);
+    return rc;
+}
+
 //  --- Invoices ------------------------------------------------------------------------------
 
 //  Gap-free: the year's counter row is moved in the issuing transaction,
@@ -410,8 +449,13 @@ static const as_stmt_t s_repair_insert = { "billing_repair_insert",
 static const as_stmt_t s_case_complete = { "billing_case_complete",
     "UPDATE cases SET status = 'completed', updated_at = now() WHERE case_id = $1" };
 static const as_stmt_t s_accepted_lines = { "billing_accepted_lines",
-    "SELECT q.id, l.kind, l.code, l.description, l.quantity, l.unit_fen FROM quotes q"
-    " JOIN quote_lines l ON l.quote_id = q.id WHERE q.case_id = $1 AND q.status = 'accepted' ORDER BY l.line_no" };
+    "SELECT q.id, l.kind, l.code, l.description, l.quantity - l.invoiced_quantity, l.unit_fen, l.line_no"
+    " FROM quotes q JOIN quote_lines l ON l.quote_id = q.id WHERE q.case_id = $1 AND q.status = 'accepted'"
+    " ORDER BY l.line_no FOR UPDATE OF q" };
+static const as_stmt_t s_line_invoiced = { "billing_line_invoiced",
+    "UPDATE quote_lines SET invoiced_quantity = invoiced_quantity + $3::int WHERE quote_id = $1 AND line_no = $2" };
+static const as_stmt_t s_quote_invoiced = { "billing_quote_invoiced",
+    "UPDATE quotes SET status = 'invoiced', invoiced_at = now() WHERE id = $1 AND status = 'accepted'" };
 
 //  How many of `code` the engineer actually did (repair items or parts).
 static int64_t
@@ -426,28 +470,63 @@ s_done (const msgpack_object *list, const char *key, const char *code)
     return done;
 }
 
-//  Charge what was both agreed (the accepted quote) and done, never more:
-//  the customer agreed to charges in advance (DOMAIN.md). Not repaired:
-//  only the agreed visit fee.
-static int
-s_agreed_and_done (const PGresult *quote, const msgpack_object *data, bool repaired, billing_line_t *lines, int *count)
+//  How many of kind/code the lines so far already charge.
+static int64_t
+s_taken (const billing_line_t *lines, int count, const char *kind, const char *code)
+{
+    int64_t taken = 0;
+    for (int index = 0; index < count; index++)
+        if (strcmp (lines [index].kind, kind) == 0 && strcmp (lines [index].code, code) == 0)
+            taken += lines [index].quantity;
+    return taken;
+}
+
+//  Charge what was both agreed (the accepted quote, less what an earlier
+//  completion invoiced of it) and done, never more: the customer agreed to
+//  charges in advance (DOMAIN.md). Not repaired: only the agreed visit fee.
+//  quote_line [i] is the quote line that lines [i] invoices.
+static void
+s_agreed_and_done (const PGresult *quote, const msgpack_object *data, bool repaired, billing_line_t *lines,
+                   int *quote_line, int *count)
 {
     for (int row = 0; row < PQntuples (quote); row++) {
         const char *kind = as_pg_get_str (quote, row, 1), *code = as_pg_get_str (quote, row, 2);
-        int64_t agreed = as_pg_get_int (quote, row, 4), quantity = agreed;
+        int64_t left = as_pg_get_int (quote, row, 4), quantity = left;
         if (strcmp (kind, "labour") == 0)
-            quantity = s_done (as_obj_get (data, "repair_items"), "code", code);
+            quantity = s_done (as_obj_get (data, "repair_items"), "code", code) - s_taken (lines, *count, kind, code);
         else
         if (strcmp (kind, "part") == 0)
-            quantity = s_done (as_obj_get (data, "parts_used"), "part_no", code);
+            quantity = s_done (as_obj_get (data, "parts_used"), "part_no", code) - s_taken (lines, *count, kind, code);
         if (strcmp (kind, "visit") != 0 && !repaired)
             quantity = 0;
-        if (quantity > agreed)
-            quantity = agreed;
-        if (quantity > 0)
+        if (quantity > left)
+            quantity = left;
+        if (quantity > 0 && *count < BILLING_MAX_LINES) {
+            quote_line [*count] = (int) as_pg_get_int (quote, row, 6);
             s_line (lines, count, kind, code, as_pg_get_str (quote, row, 3), quantity, as_pg_get_int (quote, row, 5));
+        }
     }
-    return 0;
+}
+
+//  What this completion invoiced is spent from the quote; a repair the
+//  customer accepted uses the quote up ('invoiced'), so a later completion
+//  under the same quote charges nothing more.
+static int
+s_spend_quote (as_pg_t *pg, int64_t quote_id, const billing_line_t *lines, const int *quote_line, int count,
+               bool used_up, as_error_t *err)
+{
+    as_pg_params_t params;
+    for (int index = 0; index < count; index++) {
+        as_pgp_reset (&params);
+        as_pgp_int (&params, quote_id);
+        as_pgp_int (&params, quote_line [index]);
+        as_pgp_int (&params, lines [index].quantity);
+        if (as_pg_do (pg, &s_line_invoiced, &params, err) != 1)
+            return -1;
+    }
+    as_pgp_reset (&params);
+    as_pgp_int (&params, quote_id);
+    return used_up && as_pg_do (pg, &s_quote_invoiced, &params, err) != 1 ? -1 : 0;
 }
 
 static int
@@ -505,15 +584,19 @@ billing_visit_completed (as_delivery_t *delivery)
     if (!quote)
         return -1;
     billing_line_t *lines = calloc (BILLING_MAX_LINES, sizeof *lines);
+    int *quote_line = calloc (BILLING_MAX_LINES, sizeof *quote_line);
     int count = 0;
     if (accepted)
-        s_agreed_and_done (quote, data, repaired, lines, &count);
+        s_agreed_and_done (quote, data, repaired, lines, quote_line, &count);
     else
         as_service_count (delivery->service, "work_not_accepted", 1);
     s_invoice_t invoice = { case_id, PQntuples (quote) ? as_pg_get_int (quote, 0, 0) : 0, visit_id, NULL, on };
     if (count > 0 && s_subtotal (lines, count) > 0)
         rc = s_issue_invoice (delivery->service, delivery->pg, &invoice, lines, count, delivery->err) < 0 ? -1 : 0;
+    if (rc == 0 && invoice.quote_id && accepted)
+        rc = s_spend_quote (delivery->pg, invoice.quote_id, lines, quote_line, count, repaired, delivery->err);
     PQclear (quote);
+    free (quote_line);
     free (lines);
     return rc;
 }

@@ -334,10 +334,20 @@ billing_fees_part (const billing_fees_t *fees, const char *part_no)
     return s_find (fees->parts, fees->part_count, part_no);
 }
 
+//  C division truncates toward zero and the remainder keeps the sign of
+//  the product, so rounding the magnitude's half away from zero is the
+//  same rule for a refund (negative) as for a charge: -0.5 fen is -1.
 int64_t
 billing_money_share (int64_t amount, int64_t basis_points)
 {
-    return (amount * basis_points + 5000) / 10000;
+    int64_t product = amount * basis_points;
+    int64_t share = product / 10000, rest = product % 10000;
+    if (rest >= 5000)
+        share++;
+    else
+    if (rest <= -5000)
+        share--;
+    return share;
 }
 
 void

@@ -39,7 +39,8 @@ int billing_fees_parse (const char *text, const char *format, billing_fees_t *fe
 const billing_fee_t *billing_fees_item (const billing_fees_t *fees, const char *code);
 const billing_fee_t *billing_fees_part (const billing_fees_t *fees, const char *part_no);
 
-//  amount * basis_points / 10000, half up (amount >= 0).
+//  amount * basis_points / 10000 rounded half away from zero on the fen
+//  (0.5 -> 1, -0.5 -> -1); |amount * basis_points| must fit in int64.
 int64_t billing_money_share (int64_t amount, int64_t basis_points);
 //  "123.45" for 12345 fen (out >= 32 bytes).
 void billing_money_format (int64_t fen, char *out, size_t size);

@@ -1,6 +1,7 @@
 /*  billingd: product registrations, warranty entitlement, service
     contracts, fee schedules, quotes, invoices, payments, credit notes.    */
 #include "billing.h"
+#include "as_log.h"
 
 extern const as_migration_t billing_migrations [];
 extern const size_t billing_migrations_count;
@@ -11,6 +12,8 @@ static as_setting_t s_settings [] = {
     { "BILLING_TAX_RATE_BP", AS_CFG_INT, "1300", 0, 10000,
       "tax on quotes and invoices in basis points (1300 = 13%), rounded half up on the fen", "", 0 },
     { "BILLING_QUOTE_VALID_DAYS", AS_CFG_INT, "7", 1, 365, "a quote can be accepted this many days", "", 0 },
+    { "BILLING_QUOTE_SWEEP_MS", AS_CFG_INT, "60000", 0, 86400000,
+      "period of the sweep that marks issued quotes past valid_until expired (0: no sweep)", "", 0 },
     { "BILLING_POLICY_FILE", AS_CFG_STR, AS_SOURCE_DIR "/services/billing/data/policy.json", 0, 0,
       "warranty policy loaded at start when none is loaded yet", "", 0 },
     { "BILLING_FEES_FILE", AS_CFG_STR, AS_SOURCE_DIR "/services/billing/data/fees.json", 0, 0,
@@ -51,9 +54,34 @@ static const as_subscription_t s_subscriptions [] = {
     { NULL, NULL, NULL }
 };
 
+//  The expiry sweep: its own transaction, committed with as_service_commit
+//  so the quote.expired events are sealed into the log and published.
+static int
+s_on_quote_sweep (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    as_service_t *service = arg;
+    as_pg_t *pg = as_service_pg (service);
+    as_error_t err;
+    int count = 0;
+    if (as_pg_begin (pg, &err) || billing_quotes_expire (service, pg, &count, &err)
+    ||  as_service_commit (service, &err)) {
+        as_pg_rollback (pg);
+        as_warn ("quote expiry sweep failed, will retry: %s", err.message);
+        return 0;
+    }
+    if (count)
+        as_service_count (service, "quotes_expired", count);
+    return 0;
+}
+
 static int
 s_start (as_service_t *service, as_error_t *err)
 {
+    int64_t sweep_ms = as_service_setting_int (service, "BILLING_QUOTE_SWEEP_MS");
+    if (sweep_ms > 0)
+        zloop_timer (as_service_loop (service), (size_t) sweep_ms, 0, s_on_quote_sweep, service);
     return billing_load_defaults (service, err);
 }
 

@@ -87,6 +87,26 @@ s_check_money (void)
     AS_CHECK (billing_money_share (50, 1300) == 7);
     AS_CHECK (billing_money_share (38461, 1300) == 5000);       //  4999.93
     AS_CHECK (billing_money_share (0, 1300) == 0);
+    //  Negative amounts (refunds, corrections) round half away from zero,
+    //  the mirror of the positive rows: never toward plus infinity.
+    static const struct { int64_t amount, bp, share; } rows [] = {
+        { 50, 1300, 7 }, { -50, 1300, -7 },         //  +-6.5 -> +-7
+        { 4, 1300, 1 }, { -4, 1300, -1 },           //  +-0.52 -> +-1
+        { 1, 1300, 0 }, { -1, 1300, 0 },            //  +-0.13 -> 0
+        { 3, 1300, 0 }, { -3, 1300, 0 },            //  +-0.39 -> 0
+        { 1, 5000, 1 }, { -1, 5000, -1 },           //  +-0.5 exactly -> +-1
+        { 1, 4999, 0 }, { -1, 4999, 0 },            //  +-0.4999 -> 0
+        { -38461, 1300, -5000 },                    //  -4999.93
+        { -50, -1300, 7 }, { 50, -1300, -7 },       //  the sign of the product decides
+        { -1234567, 10000, -1234567 },
+    };
+    for (size_t index = 0; index < sizeof rows / sizeof rows [0]; index++) {
+        int64_t share = billing_money_share (rows [index].amount, rows [index].bp);
+        if (share != rows [index].share)
+            fprintf (stderr, "share of %lld at %lld bp: %lld, expected %lld\n", (long long) rows [index].amount,
+                     (long long) rows [index].bp, (long long) share, (long long) rows [index].share);
+        AS_CHECK (share == rows [index].share);
+    }
     char text [32];
     billing_money_format (123405, text, sizeof text);
     AS_CHECK (strcmp (text, "1234.05") == 0);

@@ -97,7 +97,9 @@ main (void)
     const char *play_dispatch [] = { "STANDIN_SERVICE=dispatch", NULL };
     as_harness_start (harness, "standind", play_intake);
     as_harness_start (harness, "standind", play_dispatch);
-    as_harness_start (harness, "billingd", NULL);
+    //  No expiry sweep here: case 4's quote is long past its date on purpose.
+    const char *no_sweep [] = { "BILLING_QUOTE_SWEEP_MS=0", NULL };
+    as_harness_start (harness, "billingd", no_sweep);
     as_rpc_client_t *intake = as_harness_client (harness, "intake");
     as_rpc_client_t *dispatch = as_harness_client (harness, "dispatch");
     as_rpc_client_t *billing = as_harness_client (harness, "billing");

@@ -88,6 +88,11 @@ events = {
     "quote.declined": {"owner": "billing", "ingress": False, "version": 1,
         "description": "The customer refused the quoted charges: no chargeable work.",
         "data": m({"quote_id": t("uint", True), "case_id": t("uint", True), "total_fen": fen(), "by": s(True, 1, 100)})},
+    "quote.expired": {"owner": "billing", "ingress": False, "version": 1,
+        "description": "An issued quote was neither accepted nor declined by valid_until (business zone): it"
+        " lapsed and can no longer be accepted; no chargeable work.",
+        "data": m({"quote_id": t("uint", True), "case_id": t("uint", True), "total_fen": fen(),
+                   "valid_until": t("date", True, desc="the last day it could have been accepted")})},
     "invoice.issued": {"owner": "billing", "ingress": False, "version": 1,
         "description": "A formal invoice with a gap-free number of its year.",
         "data": m({"invoice_id": t("uint", True), "number": s(True, 1, 32), "case_id": t("uint", nullable=True),
