@@ -7,6 +7,7 @@
 #include "as_event.h"
 #include "as_msg.h"
 #include <string.h>
+#include <time.h>
 
 static void
 s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data)
@@ -118,8 +119,14 @@ main (void)
 
     //  Diagnosis: quality fault of the fan motor, still paid; a quote of
     //  50.00 visit + 80.00 labour + 120.00 part = 250.00 + 13% = 282.50.
-    s_diagnose (dispatch, 11, 1, "SN-1", "quality", "fan_motor", "2026-11-20T06:00:00.000Z");
-    s_diagnose (dispatch, 11, 1, "SN-1", "quality", "fan_motor", "2026-11-20T06:00:00.000Z");
+    //  Diagnosed now, so the quote (valid 7 days from the diagnosis) can be accepted whenever this runs.
+    char now [40];
+    time_t clock = time (NULL);
+    struct tm utc;
+    gmtime_r (&clock, &utc);
+    strftime (now, sizeof now, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
+    s_diagnose (dispatch, 11, 1, "SN-1", "quality", "fan_motor", now);
+    s_diagnose (dispatch, 11, 1, "SN-1", "quality", "fan_motor", now);
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.quotes WHERE case_id = 1", 1, 10000) == 1);
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.cursors WHERE producer = 'dispatch'"
                                          " AND last_sequence = 2", 1, 10000) == 1);
