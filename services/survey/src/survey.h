@@ -7,6 +7,16 @@
 #include "as_service.h"
 #include "survey_calendar.h"
 
+#define SURVEY_THRESHOLDS_MAX 32
+
+//  A KPI bound: kpi (a kpi_report column) by a grouping, below or above.
+typedef struct {
+    char kpi [40];
+    char by [16];
+    bool above;
+    double bound;
+} survey_threshold_t;
+
 typedef struct {
     char zone [64];                     //  business zone (local dates, clocks)
     int send_minute;                    //  survey due at this local minute of the day
@@ -18,6 +28,11 @@ typedef struct {
     int fault_window_days, fault_count; //  repeated faults: this many in that window
     int low_score;                      //  a score at or below this is a warning
     int first_fix_days;                 //  first-time fix: no repeat within this
+    int followup_repair_days;           //  check-in after a repair (0: none)
+    bool followup_yearly;               //  check-in on each purchase anniversary
+    int threshold_months;               //  periods checked: this many, current included
+    survey_threshold_t thresholds [SURVEY_THRESHOLDS_MAX];
+    int threshold_count;
     survey_calendar_t calendar;
 } survey_config_t;
 
@@ -45,8 +60,20 @@ int survey_complaints_overdue (as_service_t *service, as_pg_t *pg, int *count, a
 int survey_flag_risk (as_service_t *service, as_pg_t *pg, int64_t customer_id, const char *reason,
                       const char *detail, as_error_t *err);
 
+//  Follow-ups: scheduled from the consumed events, sent by the timer.
+int survey_followup_after_repair (as_service_t *service, as_pg_t *pg, int64_t visit_id, int64_t case_id,
+                                  const char *completed_at, as_error_t *err);
+int survey_followup_purchase (as_service_t *service, as_pg_t *pg, int64_t case_id, const char *serial,
+                              const char *purchase_date, const char *reported_at, as_error_t *err);
+int survey_followups_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
+as_method_fn survey_followup_list;
+
 //  KPIs.
 as_method_fn survey_kpi_query;
+//  KPI thresholds: parse {"thresholds": [...]} into config (0, or -1 with
+//  why); the timer's check emits kpi.threshold_breached once per crossing.
+int survey_thresholds_parse (survey_config_t *config, const char *json, char *why, size_t size);
+int survey_thresholds_check (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
 
 //  Helpers shared by the modules.
 int survey_emit_packed (as_service_t *service, const char *type, const char *subject_kind, int64_t id,

@@ -202,3 +202,20 @@ survey_add_working_days (const survey_calendar_t *self, const char *zone, int64_
     }
     return survey_instant (zone, day, minute);
 }
+
+int64_t
+survey_next_anniversary (int64_t purchase, int64_t after)
+{
+    int64_t year_of_purchase, year_after;
+    int month, mday;
+    as_date_to_civil (purchase, &year_of_purchase, &month, &mday);
+    as_date_to_civil (after, &year_after, &month, &mday);
+    //  Start a year before `after`'s year: the answer is at most two years on.
+    int years = (int) (year_after - year_of_purchase) - 1;
+    if (years < 1)
+        years = 1;
+    int64_t day = as_date_add_months (purchase, 12 * years);
+    while (day <= after)
+        day = as_date_add_months (purchase, 12 * ++years);
+    return day;
+}

@@ -56,6 +56,10 @@ int survey_clock_parse (const char *text);
 
 //  When the survey of a visit completed at `completed` is due.
 int64_t survey_due_at (const char *zone, int64_t completed, int days_after, int minute);
+//  The first anniversary of a purchase date strictly after day `after`
+//  (years counted from 1). An anniversary that does not exist (29 February
+//  in a common year) is the next day, 1 March, as as_date's month rule.
+int64_t survey_next_anniversary (int64_t purchase, int64_t after);
 //  The deadline N working days after start (rules above).
 int64_t survey_add_working_days (const survey_calendar_t *self, const char *zone, int64_t start, int days);
 

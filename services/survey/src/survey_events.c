@@ -19,11 +19,11 @@ s_opt (const char *text)
 
 //  Returns the case only the first time its report is applied.
 static const as_stmt_t s_case_reported = { "survey_case_reported",
-    "INSERT INTO cases (case_id, customer_id, phone, email, category, serial, channel, reported_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)"
+    "INSERT INTO cases (case_id, customer_id, phone, email, category, serial, channel, reported_at, purchase_date)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::date)"
     " ON CONFLICT (case_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, phone = EXCLUDED.phone,"
     "  email = EXCLUDED.email, category = EXCLUDED.category, serial = EXCLUDED.serial,"
-    "  channel = EXCLUDED.channel, reported_at = EXCLUDED.reported_at"
+    "  channel = EXCLUDED.channel, reported_at = EXCLUDED.reported_at, purchase_date = EXCLUDED.purchase_date"
     " WHERE cases.reported_at IS NULL RETURNING case_id" };
 //  The customer's reports in the window that ends with this one.
 static const as_stmt_t s_recent_faults = { "survey_recent_faults",
@@ -61,13 +61,14 @@ survey_on_case_reported (as_delivery_t *delivery)
     const msgpack_object *product = as_obj_get (data, "product");
     int64_t case_id = 0, customer_id = 0;
     char phone [33] = "", email [255] = "", category [32] = "", serial [65] = "", channel [16] = "",
-         reported_at [40] = "";
+         reported_at [40] = "", purchase_date [11] = "";
     as_obj_int (data, "case_id", &case_id);
     as_obj_int (customer, "customer_id", &customer_id);
     as_obj_strcpy (customer, "phone", phone, sizeof phone);
     as_obj_strcpy (customer, "email", email, sizeof email);
     as_obj_strcpy (product, "category", category, sizeof category);
     as_obj_strcpy (product, "serial", serial, sizeof serial);
+    as_obj_strcpy (product, "purchase_date", purchase_date, sizeof purchase_date);
     as_obj_strcpy (data, "channel", channel, sizeof channel);
     as_obj_strcpy (data, "reported_at", reported_at, sizeof reported_at);
     as_pg_params_t params;
@@ -80,10 +81,14 @@ survey_on_case_reported (as_delivery_t *delivery)
     as_pgp_str (&params, serial);
     as_pgp_str (&params, channel);
     as_pgp_str (&params, reported_at);
+    as_pgp_str (&params, s_opt (purchase_date));
     int64_t applied = as_pg_do (delivery->pg, &s_case_reported, &params, delivery->err);
-    if (applied < 0)
+    if (applied <= 0)
+        return (int) applied;
+    if (survey_followup_purchase (delivery->service, delivery->pg, case_id, serial, s_opt (purchase_date),
+                                  reported_at, delivery->err))
         return -1;
-    return applied ? s_check_repeated_faults (delivery, customer_id, reported_at) : 0;
+    return s_check_repeated_faults (delivery, customer_id, reported_at);
 }
 
 //  case.triaged and case.resolved_remotely: an agent has spoken to the
@@ -247,8 +252,12 @@ survey_on_visit_completed (as_delivery_t *delivery)
     int64_t applied = as_pg_do (delivery->pg, &s_visit_completed, &params, delivery->err);
     if (applied < 0)
         return -1;
-    return applied ? survey_schedule (delivery->service, delivery->pg, visit_id, case_id, completed_at,
-                                      delivery->err) : 0;
+    if (applied == 0)
+        return 0;
+    if (!strcmp (outcome, "repaired")
+    &&  survey_followup_after_repair (delivery->service, delivery->pg, visit_id, case_id, completed_at, delivery->err))
+        return -1;
+    return survey_schedule (delivery->service, delivery->pg, visit_id, case_id, completed_at, delivery->err);
 }
 
 //  --- billing --------------------------------------------------------------------

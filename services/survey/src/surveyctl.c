@@ -37,6 +37,9 @@ static const as_cli_option_t s_complaint_list_options [] = {
     { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_kpi_options [] = {
     { "--period", "period", AS_CLI_STR, true }, { "--by", "by", AS_CLI_STR, false }, S_END };
+static const as_cli_option_t s_followup_list_options [] = {
+    { "--state", "state", AS_CLI_STR, false }, { "--case", "case_id", AS_CLI_NUMBER, false },
+    { "--customer", "customer_id", AS_CLI_NUMBER, false }, { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_limit_options [] = { { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_no_options [] = { S_END };
 
@@ -137,6 +140,25 @@ s_print_at_risk (const msgpack_object *result)
     }
 }
 
+static void
+s_print_followups (const msgpack_object *result)
+{
+    const msgpack_object *list = as_obj_get (result, "followups");
+    printf ("%-9s %-13s %-8s %-9s %-8s %-25s %-10s %-6s %s\n", "FOLLOWUP", "KIND", "CASE", "CUSTOMER", "VISIT",
+            "DUE", "STATE", "VIA", "NOTE");
+    for (uint32_t index = 0; list && index < list->via.array.size; index++) {
+        const msgpack_object *item = &list->via.array.ptr [index];
+        char a [24], b [16], c [24], d [24], e [24], f [40], g [16], h [8], i [300];
+        const char *note = as_obj_get (item, "anniversary") && as_obj_get (item, "anniversary")->type != MSGPACK_OBJECT_NIL
+                         ? "anniversary" : "cancel_reason";
+        printf ("%-9s %-13s %-8s %-9s %-8s %-25s %-10s %-6s %s\n", s_value (item, "followup_id", 0, a, sizeof a),
+                s_value (item, "kind", 0, b, sizeof b), s_value (item, "case_id", 0, c, sizeof c),
+                s_value (item, "customer_id", 0, d, sizeof d), s_value (item, "visit_id", 0, e, sizeof e),
+                s_value (item, "due_at", 0, f, sizeof f), s_value (item, "state", 0, g, sizeof g),
+                s_value (item, "channel", 0, h, sizeof h), s_value (item, note, 0, i, sizeof i));
+    }
+}
+
 //  --- KPI tables -------------------------------------------------------------------
 
 static const struct {
@@ -230,6 +252,9 @@ static const as_cli_command_t s_commands [] = {
       NULL, s_complaint_list_options, s_print_complaints },
     { "kpi", "kpi.query", "--period YYYY-MM [--by engineer|station|category|all]", "quality KPIs of a month",
       NULL, s_kpi_options, s_print_kpi },
+    { "followup list", "followup.list", "[--state scheduled|done|cancelled] [--case ID] [--customer ID] [--limit N]",
+      "follow-up check-ins (after repairs, purchase anniversaries), by due time", NULL, s_followup_list_options,
+      s_print_followups },
     { "at-risk", "risk.list", "[--limit N]", "customers at risk of leaving, with the reasons", NULL,
       s_limit_options, s_print_at_risk },
     { "report", "kpi.query",
@@ -247,6 +272,7 @@ static const as_cli_t s_cli = { "surveyctl", "survey",
 
 typedef struct {
     const char *period, *by, *format, *svg, *kpi;
+    int timeout;
 } s_report_args_t;
 
 static const char *
@@ -316,24 +342,35 @@ s_write_svg (const msgpack_object *result, const s_report_args_t *args)
     return rc;
 }
 
+//  The report's options, and as_cli's global ones (--json, --timeout,
+//  --key) wherever they stand: --json is --format json.
 static int
 s_parse_report (int argc, char *argv [], s_report_args_t *args)
 {
-    *args = (s_report_args_t) { NULL, "station", "table", NULL, "overall" };
-    for (int arg = 2; arg < argc; arg++) {
+    *args = (s_report_args_t) { NULL, "station", "table", NULL, "overall", 10000 };
+    bool command_seen = false;
+    for (int arg = 1; arg < argc; arg++) {
         const char *value = arg + 1 < argc ? argv [arg + 1] : NULL;
-        const char **slot = !strcmp (argv [arg], "--period") ? &args->period : !strcmp (argv [arg], "--by") ? &args->by
-                          : !strcmp (argv [arg], "--format") ? &args->format : !strcmp (argv [arg], "--svg") ? &args->svg
-                          : !strcmp (argv [arg], "--kpi") ? &args->kpi : NULL;
+        if (!command_seen && !strcmp (argv [arg], "report")) {
+            command_seen = true;
+            continue;
+        }
         if (!strcmp (argv [arg], "--json")) {
             args->format = "json";
             continue;
         }
+        const char *timeout = NULL, *key = NULL;
+        const char **slot = !strcmp (argv [arg], "--period") ? &args->period : !strcmp (argv [arg], "--by") ? &args->by
+                          : !strcmp (argv [arg], "--format") ? &args->format : !strcmp (argv [arg], "--svg") ? &args->svg
+                          : !strcmp (argv [arg], "--kpi") ? &args->kpi : !strcmp (argv [arg], "--timeout") ? &timeout
+                          : !strcmp (argv [arg], "--key") ? &key : NULL;
         if (!slot || !value) {
             fprintf (stderr, "surveyctl: report: %s %s\n", argv [arg], slot ? "needs a value" : "is not an option");
             return -1;
         }
         *slot = value;
+        if (timeout)
+            args->timeout = atoi (timeout) > 0 ? atoi (timeout) : args->timeout;
         arg++;
     }
     if (!args->period || (strcmp (args->format, "table") && strcmp (args->format, "csv") && strcmp (args->format, "json"))
@@ -356,7 +393,7 @@ s_report (int argc, char *argv [])
     char params [256];
     snprintf (params, sizeof params, "{\"period\":\"%.16s\",\"by\":\"%.16s\",\"weekly\":true}", args.period, args.by);
     as_rpc_client_t *client = as_rpc_client_new (as_endpoint ("survey"));
-    as_rpc_client_set_timeout (client, 10000, 1);
+    as_rpc_client_set_timeout (client, args.timeout, 1);
     as_rpc_reply_t reply;
     as_error_t err;
     int status = 1;
@@ -386,28 +423,21 @@ s_report (int argc, char *argv [])
     return status;
 }
 
-//  "survey list" and "complaint open" are one command name to as_cli.
+//  The command is the first argument that is not one of as_cli's global
+//  options (which may stand anywhere); as_cli reads two-word commands
+//  ("survey list") itself. `report` (files, formats) is surveyctl's own,
+//  but for its --help.
 int
 main (int argc, char *argv [])
 {
-    static const char *groups [] = { "survey", "complaint", NULL };
-    char *args [256], joined [64];
-    int count = 0;
-    bool joined_once = false;
-    for (int arg = 0; arg < argc && count < 250; arg++) {
-        if (arg == 1 && !strcmp (argv [arg], "report") && !(argc > 2 && !strcmp (argv [2], "--help")))
-            return s_report (argc, argv);
-        bool group = false;
-        for (const char **name = groups; *name && !joined_once && arg > 0 && arg + 1 < argc; name++)
-            group |= !strcmp (argv [arg], *name) && argv [arg + 1][0] != '-';
-        if (group) {
-            snprintf (joined, sizeof joined, "%s %s", argv [arg], argv [arg + 1]);
-            args [count++] = joined;
-            joined_once = true;
-            arg++;
-        }
-        else
-            args [count++] = argv [arg];
-    }
-    return as_cli_main (&s_cli, count, args);
+    int arg = 1;
+    bool help = false;
+    for (int index = 1; index < argc; index++)
+        help |= !strcmp (argv [index], "--help") || !strcmp (argv [index], "-h");
+    while (arg < argc && (!strcmp (argv [arg], "--json") || !strcmp (argv [arg], "--timeout")
+                       || !strcmp (argv [arg], "--key")))
+        arg += strcmp (argv [arg], "--json") ? 2 : 1;
+    if (arg < argc && !strcmp (argv [arg], "report") && !help)
+        return s_report (argc, argv);
+    return as_cli_main (&s_cli, argc, argv);
 }

@@ -27,6 +27,12 @@ static as_setting_t s_settings [] = {
     { "SURVEY_RISK_FAULT_DAYS", AS_CFG_INT, "90", 1, 3650, "... within this many days", "", 0 },
     { "SURVEY_RISK_LOW_SCORE", AS_CFG_INT, "2", 1, 4, "at risk: any score at or below", "", 0 },
     { "SURVEY_FIRST_FIX_DAYS", AS_CFG_INT, "30", 1, 365, "first-time fix: no new report of the product within", "", 0 },
+    { "SURVEY_FOLLOWUP_REPAIR_DAYS", AS_CFG_INT, "30", 0, 365, "check-in with the customer this many days after a repair (0: none)", "", 0 },
+    { "SURVEY_FOLLOWUP_YEARLY", AS_CFG_BOOL, "1", 0, 1, "check-in on each anniversary of the product's purchase", "", 0 },
+    { "SURVEY_THRESHOLDS_FILE", AS_CFG_STR, AS_SOURCE_DIR "/services/survey/data/thresholds.json", 0, 0,
+      "KPI thresholds that emit kpi.threshold_breached (JSON)", "", 0 },
+    { "SURVEY_THRESHOLD_CHECK_MS", AS_CFG_INT, "300000", 100, 86400000, "how often KPI thresholds are checked", "", 0 },
+    { "SURVEY_THRESHOLD_MONTHS", AS_CFG_INT, "2", 1, 240, "thresholds are checked on this many months, the current included", "", 0 },
     { NULL, 0, NULL, 0, 0, NULL, "", 0 }
 };
 
@@ -43,6 +49,7 @@ static const as_method_t s_methods [] = {
     { "complaint.list", survey_complaint_list },
     { "kpi.query", survey_kpi_query },
     { "risk.list", survey_risk_list },
+    { "followup.list", survey_followup_list },
     { NULL, NULL }
 };
 
@@ -71,20 +78,42 @@ survey_config (as_service_t *service)
     return (const survey_config_t *) as_service_state (service);
 }
 
-static int
-s_load_calendar (const char *path, survey_calendar_t *calendar, as_error_t *err)
+//  A settings file's text (up to 1 MiB; the caller frees it), or NULL.
+static char *
+s_read_file (const char *path)
 {
     FILE *file = fopen (path, "rb");
     if (!file)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_HOLIDAYS_FILE: cannot open %s", path);
+        return NULL;
     char *text = calloc (1, 1 << 20);
     size_t size = fread (text, 1, (1 << 20) - 1, file);
     fclose (file);
     text [size] = 0;
+    return text;
+}
+
+static int
+s_load_calendar (const char *path, survey_calendar_t *calendar, as_error_t *err)
+{
+    char *text = s_read_file (path);
+    if (!text)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_HOLIDAYS_FILE: cannot open %s", path);
     char why [160];
     int rc = survey_calendar_parse (calendar, text, why, sizeof why);
     free (text);
     return rc ? as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_HOLIDAYS_FILE %s: %s", path, why) : 0;
+}
+
+static int
+s_load_thresholds (const char *path, survey_config_t *config, as_error_t *err)
+{
+    char *text = s_read_file (path);
+    if (!text)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_THRESHOLDS_FILE: cannot open %s", path);
+    char why [200];
+    int rc = survey_thresholds_parse (config, text, why, sizeof why);
+    free (text);
+    return rc ? as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_THRESHOLDS_FILE %s: %s", path, why) : 0;
 }
 
 static int
@@ -108,11 +137,16 @@ s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
     config->fault_window_days = (int) as_service_setting_int (service, "SURVEY_RISK_FAULT_DAYS");
     config->low_score = (int) as_service_setting_int (service, "SURVEY_RISK_LOW_SCORE");
     config->first_fix_days = (int) as_service_setting_int (service, "SURVEY_FIRST_FIX_DAYS");
+    config->followup_repair_days = (int) as_service_setting_int (service, "SURVEY_FOLLOWUP_REPAIR_DAYS");
+    config->followup_yearly = as_service_setting_int (service, "SURVEY_FOLLOWUP_YEARLY") != 0;
+    config->threshold_months = (int) as_service_setting_int (service, "SURVEY_THRESHOLD_MONTHS");
+    if (s_load_thresholds (as_service_setting (service, "SURVEY_THRESHOLDS_FILE"), config, err))
+        return -1;
     return s_load_calendar (as_service_setting (service, "SURVEY_HOLIDAYS_FILE"), &config->calendar, err);
 }
 
-//  Timer work runs in its own transaction; its events wait in the outbox
-//  for the relay (the service's poll timer).
+//  Timer work runs in its own transaction; as_service_commit seals its
+//  events into the log and publishes them with the commit.
 static void
 s_in_transaction (as_service_t *service, const char *what,
                   int (*work) (as_service_t *, as_pg_t *, int *, as_error_t *))
@@ -120,7 +154,8 @@ s_in_transaction (as_service_t *service, const char *what,
     as_pg_t *pg = as_service_pg (service);
     as_error_t err;
     int count = 0;
-    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0 && as_pg_commit (pg, &err) == 0) {
+    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0
+    &&  as_service_commit (service, &err) == 0) {
         if (count)
             as_service_count (service, what, count);
         return;
@@ -136,6 +171,18 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     s_in_transaction (arg, "surveys_sent_or_expired", survey_send_due);
     s_in_transaction (arg, "complaints_overdue", survey_complaints_overdue);
+    s_in_transaction (arg, "followups_sent_or_cancelled", survey_followups_due);
+    return 0;
+}
+
+//  Thresholds read the whole KPI report of each recent month: on a slower
+//  timer of their own, so that the loop keeps serving requests.
+static int
+s_on_threshold_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_in_transaction (arg, "kpi_thresholds_breached", survey_thresholds_check);
     return 0;
 }
 
@@ -147,6 +194,9 @@ s_start (as_service_t *service, as_error_t *err)
     as_service_set_state (service, &s_config);
     zloop_timer (as_service_loop (service), (size_t) as_service_setting_int (service, "SURVEY_TICK_MS"), 0,
                  s_on_tick, service);
+    if (s_config.threshold_count)
+        zloop_timer (as_service_loop (service), (size_t) as_service_setting_int (service, "SURVEY_THRESHOLD_CHECK_MS"),
+                     0, s_on_threshold_tick, service);
     return 0;
 }
 

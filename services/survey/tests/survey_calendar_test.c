@@ -88,6 +88,48 @@ s_due_times (void)
                   cases [index].days_after, survey_clock_parse (cases [index].clock)), cases [index].due);
 }
 
+//  Follow-ups: a check-in N days after a repair (survey_due_at) over month
+//  ends and leap days; the yearly check-in on the purchase anniversary.
+static void
+s_followup_times (void)
+{
+    static const struct {
+        const char *why, *completed;
+        int days_after;
+        const char *due;
+    } repairs [] = {
+        { "31 Jan + 30 days: over February", "2026-01-31T03:00:00Z", 30, "2026-03-02T02:00:00Z" },
+        { "local 1 Mar (UTC 28 Feb) + 30", "2026-02-28T17:00:00Z", 30, "2026-03-31T02:00:00Z" },
+        { "over the year end", "2026-12-15T16:30:00Z", 30, "2027-01-15T02:00:00Z" },
+        { "leap February", "2028-01-31T03:00:00Z", 30, "2028-03-01T02:00:00Z" },
+        { "30 Apr + 1: into May", "2026-04-30T09:00:00Z", 1, "2026-05-01T02:00:00Z" },
+    };
+    for (size_t index = 0; index < sizeof repairs / sizeof repairs [0]; index++)
+        s_expect (repairs [index].why, survey_due_at ("Asia/Shanghai", s_at (repairs [index].completed),
+                  repairs [index].days_after, 600), repairs [index].due);
+    static const struct {
+        const char *why, *purchase, *after, *anniversary;
+    } years [] = {
+        { "29 Feb in a common year: 1 Mar", "2024-02-29", "2026-11-22", "2027-03-01" },
+        { "29 Feb in a leap year", "2024-02-29", "2027-12-31", "2028-02-29" },
+        { "the day before", "2025-01-31", "2026-01-30", "2026-01-31" },
+        { "on the day: next year", "2025-01-31", "2026-01-31", "2027-01-31" },
+        { "bought the day it is reported", "2026-11-22", "2026-11-22", "2027-11-22" },
+        { "31 Dec, years later", "2020-12-31", "2026-06-30", "2026-12-31" },
+        { "31 Dec, day after", "2020-12-31", "2027-01-01", "2027-12-31" },
+    };
+    for (size_t index = 0; index < sizeof years / sizeof years [0]; index++) {
+        int64_t purchase, after;
+        char got [11];
+        AS_CHECK (survey_date_parse (years [index].purchase, &purchase) && survey_date_parse (years [index].after, &after));
+        survey_date_format (survey_next_anniversary (purchase, after), got);
+        if (strcmp (got, years [index].anniversary)) {
+            fprintf (stderr, "%s: got %s, expected %s\n", years [index].why, got, years [index].anniversary);
+            s_failures++;
+        }
+    }
+}
+
 static void
 s_days (const survey_calendar_t *calendar)
 {
@@ -136,6 +178,7 @@ main (void)
     s_days (&calendar);
     s_deadlines (&calendar);
     s_due_times ();
+    s_followup_times ();
     if (s_failures)
         fprintf (stderr, "%d calendar checks failed\n", s_failures);
     return s_failures ? 1 : 0;

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static int s_failures;
 
@@ -111,6 +112,14 @@ s_stream (as_rpc_client_t *intake, as_rpc_client_t *dispatch, as_rpc_client_t *b
     s_report (intake, 4, 100, "washing_machine", "SN-D", "2026-10-20T03:00:00Z");
     s_report (intake, 5, 100, "air_conditioner", "SN-A", "2026-10-25T02:00:00Z");
     s_report (intake, 6, 100, "washing_machine", "SN-D", "2026-10-30T02:00:00Z");
+    //  Not in October's KPIs: a September report with a purchase date, for
+    //  the yearly follow-up (told twice).
+    const char *report7 = "{\"case_id\":7,\"customer\":{\"customer_id\":700,\"name\":\"Customer 700\","
+        "\"phone\":\"13800130700\",\"address\":\"1 Road\"},\"product\":{\"product_id\":7,\"category\":\"television\","
+        "\"model\":\"M-1\",\"serial\":\"SN-G\",\"purchase_date\":\"2023-12-31\"},\"symptom\":\"broken\","
+        "\"channel\":\"phone\",\"priority\":\"normal\",\"reported_at\":\"2026-09-15T02:00:00Z\"}";
+    s_emit (intake, "case.reported", "case/7", report7);
+    s_emit (intake, "case.reported", "case/7", report7);
 
     s_visit (dispatch, 11, 1, 7, 1, "2026-10-05T06:00:00Z", "2026-10-05T08:00:00Z", 0);
     s_on_site (dispatch, 11, 1, 7, 1, "2026-10-05T07:30:00Z");
@@ -403,6 +412,18 @@ s_report_cli (as_harness_t *harness)
     free (csv);
     char *json = as_harness_run (harness, "surveyctl report --period 2026-10 --by station --format json", &status);
     AS_CHECK (status == 0 && strstr (json, "\"weeks\""));
+    //  --json anywhere is --format json (as_cli's own --json would print
+    //  the plain kpi.query answer, without the weeks).
+    const char *anywhere [] = { "surveyctl --json report --period 2026-10 --by station",
+        "surveyctl report --json --period 2026-10 --by station", "surveyctl report --period 2026-10 --by station --json",
+        "surveyctl --timeout 5000 report --by station --json --period 2026-10" };
+    for (size_t index = 0; index < sizeof anywhere / sizeof anywhere [0]; index++) {
+        char *same = as_harness_run (harness, anywhere [index], &status);
+        if (status != 0 || strcmp (same, json))
+            fprintf (stderr, "%s: status %d, output differs from --format json\n", anywhere [index], status);
+        AS_CHECK (status == 0 && strcmp (same, json) == 0);
+        free (same);
+    }
     free (json);
     char command [1024];
     const char *tmp = getenv ("AFTERSALES_TEST_TMP") ? getenv ("AFTERSALES_TEST_TMP") : "/tmp";
@@ -420,6 +441,71 @@ s_report_cli (as_harness_t *harness)
     free (bad);
 }
 
+//  Follow-ups from the golden stream: a check-in 30 days after each
+//  repairing visit (11, 13, 14, 15; not 12), due in November and sent by
+//  the timer, except 11 and 15 whose products (SN-A, SN-D) were reported
+//  again after the repair; the yearly one of case 7 (bought 2023-12-31)
+//  on the next 31 December, then a year on once it is done.
+static void
+s_followups (as_harness_t *harness)
+{
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.followups WHERE kind = 'after_repair'"
+                                         " AND state <> 'scheduled'", 4, 10000) == 4);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups") == 5);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups WHERE kind = 'after_repair' AND"
+                                          " (visit_id, state) IN ((11, 'cancelled'), (13, 'done'), (14, 'done'),"
+                                          " (15, 'cancelled')) AND (state = 'done') = (channel IS NOT DISTINCT FROM 'sms')") == 4);
+    //  Visit 13 completed 9 Oct 05:00Z (13:00 local): due 8 Nov 10:00 local.
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups WHERE visit_id = 13"
+                                          " AND due_at = '2026-11-08T02:00:00Z'") == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups WHERE visit_id = 11"
+                                          " AND cancel_reason LIKE '%case 5)'") == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups WHERE kind = 'anniversary'"
+        " AND state = 'scheduled' AND case_id = 7 AND serial = 'SN-G' AND to_char(anniversary, 'MM-DD') = '12-31'"
+        " AND anniversary > (now() AT TIME ZONE 'Asia/Shanghai')::date"
+        " AND anniversary <= (now() AT TIME ZONE 'Asia/Shanghai')::date + 366"
+        " AND due_at = (anniversary + time '10:00') AT TIME ZONE 'Asia/Shanghai'") == 1);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'notification.requested'"
+                                         " AND subject LIKE 'followup/%'", 2, 10000) == 2);
+    //  The anniversary comes: sent, and the next one scheduled a year on.
+    as_harness_scalar (harness, "UPDATE survey.followups SET due_at = now() - interval '1 minute'"
+                                " WHERE kind = 'anniversary' RETURNING 1");
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.followups f WHERE kind = 'anniversary'"
+        " AND state = 'scheduled' AND anniversary = (SELECT (anniversary + interval '1 year')::date"
+        "  FROM survey.followups WHERE kind = 'anniversary' AND state = 'done')", 1, 10000) == 1);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'notification.requested'"
+                                         " AND subject LIKE 'followup/%'", 3, 10000) == 3);
+    char *out = as_harness_output (harness, "surveyctl followup list --state cancelled", 0);
+    AS_CHECK (out && strstr (out, "after_repair") && strstr (out, "case 5)") && !strstr (out, " done "));
+    free (out);
+    out = as_harness_output (harness, "surveyctl --json followup list --case 7", 0);
+    AS_CHECK (out && strstr (out, "\"anniversary\"") && strstr (out, "\"kind\"") && !strstr (out, "after_repair"));
+    free (out);
+}
+
+//  Thresholds (tests/thresholds_golden.json) on the final golden values:
+//  exactly the groups the file's comment names breach, each announced
+//  once however often the timer checks; a group seen back within bounds
+//  is re-armed and announced again.
+static void
+s_thresholds (as_harness_t *harness)
+{
+    const char *count = "SELECT count(*) FROM survey.event_log WHERE type = 'kpi.threshold_breached'";
+    AS_CHECK (as_harness_await (harness, count, 6, 10000) == 6);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.kpi_breaches WHERE breached AND period = '2026-10'"
+        " AND (kpi, by_what, grp) IN (('overall', 'station', '2'), ('first_time_fix_pct', 'station', '2'),"
+        " ('on_time_arrival_pct', 'station', '1'), ('nps', 'all', 'all'), ('complaint_rate_pct', 'station', '1'),"
+        " ('complaint_rate_pct', 'station', '2'))") == 6);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.kpi_breaches") == 6);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.kpi_breaches WHERE kpi = 'overall'"
+                                          " AND value = 3 AND threshold = 4") == 1);
+    usleep (2000 * 1000);               //  four more checks at SURVEY_THRESHOLD_CHECK_MS=500
+    AS_CHECK (as_harness_scalar (harness, count) == 6);
+    as_harness_scalar (harness, "UPDATE survey.kpi_breaches SET breached = false WHERE kpi = 'nps' RETURNING 1");
+    AS_CHECK (as_harness_await (harness, count, 7, 10000) == 7);
+    AS_CHECK (as_harness_scalar (harness, "SELECT crossings FROM survey.kpi_breaches WHERE kpi = 'nps'") == 2);
+}
+
 int
 main (void)
 {
@@ -433,7 +519,12 @@ main (void)
     as_harness_start (harness, "standind", play_dispatch);
     as_harness_start (harness, "standind", play_billing);
     as_harness_start (harness, "standind", play_inventory);
-    const char *settings [] = { "SURVEY_TICK_MS=200", "SURVEY_EXPIRE_DAYS=365", NULL };
+    //  No thresholds while the stream comes in (its partial values cross
+    //  and recover in any order); the golden ones after the restart below.
+    const char *settings [] = { "SURVEY_TICK_MS=200", "SURVEY_EXPIRE_DAYS=365", "SURVEY_THRESHOLD_MONTHS=240",
+        "SURVEY_THRESHOLDS_FILE=" AS_SOURCE_DIR "/services/survey/tests/thresholds_none.json", NULL };
+    const char *golden_settings [] = { "SURVEY_TICK_MS=200", "SURVEY_EXPIRE_DAYS=365", "SURVEY_THRESHOLD_MONTHS=240",
+        "SURVEY_THRESHOLD_CHECK_MS=500", "SURVEY_THRESHOLDS_FILE=" AS_SOURCE_DIR "/services/survey/tests/thresholds_golden.json", NULL };
     pid_t surveyd = as_harness_start (harness, "surveyd", settings);
     as_rpc_client_t *survey = as_harness_client (harness, "survey");
     as_rpc_client_t *intake = as_harness_client (harness, "intake");
@@ -442,8 +533,8 @@ main (void)
     as_rpc_client_t *inventory = as_harness_client (harness, "inventory");
 
     s_stream (intake, dispatch, billing, inventory);
-    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 7 + 16 + 7 + 2,
-                                15000) == 7 + 16 + 7 + 2);
+    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 9 + 16 + 7 + 2,
+                                15000) == 9 + 16 + 7 + 2);
     //  Facts told twice were applied once.
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.invoices") == 1);
@@ -452,8 +543,8 @@ main (void)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.dead_letters") == 0);
     //  Due in October: the timer sends all five at once, by SMS to the case's phone.
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.surveys WHERE state = 'sent'", 5, 10000) == 5);
-    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'notification.requested'",
-                                5, 10000) == 5);
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'notification.requested'"
+                                         " AND subject LIKE 'survey/%'", 5, 10000) == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys WHERE visit_id = 11 AND channel = 'sms'"
                                           " AND due_at = '2026-10-06T02:00:00Z'") == 1);
     s_answers (harness, survey);
@@ -468,19 +559,24 @@ main (void)
     s_check_by_station (survey);
     s_check_all_and_category (survey);
     s_report_cli (harness);
+    s_followups (harness);
+    int64_t followups = as_harness_scalar (harness, "SELECT count(*) FROM survey.followups");
 
     //  Replayed from the start (cursors reset, daemon restarted), every
     //  fact arrives a second time: nothing changes.
     as_harness_stop (harness, surveyd, SIGTERM);
     as_harness_scalar (harness, "UPDATE survey.cursors SET last_sequence = 0 RETURNING 1");
-    as_harness_start (harness, "surveyd", settings);
-    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 7 + 16 + 7 + 2,
-                                15000) == 7 + 16 + 7 + 2);
+    as_harness_start (harness, "surveyd", golden_settings);
+    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 9 + 16 + 7 + 2,
+                                15000) == 9 + 16 + 7 + 2);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'survey.scheduled'") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.dead_letters") == 0);
     s_check_by_station (survey);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'customer.at_risk'") == 4);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups") == followups);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.followups WHERE state = 'scheduled'") == 1);
+    s_thresholds (harness);
     if (s_failures)
         fprintf (stderr, "%d KPI values differ from the hand-computed ones\n", s_failures);
     as_rpc_client_destroy (&survey);

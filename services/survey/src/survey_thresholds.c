@@ -1,0 +1,161 @@
+/*  survey_thresholds: KPI thresholds (SURVEY_THRESHOLDS_FILE) checked by
+    the timer over the KPI read model. Each threshold names a KPI column of
+    kpi_report, a grouping and a bound; every (kpi, group, period) of the
+    recent months (SURVEY_THRESHOLD_MONTHS, current month included) that
+    crosses it emits kpi.threshold_breached once; a group back within its
+    threshold is re-armed, so a later crossing is announced again.        */
+#include "survey.h"
+#include "as_msg.h"
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  kpi_report's value columns (the SQL reads the one named by parameter).
+static const char *s_kpis [] = { "visits_completed", "cases_completed", "surveys_answered", "attitude",
+    "technical", "punctuality", "transparency", "cost_fairness", "overall", "nps", "first_time_fix_pct",
+    "repeat_repair_pct", "first_contact_median_min", "first_contact_p90_min", "report_to_visit_median_min",
+    "report_to_visit_p90_min", "first_contact_on_time_pct", "on_time_arrival_pct", "parts_24h_pct",
+    "survey_sent_on_time_pct", "complaints", "complaint_rate_pct", "complaint_reply_on_time_pct", "free",
+    "contract", "paid", "other", "avg_invoice_fen", NULL };
+
+static bool
+s_known (const char *const *names, const char *name)
+{
+    for (; *names; names++)
+        if (!strcmp (*names, name))
+            return true;
+    return false;
+}
+
+static int
+s_parse_one (const cJSON *item, survey_threshold_t *threshold, char *why, size_t size)
+{
+    static const char *groupings [] = { "engineer", "station", "category", "all", NULL };
+    const cJSON *kpi = cJSON_GetObjectItemCaseSensitive (item, "kpi");
+    const cJSON *by = cJSON_GetObjectItemCaseSensitive (item, "by");
+    const cJSON *below = cJSON_GetObjectItemCaseSensitive (item, "below");
+    const cJSON *above = cJSON_GetObjectItemCaseSensitive (item, "above");
+    const char *problem = !cJSON_IsString (kpi) || !s_known (s_kpis, kpi->valuestring) ? "kpi must name a KPI column"
+                        : !cJSON_IsString (by) || !s_known (groupings, by->valuestring)
+                        ? "by must be engineer, station, category or all"
+                        : cJSON_IsNumber (below) == cJSON_IsNumber (above) ? "give one number: below or above" : NULL;
+    if (problem) {
+        snprintf (why, size, "%s", problem);
+        return -1;
+    }
+    snprintf (threshold->kpi, sizeof threshold->kpi, "%s", kpi->valuestring);
+    snprintf (threshold->by, sizeof threshold->by, "%s", by->valuestring);
+    threshold->above = cJSON_IsNumber (above);
+    threshold->bound = threshold->above ? above->valuedouble : below->valuedouble;
+    return 0;
+}
+
+int
+survey_thresholds_parse (survey_config_t *config, const char *json, char *why, size_t size)
+{
+    cJSON *root = cJSON_Parse (json);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive (root, "thresholds");
+    config->threshold_count = 0;
+    int rc = 0, index = 0;
+    if (!cJSON_IsArray (list)) {
+        snprintf (why, size, "need {\"thresholds\": [...]}");
+        rc = -1;
+    }
+    for (const cJSON *item = rc ? NULL : list->child; item && rc == 0; item = item->next, index++) {
+        char what [128];
+        if (index == SURVEY_THRESHOLDS_MAX) {
+            snprintf (why, size, "more than %d thresholds", SURVEY_THRESHOLDS_MAX);
+            rc = -1;
+        }
+        else
+        if (s_parse_one (item, &config->thresholds [index], what, sizeof what)) {
+            snprintf (why, size, "thresholds[%d]: %s", index, what);
+            rc = -1;
+        }
+    }
+    config->threshold_count = rc ? 0 : index;
+    cJSON_Delete (root);
+    return rc;
+}
+
+//  The KPI values of the recent periods that have facts; a group back
+//  within bounds is re-armed, a group newly past it is returned. The
+//  'unknown' group (facts of no engineer or station yet) is nobody's.
+static const as_stmt_t s_check = { "survey_threshold_check",
+    "WITH periods AS (SELECT DISTINCT to_char(t AT TIME ZONE $2, 'YYYY-MM') p FROM"
+    "  (SELECT completed_at t FROM visits UNION ALL SELECT reported_at FROM cases"
+    "   UNION ALL SELECT opened_at FROM complaints) facts"
+    "  WHERE t >= (date_trunc('month', now() AT TIME ZONE $2) - make_interval(months => $8::int - 1)) AT TIME ZONE $2),"
+    " vals AS (SELECT p.p period, r.\"group\" grp, (to_jsonb(r) ->> $5)::float8 val"
+    "  FROM periods p, kpi_report(p.p, $1, $2, false, $3::int, $4::int) r WHERE r.\"group\" <> 'unknown'),"
+    " judged AS (SELECT period, grp, val, CASE WHEN $6 = 'below' THEN val < $7::float8 ELSE val > $7::float8 END past"
+    "  FROM vals WHERE val IS NOT NULL),"
+    " rearmed AS (UPDATE kpi_breaches b SET breached = false, value = j.val FROM judged j"
+    "  WHERE b.kpi = $5 AND b.direction = $6 AND b.by_what = $1 AND b.grp = j.grp AND b.period = j.period"
+    "  AND b.breached AND NOT j.past RETURNING 1)"
+    " INSERT INTO kpi_breaches (kpi, direction, by_what, grp, period, threshold, value, breached)"
+    " SELECT $5, $6, $1, grp, period, $7::float8, val, true FROM judged WHERE past"
+    " ON CONFLICT (kpi, direction, by_what, grp, period) DO UPDATE SET breached = true, value = EXCLUDED.value,"
+    "  threshold = EXCLUDED.threshold, since = now(), crossings = kpi_breaches.crossings + 1"
+    "  WHERE NOT kpi_breaches.breached"
+    " RETURNING grp, period, value, rfc3339(since), crossings" };
+
+static int
+s_emit_breach (as_service_t *service, const survey_threshold_t *threshold, const PGresult *rows, int row,
+               as_error_t *err)
+{
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 8);
+    as_pack_kv_str (&pk, "kpi", threshold->kpi);
+    as_pack_kv_str (&pk, "by", threshold->by);
+    as_pack_kv_str (&pk, "group", as_pg_get_str (rows, row, 0));
+    as_pack_kv_str (&pk, "period", as_pg_get_str (rows, row, 1));
+    as_pack_kv_str (&pk, "direction", threshold->above ? "above" : "below");
+    as_pack_str (&pk, "threshold");
+    msgpack_pack_double (&pk, threshold->bound);
+    as_pack_str (&pk, "value");
+    msgpack_pack_double (&pk, strtod (as_pg_get_str (rows, row, 2), NULL));
+    as_pack_kv_str (&pk, "since", as_pg_get_str (rows, row, 3));
+    char subject [160];
+    snprintf (subject, sizeof subject, "kpi/%s", threshold->kpi);
+    int rc = as_service_emit (service, "kpi.threshold_breached", subject, data.data, data.size, err);
+    msgpack_sbuffer_destroy (&data);
+    return rc;
+}
+
+int
+survey_thresholds_check (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
+{
+    const survey_config_t *config = survey_config (service);
+    *count = 0;
+    for (int index = 0; index < config->threshold_count; index++) {
+        const survey_threshold_t *threshold = &config->thresholds [index];
+        char bound [40];
+        snprintf (bound, sizeof bound, "%.17g", threshold->bound);
+        as_pg_params_t params;
+        as_pgp_reset (&params);
+        as_pgp_str (&params, threshold->by);
+        as_pgp_str (&params, config->zone);
+        as_pgp_int (&params, config->first_contact_minutes);
+        as_pgp_int (&params, config->first_fix_days);
+        as_pgp_str (&params, threshold->kpi);
+        as_pgp_str (&params, threshold->above ? "above" : "below");
+        as_pgp_str (&params, bound);
+        as_pgp_int (&params, config->threshold_months);
+        PGresult *rows = as_pg_run (pg, &s_check, &params, err);
+        if (!rows)
+            return -1;
+        int rc = 0;
+        for (int row = 0; row < PQntuples (rows) && rc == 0; row++)
+            rc = s_emit_breach (service, threshold, rows, row, err);
+        *count += PQntuples (rows);
+        PQclear (rows);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
