@@ -28,14 +28,21 @@ as_deps() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# as_build DIR [cmake options...]: configure once, then build.
+# as_build DIR [cmake options...]: configure once, then build. A failed
+# build stops the caller (no stale binaries are ever run); warnings show.
 as_build() {
-  local dir=$1; shift
+  local dir=$1 log; shift
   if [ ! -f "$dir/CMakeCache.txt" ]; then
     cmake -S "$AS_ROOT" -B "$dir" "$@" >/dev/null
   fi
-  cmake --build "$dir" -j "$(nproc)" 2>&1 | grep -E "error:|warning:|Error " || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || as_die "build failed in $dir"
+  log=$(mktemp)
+  if ! cmake --build "$dir" -j "$(nproc)" >"$log" 2>&1; then
+    grep -E "error|Error" "$log" | head -40 >&2
+    rm -f "$log"
+    as_die "build failed in $dir"
+  fi
+  grep -E "warning:" "$log" >&2 || true
+  rm -f "$log"
 }
 
 as_pg_bin() {
