@@ -79,23 +79,27 @@ survey_thresholds_parse (survey_config_t *config, const char *json, char *why, s
     return rc;
 }
 
-//  The KPI values of the recent periods that have facts; a group back
-//  within bounds is re-armed, a group newly past it is returned. The
-//  'unknown' group (facts of no engineer or station yet) is nobody's.
+//  The months checked: the recent ones (current included) that have facts.
+static const as_stmt_t s_periods = { "survey_threshold_periods",
+    "SELECT DISTINCT to_char(t AT TIME ZONE $1, 'YYYY-MM') FROM"
+    " (SELECT completed_at t FROM visits UNION ALL SELECT reported_at FROM cases"
+    "  UNION ALL SELECT opened_at FROM complaints) facts"
+    " WHERE t >= (date_trunc('month', now() AT TIME ZONE $1) - make_interval(months => $2::int - 1)) AT TIME ZONE $1"
+    " ORDER BY 1" };
+//  One KPI of one month: a group back within bounds is re-armed, a group
+//  newly past it is returned. The 'unknown' group (facts of no engineer
+//  or station yet) is nobody's. The report is materialised once: inlined
+//  into the statement, the planner repeats it.
 static const as_stmt_t s_check = { "survey_threshold_check",
-    "WITH periods AS (SELECT DISTINCT to_char(t AT TIME ZONE $2, 'YYYY-MM') p FROM"
-    "  (SELECT completed_at t FROM visits UNION ALL SELECT reported_at FROM cases"
-    "   UNION ALL SELECT opened_at FROM complaints) facts"
-    "  WHERE t >= (date_trunc('month', now() AT TIME ZONE $2) - make_interval(months => $8::int - 1)) AT TIME ZONE $2),"
-    " vals AS (SELECT p.p period, r.\"group\" grp, (to_jsonb(r) ->> $5)::float8 val"
-    "  FROM periods p, kpi_report(p.p, $1, $2, false, $3::int, $4::int) r WHERE r.\"group\" <> 'unknown'),"
-    " judged AS (SELECT period, grp, val, CASE WHEN $6 = 'below' THEN val < $7::float8 ELSE val > $7::float8 END past"
+    "WITH report AS MATERIALIZED (SELECT * FROM kpi_report($8, $1, $2, false, $3::int, $4::int)),"
+    " vals AS (SELECT r.\"group\" grp, (to_jsonb(r) ->> $5)::float8 val FROM report r WHERE r.\"group\" <> 'unknown'),"
+    " judged AS (SELECT grp, val, CASE WHEN $6 = 'below' THEN val < $7::float8 ELSE val > $7::float8 END past"
     "  FROM vals WHERE val IS NOT NULL),"
     " rearmed AS (UPDATE kpi_breaches b SET breached = false, value = j.val FROM judged j"
-    "  WHERE b.kpi = $5 AND b.direction = $6 AND b.by_what = $1 AND b.grp = j.grp AND b.period = j.period"
+    "  WHERE b.kpi = $5 AND b.direction = $6 AND b.by_what = $1 AND b.grp = j.grp AND b.period = $8"
     "  AND b.breached AND NOT j.past RETURNING 1)"
     " INSERT INTO kpi_breaches (kpi, direction, by_what, grp, period, threshold, value, breached)"
-    " SELECT $5, $6, $1, grp, period, $7::float8, val, true FROM judged WHERE past"
+    " SELECT $5, $6, $1, grp, $8, $7::float8, val, true FROM judged WHERE past"
     " ON CONFLICT (kpi, direction, by_what, grp, period) DO UPDATE SET breached = true, value = EXCLUDED.value,"
     "  threshold = EXCLUDED.threshold, since = now(), crossings = kpi_breaches.crossings + 1"
     "  WHERE NOT kpi_breaches.breached"
@@ -127,35 +131,50 @@ s_emit_breach (as_service_t *service, const survey_threshold_t *threshold, const
     return rc;
 }
 
+static int
+s_check_one (as_service_t *service, as_pg_t *pg, const survey_threshold_t *threshold, const char *period, int *count,
+             as_error_t *err)
+{
+    const survey_config_t *config = survey_config (service);
+    char bound [40];
+    snprintf (bound, sizeof bound, "%.17g", threshold->bound);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, threshold->by);
+    as_pgp_str (&params, config->zone);
+    as_pgp_int (&params, config->first_contact_minutes);
+    as_pgp_int (&params, config->first_fix_days);
+    as_pgp_str (&params, threshold->kpi);
+    as_pgp_str (&params, threshold->above ? "above" : "below");
+    as_pgp_str (&params, bound);
+    as_pgp_str (&params, period);
+    PGresult *rows = as_pg_run (pg, &s_check, &params, err);
+    if (!rows)
+        return -1;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (rows) && rc == 0; row++)
+        rc = s_emit_breach (service, threshold, rows, row, err);
+    *count += PQntuples (rows);
+    PQclear (rows);
+    return rc;
+}
+
 int
 survey_thresholds_check (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
 {
     const survey_config_t *config = survey_config (service);
     *count = 0;
-    for (int index = 0; index < config->threshold_count; index++) {
-        const survey_threshold_t *threshold = &config->thresholds [index];
-        char bound [40];
-        snprintf (bound, sizeof bound, "%.17g", threshold->bound);
-        as_pg_params_t params;
-        as_pgp_reset (&params);
-        as_pgp_str (&params, threshold->by);
-        as_pgp_str (&params, config->zone);
-        as_pgp_int (&params, config->first_contact_minutes);
-        as_pgp_int (&params, config->first_fix_days);
-        as_pgp_str (&params, threshold->kpi);
-        as_pgp_str (&params, threshold->above ? "above" : "below");
-        as_pgp_str (&params, bound);
-        as_pgp_int (&params, config->threshold_months);
-        PGresult *rows = as_pg_run (pg, &s_check, &params, err);
-        if (!rows)
-            return -1;
-        int rc = 0;
-        for (int row = 0; row < PQntuples (rows) && rc == 0; row++)
-            rc = s_emit_breach (service, threshold, rows, row, err);
-        *count += PQntuples (rows);
-        PQclear (rows);
-        if (rc)
-            return -1;
-    }
-    return 0;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, config->zone);
+    as_pgp_int (&params, config->threshold_months);
+    PGresult *periods = as_pg_run (pg, &s_periods, &params, err);
+    if (!periods)
+        return -1;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (periods) && rc == 0; row++)
+        for (int index = 0; index < config->threshold_count && rc == 0; index++)
+            rc = s_check_one (service, pg, &config->thresholds [index], as_pg_get_str (periods, row, 0), count, err);
+    PQclear (periods);
+    return rc;
 }
