@@ -2,6 +2,7 @@
     and the run's totals.                                                 */
 #include "flow_world.h"
 #include "as_config.h"
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,10 @@ s_finish (s_worker_t *self, flow_case_t *c)
 }
 
 //  Advance each case whose time has come; admit new ones up to in_flight.
+//  Workers still driving cases. Worker 0 also runs the parts desk, so it
+//  goes on until the others are done: their cases may wait for shipments.
+static atomic_int s_busy;
+
 static void *
 s_worker (void *arg)
 {
@@ -88,7 +93,7 @@ s_worker (void *arg)
         while (admitting && active < config->in_flight && (config->bench || next < share)) {
             flow_case_init (w, &cases [active++], next++ * config->workers + w->id);
         }
-        if (!active && !admitting)
+        if (!active && !admitting && (w->id != 0 || atomic_load (&s_busy) <= 1))
             break;
         bool moved = false;
         for (int index = 0; index < active; index++) {
@@ -120,6 +125,7 @@ s_worker (void *arg)
         if (!moved)
             zclock_sleep (10);
     }
+    atomic_fetch_sub (&s_busy, 1);
     free (cases);
     return NULL;
 }
@@ -224,6 +230,7 @@ flow_day_run (const flow_config_t *config, flow_result_t *result)
         fprintf (stderr, "flow: surveyd does not answer: no surveys, complaints or KPIs this run\n");
     s_worker_t *workers = calloc ((size_t) config->workers, sizeof *workers);
     int64_t start = flow_now_ms ();
+    atomic_store (&s_busy, config->workers);
     for (int id = 0; id < config->workers; id++) {
         s_worker_open (&workers [id], config, id, survey_up);
         workers [id].bench_end_ms = config->bench ? start + config->bench_seconds * 1000LL : INT64_MAX;
