@@ -87,9 +87,13 @@ s_maybe_ready (as_delivery_t *delivery, int64_t case_id)
     bool ready = known && as_pg_get_bool (state, 0, 0) && !as_pg_get_bool (state, 0, 2) && !as_pg_get_bool (state, 0, 3)
               && (as_pg_get_bool (state, 0, 1) || dispatch_config (delivery->service)->ready_on_triage);
     PQclear (state);
+    //  Billing decides as soon as it sees case.reported, so its decision can
+    //  overtake intake's event on the way here. The report is already in
+    //  intake's log and will be applied: a transient error makes the
+    //  consumer try this event again shortly, instead of losing it.
     if (!known)
-        return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld was never reported to dispatch",
-                             (long long) case_id);
+        return as_error_set (delivery->err, AS_UNAVAILABLE, "case %lld is not known here yet (its report is on "
+                             "the way from intake): retrying", (long long) case_id);
     if (!ready)
         return 0;
     PGresult *visit = as_pg_run (delivery->pg, &s_new_visit, &params, delivery->err);
