@@ -28,6 +28,19 @@ struct _as_harness_t {
     int child_count;
 };
 
+//  The harness of this test process, so a failed check (abort) can stop
+//  the daemons it started instead of leaving them running.
+static as_harness_t *s_current;
+
+static void
+s_on_abort (int signal_number)
+{
+    for (int index = 0; s_current && index < s_current->child_count; index++)
+        kill (s_current->children [index], SIGKILL);
+    signal (signal_number, SIG_DFL);
+    raise (signal_number);
+}
+
 static const char *s_services [] = { "intake", "dispatch", "inventory", "billing", "survey", "testsink", NULL };
 
 static const char *
@@ -156,6 +169,8 @@ as_harness_new (const char *name)
     zsys_init ();
     zsys_set_logstream (NULL);
     AS_CHECK (as_catalog_load () == 0);
+    s_current = self;
+    signal (SIGABRT, s_on_abort);
     printf ("harness: database %s, ports from %s, logs in %s\n", self->database,
             getenv ("AFTERSALES_PORT_BASE"), self->log_dir);
     return self;
@@ -372,6 +387,8 @@ as_harness_destroy (as_harness_t **self_p)
     snprintf (sql, sizeof sql, "DROP DATABASE IF EXISTS %s", self->database);
     s_exec (admin, sql);
     PQfinish (admin);
+    if (s_current == self)
+        s_current = NULL;
     free (self);
     *self_p = NULL;
 }
