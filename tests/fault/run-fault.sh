@@ -12,12 +12,12 @@
 #
 # --no-faults: the same day and checks with nothing killed (the control run:
 # a check that fails there is not caused by the faults).
-# --cases (default 300), --gap: seconds between kills, random in [MIN, MAX]
+# --cases (default 500), --gap: seconds between kills, random in [MIN, MAX]
 # (default "2 4"). Binaries: AFTERSALES_TEST_BIN (scripts/test sets it),
 # else build-asan/bin. AS_FAULT_KEEP=1 keeps the logs.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
-CASES=300
+CASES=500
 SEED=11
 GAP_MIN=2
 GAP_MAX=4
