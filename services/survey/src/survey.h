@@ -76,6 +76,11 @@ int survey_thresholds_parse (survey_config_t *config, const char *json, char *wh
 int survey_thresholds_check (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
 
 //  Helpers shared by the modules.
+//  Open a notification.requested map of 5 + extra pairs with the fields
+//  every notification has, read from a row whose columns 1..4 are case id,
+//  customer id, channel, recipient.
+void survey_pack_notification (msgpack_packer *pk, const char *purpose, size_t extra,
+                               const PGresult *rows, int row);
 int survey_emit_packed (as_service_t *service, const char *type, const char *subject_kind, int64_t id,
                         msgpack_sbuffer *data, as_error_t *err);
 //  Pack a result column as text, or nil when SQL NULL.

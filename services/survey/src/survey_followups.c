@@ -110,12 +110,7 @@ s_notify (as_service_t *service, const PGresult *rows, int row, as_error_t *err)
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 7);
-    as_pack_kv_str (&pk, "purpose", "follow_up");
-    as_pack_kv_str (&pk, "channel", as_pg_get_str (rows, row, 3));
-    as_pack_kv_str (&pk, "recipient", as_pg_get_str (rows, row, 4));
-    as_pack_kv_int (&pk, "customer_id", PQgetisnull (rows, row, 2) ? 0 : as_pg_get_int (rows, row, 2));
-    as_pack_kv_int (&pk, "case_id", as_pg_get_int (rows, row, 1));
+    survey_pack_notification (&pk, "follow_up", 2, rows, row);
     as_pack_kv_int (&pk, "followup_id", as_pg_get_int (rows, row, 0));
     as_pack_kv_str (&pk, "kind", as_pg_get_str (rows, row, 5));
     return survey_emit_packed (service, "notification.requested", "followup", as_pg_get_int (rows, row, 0), &data,

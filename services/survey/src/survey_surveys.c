@@ -334,6 +334,18 @@ static const as_stmt_t s_send = { "survey_send",
     " RETURNING s.survey_id, s.case_id, c.customer_id, s.channel, CASE WHEN s.channel = 'email' THEN c.email"
     "  ELSE c.phone END, s.token, rfc3339(s.expires_at)" };
 
+void
+survey_pack_notification (msgpack_packer *pk, const char *purpose, size_t extra,
+                          const PGresult *rows, int row)
+{
+    msgpack_pack_map (pk, 5 + extra);
+    as_pack_kv_str (pk, "purpose", purpose);
+    as_pack_kv_str (pk, "channel", as_pg_get_str (rows, row, 3));
+    as_pack_kv_str (pk, "recipient", as_pg_get_str (rows, row, 4));
+    as_pack_kv_int (pk, "customer_id", PQgetisnull (rows, row, 2) ? 0 : as_pg_get_int (rows, row, 2));
+    as_pack_kv_int (pk, "case_id", as_pg_get_int (rows, row, 1));
+}
+
 static int
 s_notify (as_service_t *service, const PGresult *rows, int row, as_error_t *err)
 {
@@ -341,12 +353,7 @@ s_notify (as_service_t *service, const PGresult *rows, int row, as_error_t *err)
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 8);
-    as_pack_kv_str (&pk, "purpose", "survey");
-    as_pack_kv_str (&pk, "channel", as_pg_get_str (rows, row, 3));
-    as_pack_kv_str (&pk, "recipient", as_pg_get_str (rows, row, 4));
-    as_pack_kv_int (&pk, "customer_id", PQgetisnull (rows, row, 2) ? 0 : as_pg_get_int (rows, row, 2));
-    as_pack_kv_int (&pk, "case_id", as_pg_get_int (rows, row, 1));
+    survey_pack_notification (&pk, "survey", 3, rows, row);
     as_pack_kv_int (&pk, "survey_id", as_pg_get_int (rows, row, 0));
     as_pack_kv_str (&pk, "token", as_pg_get_str (rows, row, 5));
     as_pack_kv_str (&pk, "expires_at", as_pg_get_str (rows, row, 6));
