@@ -191,17 +191,19 @@ dispatch_visit_list (as_call_t *call)
 
 static const as_stmt_t s_event_row = { "dispatch_event_row",
     "SELECT v.id, v.case_id, v.engineer_id, v.station_id, v.follow_up_of, rfc3339(v.window_start),"
-    " rfc3339(v.window_end), rfc3339(v.eta), rfc3339(v.confirm_due) FROM visits v WHERE v.id = $1" };
+    " rfc3339(v.window_end), rfc3339(v.eta), rfc3339(v.confirm_due), s.region"
+    " FROM visits v LEFT JOIN stations s ON s.id = v.station_id WHERE v.id = $1" };
 static const char *s_event_keys [] = { "visit_id", "case_id", "engineer_id", "station_id", "follow_up_of",
-    "window_start", "window_end", "eta", "confirm_due" };
+    "window_start", "window_end", "eta", "confirm_due", "region" };
 #define S_EVENT_INTS 5
+#define S_EVENT_COLUMNS 10
 
 //  Which columns each event carries (bit = column of s_event_row).
 static const struct {
     const char *type;
     unsigned columns;
 } s_event_columns [] = {
-    { "visit.scheduled", 0xFF }, { "visit.rescheduled", 0xEF }, { "visit.dispatched", 0x1EF },
+    { "visit.scheduled", 0x2FF }, { "visit.rescheduled", 0x2EF }, { "visit.dispatched", 0x1EF },
     { "visit.confirmed", 0xE7 }, { "visit.started", 0x0F }, { "visit.cancelled", 0x03 },
     { "visit.late", 0xC7 },
 };
@@ -225,14 +227,14 @@ s_emit_visit (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *
     bool unassigned = PQgetisnull (row, 0, 2);
     bool rescheduled = !strcmp (type, "visit.rescheduled");
     int count = (value1 != NULL) + (value2 != NULL) + rescheduled;
-    for (int column = 0; column < 9; column++)
+    for (int column = 0; column < S_EVENT_COLUMNS; column++)
         count += (columns >> column & 1) && !PQgetisnull (row, 0, column);
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, (size_t) count);
-    for (int column = 0; column < 9; column++) {
+    for (int column = 0; column < S_EVENT_COLUMNS; column++) {
         if (!(columns >> column & 1) || PQgetisnull (row, 0, column))
             continue;
         if (column < S_EVENT_INTS)
