@@ -23,7 +23,11 @@ typedef struct {
     int send_days_after;                //  ... this many days after completion
     int expire_days;                    //  unanswered surveys expire after
     bool prefer_email;                  //  e-mail when the customer gave one
-    int first_contact_minutes;          //  promise measured by the KPIs
+    int first_contact_minutes;          //  promises measured by the KPIs: first contact,
+    int response_hours;                 //  warranty response,
+    int progress_days;                  //  progress notice (working days),
+    int onsite_minutes;                 //  repair on site once arrived,
+    int workshop_days;                  //  workshop repair (working days)
     int reply_days, resolve_days;       //  complaint deadlines, working days
     int fault_window_days, fault_count; //  repeated faults: this many in that window
     int low_score;                      //  a score at or below this is a warning
@@ -41,7 +45,7 @@ const survey_config_t *survey_config (as_service_t *service);
 //  Consumers (producer order, exactly once).
 as_event_fn survey_on_case_reported, survey_on_case_contacted, survey_on_visit_scheduled,
     survey_on_visit_rescheduled, survey_on_visit_started, survey_on_visit_late, survey_on_visit_completed,
-    survey_on_visit_cancelled, survey_on_entitlement, survey_on_invoice_issued, survey_on_part_shipped;
+    survey_on_visit_cancelled, survey_on_visit_diagnosed, survey_on_entitlement, survey_on_invoice_issued, survey_on_part_shipped;
 
 //  Surveys.
 int survey_schedule (as_service_t *service, as_pg_t *pg, int64_t visit_id, int64_t case_id,
@@ -68,8 +72,8 @@ int survey_followup_purchase (as_service_t *service, as_pg_t *pg, int64_t case_i
 int survey_followups_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
 as_method_fn survey_followup_list;
 
-//  KPIs.
-as_method_fn survey_kpi_query;
+//  KPIs, and every promise of a case with its state.
+as_method_fn survey_kpi_query, survey_promise_list;
 //  KPI thresholds: parse {"thresholds": [...]} into config (0, or -1 with
 //  why); the timer's check emits kpi.threshold_breached once per crossing.
 int survey_thresholds_parse (survey_config_t *config, const char *json, char *why, size_t size);

@@ -15,15 +15,31 @@ s_opt (const char *text)
     return text && *text ? text : NULL;
 }
 
+//  The time N working days after an RFC 3339 start (survey_calendar's
+//  rule), into out; false when start is not a time.
+static bool
+s_working_deadline (as_service_t *service, const char *start, int days, char out [32])
+{
+    const survey_config_t *config = survey_config (service);
+    int64_t instant;
+    if (!survey_time_parse (start, &instant))
+        return false;
+    survey_time_format (survey_add_working_days (&config->calendar, config->zone, instant, days), out);
+    return true;
+}
+
 //  --- intake ---------------------------------------------------------------------
 
 //  Returns the case only the first time its report is applied.
 static const as_stmt_t s_case_reported = { "survey_case_reported",
-    "INSERT INTO cases (case_id, customer_id, phone, email, category, serial, channel, reported_at, purchase_date)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::date)"
+    "INSERT INTO cases (case_id, customer_id, phone, email, category, serial, channel, reported_at, purchase_date,"
+    "  response_due, progress_due)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::date,"
+    "  $8::timestamptz + make_interval(hours => $10::int), $11::timestamptz)"
     " ON CONFLICT (case_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, phone = EXCLUDED.phone,"
     "  email = EXCLUDED.email, category = EXCLUDED.category, serial = EXCLUDED.serial,"
-    "  channel = EXCLUDED.channel, reported_at = EXCLUDED.reported_at, purchase_date = EXCLUDED.purchase_date"
+    "  channel = EXCLUDED.channel, reported_at = EXCLUDED.reported_at, purchase_date = EXCLUDED.purchase_date,"
+    "  response_due = EXCLUDED.response_due, progress_due = EXCLUDED.progress_due"
     " WHERE cases.reported_at IS NULL RETURNING case_id" };
 //  The customer's reports in the window that ends with this one.
 static const as_stmt_t s_recent_faults = { "survey_recent_faults",
@@ -82,6 +98,11 @@ survey_on_case_reported (as_delivery_t *delivery)
     as_pgp_str (&params, channel);
     as_pgp_str (&params, reported_at);
     as_pgp_str (&params, s_opt (purchase_date));
+    as_pgp_int (&params, survey_config (delivery->service)->response_hours);
+    char progress_due [32];
+    bool dated = s_working_deadline (delivery->service, reported_at, survey_config (delivery->service)->progress_days,
+                                     progress_due);
+    as_pgp_str (&params, dated ? progress_due : NULL);
     int64_t applied = as_pg_do (delivery->pg, &s_case_reported, &params, delivery->err);
     if (applied <= 0)
         return (int) applied;
@@ -92,10 +113,15 @@ survey_on_case_reported (as_delivery_t *delivery)
 }
 
 //  case.triaged and case.resolved_remotely: an agent has spoken to the
-//  customer. Neither carries a time, so the event's own time is used.
+//  customer. Neither carries a time, so the event's own time is used. A
+//  remote solution also answers the warranty request and tells progress.
 static const as_stmt_t s_case_contacted = { "survey_case_contacted",
-    "INSERT INTO cases (case_id, first_contact_at) VALUES ($1, $2::timestamptz)"
-    " ON CONFLICT (case_id) DO UPDATE SET first_contact_at = coalesce(cases.first_contact_at, EXCLUDED.first_contact_at)" };
+    "INSERT INTO cases (case_id, first_contact_at, responded_at, progress_at)"
+    " VALUES ($1, $2::timestamptz, CASE WHEN $3::boolean THEN $2::timestamptz END,"
+    "  CASE WHEN $3::boolean THEN $2::timestamptz END)"
+    " ON CONFLICT (case_id) DO UPDATE SET first_contact_at = coalesce(cases.first_contact_at, EXCLUDED.first_contact_at),"
+    "  responded_at = least(cases.responded_at, EXCLUDED.responded_at),"
+    "  progress_at = least(cases.progress_at, EXCLUDED.progress_at)" };
 
 int
 survey_on_case_contacted (as_delivery_t *delivery)
@@ -106,23 +132,41 @@ survey_on_case_contacted (as_delivery_t *delivery)
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
     as_pgp_str (&params, delivery->event->time);
+    as_pgp_bool (&params, !strcmp (delivery->event->type, "case.resolved_remotely"));
     return as_pg_do (delivery->pg, &s_case_contacted, &params, delivery->err) < 0 ? -1 : 0;
 }
 
 //  --- dispatch -------------------------------------------------------------------
 
 static const as_stmt_t s_visit_scheduled = { "survey_visit_scheduled",
-    "INSERT INTO visits (visit_id, case_id, engineer_id, station_id, window_start, window_end, follow_up_of)"
-    " VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7)"
+    "INSERT INTO visits (visit_id, case_id, engineer_id, station_id, window_start, window_end, follow_up_of,"
+    "  region, scheduled_at)"
+    " VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz)"
     " ON CONFLICT (visit_id) DO UPDATE SET engineer_id = EXCLUDED.engineer_id, station_id = EXCLUDED.station_id,"
-    "  window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end" };
+    "  window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end, region = EXCLUDED.region,"
+    "  scheduled_at = coalesce(visits.scheduled_at, EXCLUDED.scheduled_at)" };
+//  An appointment told to the customer is a progress notice (the event's
+//  own time: dispatch books and tells in one step).
+static const as_stmt_t s_case_progress = { "survey_case_progress",
+    "INSERT INTO cases (case_id, progress_at) VALUES ($1, $2::timestamptz)"
+    " ON CONFLICT (case_id) DO UPDATE SET progress_at = least(cases.progress_at, EXCLUDED.progress_at)" };
+
+static int
+s_case_progress_told (as_delivery_t *delivery, int64_t case_id)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, delivery->event->time);
+    return as_pg_do (delivery->pg, &s_case_progress, &params, delivery->err) < 0 ? -1 : 0;
+}
 
 int
 survey_on_visit_scheduled (as_delivery_t *delivery)
 {
     const msgpack_object *data = delivery->data;
     int64_t visit_id = 0, case_id = 0, engineer_id = 0, station_id = 0, follow_up_of = 0;
-    char start [40] = "", end [40] = "";
+    char start [40] = "", end [40] = "", region [65] = "";
     as_obj_int (data, "visit_id", &visit_id);
     as_obj_int (data, "case_id", &case_id);
     as_obj_int (data, "engineer_id", &engineer_id);
@@ -130,6 +174,7 @@ survey_on_visit_scheduled (as_delivery_t *delivery)
     as_obj_int (data, "follow_up_of", &follow_up_of);
     as_obj_strcpy (data, "window_start", start, sizeof start);
     as_obj_strcpy (data, "window_end", end, sizeof end);
+    as_obj_strcpy (data, "region", region, sizeof region);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
@@ -142,13 +187,17 @@ survey_on_visit_scheduled (as_delivery_t *delivery)
         as_pgp_int (&params, follow_up_of);
     else
         as_pgp_null (&params);
-    return as_pg_do (delivery->pg, &s_visit_scheduled, &params, delivery->err) < 0 ? -1 : 0;
+    as_pgp_str (&params, s_opt (region));
+    as_pgp_str (&params, delivery->event->time);
+    if (as_pg_do (delivery->pg, &s_visit_scheduled, &params, delivery->err) < 0)
+        return -1;
+    return s_case_progress_told (delivery, case_id);
 }
 
 static const as_stmt_t s_visit_rescheduled = { "survey_visit_rescheduled",
     "UPDATE visits SET engineer_id = coalesce($2, engineer_id), station_id = coalesce($3, station_id),"
-    " window_start = coalesce($4::timestamptz, window_start), window_end = coalesce($5::timestamptz, window_end)"
-    " WHERE visit_id = $1" };
+    " window_start = coalesce($4::timestamptz, window_start), window_end = coalesce($5::timestamptz, window_end),"
+    " region = coalesce($6, region) WHERE visit_id = $1" };
 
 static void
 s_pgp_opt_int (as_pg_params_t *params, const msgpack_object *data, const char *key)
@@ -164,9 +213,10 @@ int
 survey_on_visit_rescheduled (as_delivery_t *delivery)
 {
     const msgpack_object *data = delivery->data;
-    char start [40] = "", end [40] = "";
+    char start [40] = "", end [40] = "", region [65] = "";
     as_obj_strcpy (data, "window_start", start, sizeof start);
     as_obj_strcpy (data, "window_end", end, sizeof end);
+    as_obj_strcpy (data, "region", region, sizeof region);
     as_pg_params_t params;
     as_pgp_reset (&params);
     s_pgp_opt_int (&params, data, "visit_id");
@@ -174,11 +224,17 @@ survey_on_visit_rescheduled (as_delivery_t *delivery)
     s_pgp_opt_int (&params, data, "station_id");
     as_pgp_str (&params, s_opt (start));
     as_pgp_str (&params, s_opt (end));
-    return as_pg_do (delivery->pg, &s_visit_rescheduled, &params, delivery->err) < 0 ? -1 : 0;
+    as_pgp_str (&params, s_opt (region));
+    if (as_pg_do (delivery->pg, &s_visit_rescheduled, &params, delivery->err) < 0)
+        return -1;
+    int64_t case_id = 0;                //  a new window is told to the customer
+    return *start && as_obj_int (data, "case_id", &case_id) ? s_case_progress_told (delivery, case_id) : 0;
 }
 
+//  Arrival starts the clock of the on-site repair promise.
 static const as_stmt_t s_visit_arrived = { "survey_visit_arrived",
-    "UPDATE visits SET arrived_at = coalesce(arrived_at, $2::timestamptz) WHERE visit_id = $1" };
+    "UPDATE visits SET arrived_at = coalesce(arrived_at, $2::timestamptz),"
+    " onsite_due = coalesce(onsite_due, $2::timestamptz + make_interval(mins => $3::int)) WHERE visit_id = $1" };
 
 int
 survey_on_visit_started (as_delivery_t *delivery)
@@ -191,7 +247,32 @@ survey_on_visit_started (as_delivery_t *delivery)
     as_pgp_reset (&params);
     s_pgp_opt_int (&params, delivery->data, "visit_id");
     as_pgp_str (&params, at);
+    as_pgp_int (&params, survey_config (delivery->service)->onsite_minutes);
     return as_pg_do (delivery->pg, &s_visit_arrived, &params, delivery->err) < 0 ? -1 : 0;
+}
+
+//  A fault taken to the workshop starts the workshop promise at diagnosis
+//  (the visit is known: dispatch told its booking first).
+static const as_stmt_t s_visit_workshop = { "survey_visit_workshop",
+    "UPDATE visits SET diagnosed_at = coalesce(diagnosed_at, $2::timestamptz),"
+    " workshop_due = coalesce(workshop_due, $3::timestamptz) WHERE visit_id = $1" };
+
+int
+survey_on_visit_diagnosed (as_delivery_t *delivery)
+{
+    if (!as_obj_streq (as_obj_get (delivery->data, "resolution"), "workshop"))
+        return 0;
+    char at [40] = "", due [32];
+    if (!as_obj_strcpy (delivery->data, "diagnosed_at", at, sizeof at))
+        snprintf (at, sizeof at, "%s", delivery->event->time);
+    if (!s_working_deadline (delivery->service, at, survey_config (delivery->service)->workshop_days, due))
+        return 0;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    s_pgp_opt_int (&params, delivery->data, "visit_id");
+    as_pgp_str (&params, at);
+    as_pgp_str (&params, due);
+    return as_pg_do (delivery->pg, &s_visit_workshop, &params, delivery->err) < 0 ? -1 : 0;
 }
 
 static const as_stmt_t s_visit_late = { "survey_visit_late",
@@ -262,10 +343,12 @@ survey_on_visit_completed (as_delivery_t *delivery)
 
 //  --- billing --------------------------------------------------------------------
 
+//  The first decision answers the customer's warranty request.
 static const as_stmt_t s_entitlement = { "survey_entitlement",
-    "INSERT INTO cases (case_id, service_type, repeat_repair) VALUES ($1, $2, $3)"
+    "INSERT INTO cases (case_id, service_type, repeat_repair, responded_at)"
+    " VALUES ($1, $2, $3, CASE WHEN $4::boolean THEN $5::timestamptz END)"
     " ON CONFLICT (case_id) DO UPDATE SET service_type = EXCLUDED.service_type,"
-    "  repeat_repair = EXCLUDED.repeat_repair" };
+    "  repeat_repair = EXCLUDED.repeat_repair, responded_at = least(cases.responded_at, EXCLUDED.responded_at)" };
 
 int
 survey_on_entitlement (as_delivery_t *delivery)
@@ -279,6 +362,8 @@ survey_on_entitlement (as_delivery_t *delivery)
     s_pgp_opt_int (&params, delivery->data, "case_id");
     as_pgp_str (&params, service_type);
     as_pgp_bool (&params, repeat);
+    as_pgp_bool (&params, !strcmp (delivery->event->type, "entitlement.decided"));
+    as_pgp_str (&params, delivery->event->time);
     return as_pg_do (delivery->pg, &s_entitlement, &params, delivery->err) < 0 ? -1 : 0;
 }
 

@@ -15,7 +15,7 @@ static bool
 s_integer_column (const char *name)
 {
     static const char *names [] = { "visits_completed", "cases_completed", "surveys_answered", "complaints", "free",
-                                    "contract", "paid", "other", "avg_invoice_fen", NULL };
+                                    "contract", "paid", "other", "avg_invoice_fen", "promises_breached", NULL };
     for (const char **each = names; *each; each++)
         if (!strcmp (*each, name))
             return true;
@@ -100,5 +100,58 @@ survey_kpi_query (as_call_t *call)
     }
     PQclear (totals);
     PQclear (weeks);
+    return 0;
+}
+
+//  --- Promises --------------------------------------------------------------------
+
+static const as_stmt_t s_promises = { "survey_promises",
+    "SELECT case_id, visit_id, promise, rfc3339(anchor_at), rfc3339(due_at), rfc3339(met_at), state"
+    " FROM case_promises($1::int, $2) WHERE ($3::bigint IS NULL OR case_id = $3)"
+    " AND ($4::text IS NULL OR state = $4) AND ($5::text IS NULL OR promise = $5)"
+    " ORDER BY due_at, case_id, promise, visit_id LIMIT $6" };
+
+int
+survey_promise_list (as_call_t *call)
+{
+    const survey_config_t *config = survey_config (call->service);
+    int64_t case_id = 0, limit = 100;
+    char state [16] = "", promise [32] = "";
+    as_obj_strcpy (call->params, "state", state, sizeof state);
+    as_obj_strcpy (call->params, "promise", promise, sizeof promise);
+    as_obj_int (call->params, "limit", &limit);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, config->first_contact_minutes);
+    as_pgp_str (&params, config->zone);
+    if (as_obj_int (call->params, "case_id", &case_id))
+        as_pgp_int (&params, case_id);
+    else
+        as_pgp_null (&params);
+    as_pgp_str (&params, *state ? state : NULL);
+    as_pgp_str (&params, *promise ? promise : NULL);
+    as_pgp_int (&params, limit);
+    PGresult *rows = as_pg_run (call->pg, &s_promises, &params, call->err);
+    if (!rows)
+        return -1;
+    static const char *keys [] = { "case_id", "visit_id", "promise", "anchor_at", "due_at", "met_at", "state" };
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "promises");
+    msgpack_pack_array (call->result, (size_t) PQntuples (rows));
+    for (int row = 0; row < PQntuples (rows); row++) {
+        int fields = 0;
+        for (int column = 0; column < 7; column++)
+            fields += !PQgetisnull (rows, row, column);
+        msgpack_pack_map (call->result, (size_t) fields);
+        for (int column = 0; column < 7; column++) {
+            if (PQgetisnull (rows, row, column))
+                continue;
+            if (column < 2)
+                as_pack_kv_int (call->result, keys [column], as_pg_get_int (rows, row, column));
+            else
+                as_pack_kv_str (call->result, keys [column], as_pg_get_str (rows, row, column));
+        }
+    }
+    PQclear (rows);
     return 0;
 }

@@ -17,7 +17,8 @@ static const char *s_kpis [] = { "visits_completed", "cases_completed", "surveys
     "repeat_repair_pct", "first_contact_median_min", "first_contact_p90_min", "report_to_visit_median_min",
     "report_to_visit_p90_min", "first_contact_on_time_pct", "on_time_arrival_pct", "parts_24h_pct",
     "survey_sent_on_time_pct", "complaints", "complaint_rate_pct", "complaint_reply_on_time_pct", "free",
-    "contract", "paid", "other", "avg_invoice_fen", NULL };
+    "contract", "paid", "other", "avg_invoice_fen", "warranty_response_pct", "progress_notice_pct",
+    "onsite_repair_pct", "workshop_repair_pct", "promises_kept_pct", "promises_breached", NULL };
 
 static bool
 s_known (const char *const *names, const char *name)
@@ -31,7 +32,7 @@ s_known (const char *const *names, const char *name)
 static int
 s_parse_one (const cJSON *item, survey_threshold_t *threshold, char *why, size_t size)
 {
-    static const char *groupings [] = { "engineer", "station", "category", "all", NULL };
+    static const char *groupings [] = { "engineer", "station", "region", "category", "all", NULL };
     const cJSON *kpi = cJSON_GetObjectItemCaseSensitive (item, "kpi");
     const cJSON *by = cJSON_GetObjectItemCaseSensitive (item, "by");
     const cJSON *below = cJSON_GetObjectItemCaseSensitive (item, "below");

@@ -40,6 +40,9 @@ static const as_cli_option_t s_kpi_options [] = {
 static const as_cli_option_t s_followup_list_options [] = {
     { "--state", "state", AS_CLI_STR, false }, { "--case", "case_id", AS_CLI_NUMBER, false },
     { "--customer", "customer_id", AS_CLI_NUMBER, false }, { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
+static const as_cli_option_t s_promise_options [] = {
+    { "--case", "case_id", AS_CLI_NUMBER, false }, { "--state", "state", AS_CLI_STR, false },
+    { "--promise", "promise", AS_CLI_STR, false }, { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_limit_options [] = { { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_no_options [] = { S_END };
 
@@ -159,6 +162,21 @@ s_print_followups (const msgpack_object *result)
     }
 }
 
+static void
+s_print_promises (const msgpack_object *result)
+{
+    const msgpack_object *list = as_obj_get (result, "promises");
+    printf ("%-8s %-8s %-18s %-25s %-25s %-25s %s\n", "CASE", "VISIT", "PROMISE", "FROM", "DUE", "MET", "STATE");
+    for (uint32_t index = 0; list && index < list->via.array.size; index++) {
+        const msgpack_object *item = &list->via.array.ptr [index];
+        char a [24], b [24], c [24], d [40], e [40], f [40], g [16];
+        printf ("%-8s %-8s %-18s %-25s %-25s %-25s %s\n", s_value (item, "case_id", 0, a, sizeof a),
+                s_value (item, "visit_id", 0, b, sizeof b), s_value (item, "promise", 0, c, sizeof c),
+                s_value (item, "anchor_at", 0, d, sizeof d), s_value (item, "due_at", 0, e, sizeof e),
+                s_value (item, "met_at", 0, f, sizeof f), s_value (item, "state", 0, g, sizeof g));
+    }
+}
+
 //  --- KPI tables -------------------------------------------------------------------
 
 static const struct {
@@ -176,6 +194,9 @@ static const struct {
     { "complaints", "COMPL", 0 }, { "complaint_rate_pct", "COMPL%", 1 },
     { "complaint_reply_on_time_pct", "REPLY%", 1 }, { "free", "FREE", 0 }, { "contract", "CONTR", 0 },
     { "paid", "PAID", 0 }, { "avg_invoice_fen", "AVG_FEN", 0 },
+    { "warranty_response_pct", "RESP24%", 1 }, { "progress_notice_pct", "NOTICE%", 1 },
+    { "onsite_repair_pct", "ONSITE1H%", 1 }, { "workshop_repair_pct", "WORKSHOP%", 1 },
+    { "promises_kept_pct", "KEPT%", 1 }, { "promises_breached", "BREACHED", 0 },
 };
 #define S_COLUMNS (int) (sizeof s_columns / sizeof s_columns [0])
 
@@ -250,15 +271,20 @@ static const as_cli_command_t s_commands [] = {
       s_print_complaint },
     { "complaint list", "complaint.list", "[--state S] [--overdue true] [--limit N]", "complaints, oldest first",
       NULL, s_complaint_list_options, s_print_complaints },
-    { "kpi", "kpi.query", "--period YYYY-MM [--by engineer|station|category|all]", "quality KPIs of a month",
+    { "kpi", "kpi.query", "--period YYYY-MM [--by engineer|station|region|category|all]", "quality KPIs of a month",
       NULL, s_kpi_options, s_print_kpi },
     { "followup list", "followup.list", "[--state scheduled|done|cancelled] [--case ID] [--customer ID] [--limit N]",
       "follow-up check-ins (after repairs, purchase anniversaries), by due time", NULL, s_followup_list_options,
       s_print_followups },
+    { "promises", "promise.list",
+      "[--case ID] [--state kept|breached|at_risk|pending] [--promise first_contact|warranty_response|\n"
+      "         progress_notice|onsite_repair|workshop_repair|part_shipped|complaint_reply|survey_sent] [--limit N]",
+      "every promise a case started, due time, when met and its state; by due time", NULL, s_promise_options,
+      s_print_promises },
     { "at-risk", "risk.list", "[--limit N]", "customers at risk of leaving, with the reasons", NULL,
       s_limit_options, s_print_at_risk },
     { "report", "kpi.query",
-      "--period YYYY-MM [--by station|engineer|category|all] [--format table|csv|json]\n"
+      "--period YYYY-MM [--by station|engineer|region|category|all] [--format table|csv|json]\n"
       "         [--svg FILE [--kpi overall|nps|first_time_fix_pct|...]]",
       "the monthly quality report; --svg draws the weekly trend of one KPI per group", NULL, s_kpi_options,
       s_print_kpi },

@@ -19,6 +19,10 @@ static as_setting_t s_settings [] = {
     { "SURVEY_PREFER_EMAIL", AS_CFG_BOOL, "0", 0, 1, "send by e-mail when the customer gave an address (else SMS)", "", 0 },
     { "SURVEY_TICK_MS", AS_CFG_INT, "60000", 50, 3600000, "how often due surveys are sent and deadlines checked", "", 0 },
     { "SURVEY_FIRST_CONTACT_MINUTES", AS_CFG_INT, "60", 1, 10080, "promise: first contact within (KPI)", "", 0 },
+    { "SURVEY_RESPONSE_HOURS", AS_CFG_INT, "24", 1, 720, "promise: a warranty request answered (entitlement decided or solved remotely) within", "", 0 },
+    { "SURVEY_PROGRESS_DAYS", AS_CFG_INT, "3", 1, 30, "promise: the customer told of progress (appointment, remote solution) within, working days", "", 0 },
+    { "SURVEY_ONSITE_REPAIR_MINUTES", AS_CFG_INT, "60", 1, 1440, "promise: a general fault repaired within this long of the engineer's arrival", "", 0 },
+    { "SURVEY_WORKSHOP_DAYS", AS_CFG_INT, "3", 1, 60, "promise: a fault taken to the workshop repaired within, working days", "", 0 },
     { "SURVEY_COMPLAINT_REPLY_DAYS", AS_CFG_INT, "1", 1, 30, "complaint first reply due within, working days", "", 0 },
     { "SURVEY_COMPLAINT_RESOLVE_DAYS", AS_CFG_INT, "5", 1, 90, "complaint solution due within, working days", "", 0 },
     { "SURVEY_HOLIDAYS_FILE", AS_CFG_STR, AS_SOURCE_DIR "/services/survey/data/holidays.json", 0, 0,
@@ -50,6 +54,7 @@ static const as_method_t s_methods [] = {
     { "kpi.query", survey_kpi_query },
     { "risk.list", survey_risk_list },
     { "followup.list", survey_followup_list },
+    { "promise.list", survey_promise_list },
     { NULL, NULL }
 };
 
@@ -63,6 +68,7 @@ static const as_subscription_t s_subscriptions [] = {
     { "dispatch", "visit.late", survey_on_visit_late },
     { "dispatch", "visit.completed", survey_on_visit_completed },
     { "dispatch", "visit.cancelled", survey_on_visit_cancelled },
+    { "dispatch", "visit.diagnosed", survey_on_visit_diagnosed },
     { "billing", "entitlement.decided", survey_on_entitlement },
     { "billing", "entitlement.changed", survey_on_entitlement },
     { "billing", "invoice.issued", survey_on_invoice_issued },
@@ -131,6 +137,10 @@ s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
     config->expire_days = (int) as_service_setting_int (service, "SURVEY_EXPIRE_DAYS");
     config->prefer_email = as_service_setting_int (service, "SURVEY_PREFER_EMAIL") != 0;
     config->first_contact_minutes = (int) as_service_setting_int (service, "SURVEY_FIRST_CONTACT_MINUTES");
+    config->response_hours = (int) as_service_setting_int (service, "SURVEY_RESPONSE_HOURS");
+    config->progress_days = (int) as_service_setting_int (service, "SURVEY_PROGRESS_DAYS");
+    config->onsite_minutes = (int) as_service_setting_int (service, "SURVEY_ONSITE_REPAIR_MINUTES");
+    config->workshop_days = (int) as_service_setting_int (service, "SURVEY_WORKSHOP_DAYS");
     config->reply_days = (int) as_service_setting_int (service, "SURVEY_COMPLAINT_REPLY_DAYS");
     config->resolve_days = (int) as_service_setting_int (service, "SURVEY_COMPLAINT_RESOLVE_DAYS");
     config->fault_count = (int) as_service_setting_int (service, "SURVEY_RISK_FAULTS");

@@ -10,21 +10,31 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int s_failures;
 
+//  at: the event's own time (when its fact happened), or NULL for now.
 static void
-s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data)
+s_emit_at (as_rpc_client_t *producer, const char *type, const char *subject, const char *data, const char *at)
 {
-    char params [4096];
-    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s}", type, subject, data);
+    char params [4096], time [64] = "";
+    if (at)
+        snprintf (time, sizeof time, ",\"time\":\"%s\"", at);
+    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s%s}", type, subject, data, time);
     as_rpc_reply_t reply;
     as_harness_call (producer, "test.emit", params, NULL, &reply);
     if (!reply.ok)
         fprintf (stderr, "test.emit %s: %s\n", type, reply.error.message);
     AS_CHECK (reply.ok);
     as_rpc_reply_release (&reply);
+}
+
+static void
+s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data)
+{
+    s_emit_at (producer, type, subject, data, NULL);
 }
 
 static void
@@ -40,17 +50,20 @@ s_report (as_rpc_client_t *intake, int case_id, int customer_id, const char *cat
     s_emit (intake, "case.reported", subject, data);
 }
 
+//  Booked at `booked` (the customer is told the window then); station 1
+//  is in region north, station 2 in east.
 static void
 s_visit (as_rpc_client_t *dispatch, int visit_id, int case_id, int engineer, int station, const char *from,
-         const char *to, int follow_up_of)
+         const char *to, int follow_up_of, const char *booked)
 {
     char data [1024], subject [32], follow [32] = "";
     if (follow_up_of)
         snprintf (follow, sizeof follow, ",\"follow_up_of\":%d", follow_up_of);
     snprintf (data, sizeof data, "{\"visit_id\":%d,\"case_id\":%d,\"engineer_id\":%d,\"station_id\":%d,"
-              "\"window_start\":\"%s\",\"window_end\":\"%s\"%s}", visit_id, case_id, engineer, station, from, to, follow);
+              "\"window_start\":\"%s\",\"window_end\":\"%s\",\"region\":\"%s\"%s}", visit_id, case_id, engineer,
+              station, from, to, station == 1 ? "north" : "east", follow);
     snprintf (subject, sizeof subject, "visit/%d", visit_id);
-    s_emit (dispatch, "visit.scheduled", subject, data);
+    s_emit_at (dispatch, "visit.scheduled", subject, data, booked);
 }
 
 static void
@@ -79,7 +92,8 @@ s_complete (as_rpc_client_t *dispatch, int visit_id, int case_id, int engineer, 
 }
 
 static void
-s_entitlement (as_rpc_client_t *billing, const char *type, int case_id, const char *service_type, bool repeat)
+s_entitlement (as_rpc_client_t *billing, const char *type, int case_id, const char *service_type, bool repeat,
+               const char *at)
 {
     char data [1024], subject [32];
     snprintf (data, sizeof data, "{\"service_type\":\"%s\",\"parts\":\"free\",\"labour\":\"free\",\"visit_fee\":false,"
@@ -87,7 +101,7 @@ s_entitlement (as_rpc_client_t *billing, const char *type, int case_id, const ch
               "\"coverage\":[],\"reasons\":[],\"case_id\":%d,\"serial\":\"S\"%s}", service_type, repeat ? "true" : "false",
               case_id, strcmp (type, "entitlement.changed") ? "" : ",\"previous_service_type\":\"free\"");
     snprintf (subject, sizeof subject, "case/%d", case_id);
-    s_emit (billing, type, subject, data);
+    s_emit_at (billing, type, subject, data, at);
 }
 
 static void
@@ -120,30 +134,43 @@ s_stream (as_rpc_client_t *intake, as_rpc_client_t *dispatch, as_rpc_client_t *b
         "\"channel\":\"phone\",\"priority\":\"normal\",\"reported_at\":\"2026-09-15T02:00:00Z\"}";
     s_emit (intake, "case.reported", "case/7", report7);
     s_emit (intake, "case.reported", "case/7", report7);
+    //  Case 8, reported 50 minutes ago: its first contact is at risk (under
+    //  a quarter of the hour left), its other promises pending.
+    char ago [32];
+    time_t reported = time (NULL) - 50 * 60;
+    strftime (ago, sizeof ago, "%Y-%m-%dT%H:%M:%SZ", gmtime (&reported));
+    s_report (intake, 8, 800, "fan", "SN-H", ago);
 
-    s_visit (dispatch, 11, 1, 7, 1, "2026-10-05T06:00:00Z", "2026-10-05T08:00:00Z", 0);
+    s_visit (dispatch, 11, 1, 7, 1, "2026-10-05T06:00:00Z", "2026-10-05T08:00:00Z", 0, "2026-10-05T03:00:00Z");
     s_on_site (dispatch, 11, 1, 7, 1, "2026-10-05T07:30:00Z");
     s_complete (dispatch, 11, 1, 7, 1, "repaired", "2026-10-05T09:00:00Z", 0);
     s_complete (dispatch, 11, 1, 7, 1, "repaired", "2026-10-05T09:00:00Z", 0);        //  told twice
-    s_visit (dispatch, 12, 2, 8, 2, "2026-10-07T02:00:00Z", "2026-10-07T04:00:00Z", 0);
+    s_visit (dispatch, 12, 2, 8, 2, "2026-10-07T02:00:00Z", "2026-10-07T04:00:00Z", 0, "2026-10-06T04:00:00Z");
     s_emit (dispatch, "visit.late", "visit/12", "{\"visit_id\":12,\"case_id\":2,\"engineer_id\":8,"
             "\"window_end\":\"2026-10-07T04:00:00Z\",\"reason\":\"traffic\"}");
+    //  Taken to the workshop on a holiday: 3 working days end with the
+    //  make-up Saturday 10 October (local); repaired on the 9th.
+    s_emit (dispatch, "visit.diagnosed", "visit/12", "{\"visit_id\":12,\"case_id\":2,\"engineer_id\":8,"
+            "\"station_id\":2,\"category\":\"refrigerator\",\"model\":\"M-1\",\"serial\":\"SN-B\","
+            "\"cause\":\"quality\",\"repair_items\":[],\"parts_needed\":[],\"resolution\":\"workshop\","
+            "\"diagnosed_at\":\"2026-10-07T05:00:00Z\"}");
     s_complete (dispatch, 12, 2, 8, 2, "not_repaired", "2026-10-07T06:00:00Z", 0);
-    s_visit (dispatch, 13, 2, 8, 2, "2026-10-09T02:00:00Z", "2026-10-09T04:00:00Z", 12);
+    s_visit (dispatch, 13, 2, 8, 2, "2026-10-09T02:00:00Z", "2026-10-09T04:00:00Z", 12, "2026-10-07T08:00:00Z");
     s_on_site (dispatch, 13, 2, 8, 2, "2026-10-09T03:00:00Z");
     s_complete (dispatch, 13, 2, 8, 2, "repaired", "2026-10-09T05:00:00Z", 12);
-    s_visit (dispatch, 14, 3, 7, 1, "2026-10-13T06:00:00Z", "2026-10-13T08:00:00Z", 0);
+    s_visit (dispatch, 14, 3, 7, 1, "2026-10-13T06:00:00Z", "2026-10-13T08:00:00Z", 0, "2026-10-13T01:00:00Z");
     s_on_site (dispatch, 14, 3, 7, 1, "2026-10-13T08:30:00Z");
     s_complete (dispatch, 14, 3, 7, 1, "repaired", "2026-10-13T10:00:00Z", 0);
-    s_visit (dispatch, 15, 4, 8, 2, "2026-10-21T01:00:00Z", "2026-10-21T03:00:00Z", 0);
+    s_visit (dispatch, 15, 4, 8, 2, "2026-10-21T01:00:00Z", "2026-10-21T03:00:00Z", 0, "2026-10-20T04:00:00Z");
     s_on_site (dispatch, 15, 4, 8, 2, "2026-10-21T02:00:00Z");
-    s_complete (dispatch, 15, 4, 8, 2, "repaired", "2026-10-21T04:00:00Z", 0);
+    s_complete (dispatch, 15, 4, 8, 2, "repaired", "2026-10-21T02:45:00Z", 0);
 
-    s_entitlement (billing, "entitlement.decided", 1, "free", false);
-    s_entitlement (billing, "entitlement.decided", 2, "free", false);
-    s_entitlement (billing, "entitlement.changed", 2, "paid", false);
-    s_entitlement (billing, "entitlement.decided", 3, "contract", true);
-    s_entitlement (billing, "entitlement.decided", 4, "free", false);
+    //  Warranty answered in 24 h for cases 1, 3, 4; case 2 after 25 h.
+    s_entitlement (billing, "entitlement.decided", 1, "free", false, "2026-10-05T01:30:00Z");
+    s_entitlement (billing, "entitlement.decided", 2, "free", false, "2026-10-07T03:00:00Z");
+    s_entitlement (billing, "entitlement.changed", 2, "paid", false, NULL);
+    s_entitlement (billing, "entitlement.decided", 3, "contract", true, "2026-10-13T05:00:00Z");
+    s_entitlement (billing, "entitlement.decided", 4, "free", false, "2026-10-20T04:00:00Z");
     const char *invoice = "{\"invoice_id\":9,\"number\":\"INV-2026-000009\",\"case_id\":2,\"issued_on\":\"2026-10-09\","
                           "\"subtotal_fen\":25000,\"tax_fen\":3250,\"total_fen\":28250}";
     s_emit (billing, "invoice.issued", "invoice/9", invoice);
@@ -220,6 +247,9 @@ s_check_by_station (as_rpc_client_t *survey)
         { "on_time_arrival_pct", 50.0, 66.7 }, { "parts_24h_pct", NAN, 50.0 }, { "survey_sent_on_time_pct", 0.0, 0.0 },
         { "complaints", 1, 1 }, { "complaint_rate_pct", 50.0, 50.0 }, { "complaint_reply_on_time_pct", 0.0, 0.0 },
         { "free", 1, 1 }, { "contract", 1, 0 }, { "paid", 0, 1 }, { "other", 0, 0 }, { "avg_invoice_fen", 0, 14125 },
+        { "warranty_response_pct", 100.0, 50.0 }, { "progress_notice_pct", 100.0, 100.0 },
+        { "onsite_repair_pct", 0.0, 50.0 }, { "workshop_repair_pct", NAN, 100.0 },
+        { "promises_kept_pct", 36.4, 40.0 }, { "promises_breached", 7, 9 },
     };
     for (size_t index = 0; index < sizeof expected / sizeof expected [0]; index++) {
         s_expect (result, "1", expected [index].key, expected [index].one);
@@ -229,6 +259,9 @@ s_check_by_station (as_rpc_client_t *survey)
     s_expect (result, "unknown", "visits_completed", 0);
     s_expect (result, "unknown", "report_to_visit_median_min", NAN);
     s_expect (result, "unknown", "first_contact_on_time_pct", 0.0);
+    s_expect (result, "unknown", "warranty_response_pct", 0.0);
+    s_expect (result, "unknown", "progress_notice_pct", 0.0);
+    s_expect (result, "unknown", "promises_breached", 6);
     //  Weekly rows: station 1's two visits in two weeks, station 2's
     //  answers of the week of 5 October, none yet for 19 October.
     AS_CHECK (fabs (as_obj_get (s_row (result, "weeks", "1", "2026-10-05"), "overall")->via.f64 - 5.0) < 0.001);
@@ -252,6 +285,8 @@ s_check_all_and_category (as_rpc_client_t *survey)
         { "report_to_visit_median_min", 945.0 }, { "report_to_visit_p90_min", 1590.0 },
         { "on_time_arrival_pct", 60.0 }, { "parts_24h_pct", 50.0 }, { "complaints", 2 },
         { "complaint_rate_pct", 50.0 }, { "free", 2 }, { "contract", 1 }, { "paid", 1 }, { "avg_invoice_fen", 7063 },
+        { "warranty_response_pct", 50.0 }, { "progress_notice_pct", 66.7 }, { "onsite_repair_pct", 25.0 },
+        { "workshop_repair_pct", 100.0 }, { "promises_kept_pct", 31.3 }, { "promises_breached", 22 },
     };
     for (size_t index = 0; index < sizeof all / sizeof all [0]; index++)
         s_expect (reply.result, "all", all [index].key, all [index].value);
@@ -266,6 +301,89 @@ s_check_all_and_category (as_rpc_client_t *survey)
     s_expect (reply.result, "7", "overall", 5.0);
     s_expect (reply.result, "8", "nps", -50.0);
     as_rpc_reply_release (&reply);
+    //  Regions: dispatch names the station's region on each booking.
+    s_kpi (survey, "2026-10", "region", &reply);
+    s_expect (reply.result, "north", "visits_completed", 2);
+    s_expect (reply.result, "north", "overall", 5.0);
+    s_expect (reply.result, "north", "warranty_response_pct", 100.0);
+    s_expect (reply.result, "east", "visits_completed", 3);
+    s_expect (reply.result, "east", "onsite_repair_pct", 50.0);
+    s_expect (reply.result, "east", "promises_kept_pct", 40.0);
+    as_rpc_reply_release (&reply);
+}
+
+//  One promise of a case as "state due met" (met "-" when not met), or
+//  "none" when the list has no such row.
+static void
+s_promise (as_rpc_client_t *survey, int case_id, const char *promise, char *out, size_t size)
+{
+    char params [128];
+    snprintf (params, sizeof params, "{\"case_id\":%d,\"promise\":\"%s\"}", case_id, promise);
+    as_rpc_reply_t reply;
+    as_harness_call (survey, "promise.list", params, NULL, &reply);
+    AS_CHECK (reply.ok);
+    const msgpack_object *list = as_obj_get (reply.result, "promises");
+    snprintf (out, size, "none");
+    if (list && list->via.array.size == 1) {
+        const msgpack_object *row = &list->via.array.ptr [0];
+        char state [16] = "", due [40] = "", met [40] = "-";
+        as_obj_strcpy (row, "state", state, sizeof state);
+        as_obj_strcpy (row, "due_at", due, sizeof due);
+        as_obj_strcpy (row, "met_at", met, sizeof met);
+        snprintf (out, size, "%s %s %s", state, due, met);
+    }
+    as_rpc_reply_release (&reply);
+}
+
+static void
+s_expect_promise (as_rpc_client_t *survey, int case_id, const char *promise, const char *expected)
+{
+    char got [160];
+    s_promise (survey, case_id, promise, got, sizeof got);
+    if (strcmp (got, expected)) {
+        fprintf (stderr, "promise %s of case %d: got '%s', expected '%s'\n", promise, case_id, got, expected);
+        s_failures++;
+    }
+}
+
+static void
+s_promises (as_harness_t *harness, as_rpc_client_t *survey)
+{
+    //  Reported on a holiday (5 Oct, 09:00 local): 3 working days are
+    //  8, 9 and the make-up Saturday 10 October, ending at 00:00 local.
+    s_expect_promise (survey, 1, "progress_notice", "kept 2026-10-10T16:00:00.000Z 2026-10-05T03:00:00.000Z");
+    s_expect_promise (survey, 1, "warranty_response", "kept 2026-10-06T01:00:00.000Z 2026-10-05T01:30:00.000Z");
+    s_expect_promise (survey, 2, "warranty_response", "breached 2026-10-07T02:00:00.000Z 2026-10-07T03:00:00.000Z");
+    //  Reported on a working Tuesday at 11:00 local: Friday, same clock.
+    s_expect_promise (survey, 4, "progress_notice", "kept 2026-10-23T03:00:00.000Z 2026-10-20T04:00:00.000Z");
+    s_expect_promise (survey, 2, "workshop_repair", "kept 2026-10-10T16:00:00.000Z 2026-10-09T05:00:00.000Z");
+    s_expect_promise (survey, 4, "onsite_repair", "kept 2026-10-21T03:00:00.000Z 2026-10-21T02:45:00.000Z");
+    s_expect_promise (survey, 3, "onsite_repair", "breached 2026-10-13T09:30:00.000Z 2026-10-13T10:00:00.000Z");
+    s_expect_promise (survey, 4, "part_shipped", "breached 2026-10-22T04:00:00.000Z 2026-10-22T10:00:00.000Z");
+    //  Reported on a Sunday: the clock starts on Monday 26 October.
+    s_expect_promise (survey, 5, "progress_notice", "breached 2026-10-28T16:00:00.000Z -");
+    as_rpc_reply_t reply;
+    as_harness_call (survey, "promise.list", "{\"case_id\":8}", NULL, &reply);
+    AS_CHECK (reply.ok);
+    const msgpack_object *list = as_obj_get (reply.result, "promises");
+    AS_CHECK (list && list->via.array.size == 3);
+    for (uint32_t index = 0; list && index < list->via.array.size; index++) {
+        const msgpack_object *row = &list->via.array.ptr [index];
+        bool contact = as_obj_streq (as_obj_get (row, "promise"), "first_contact");
+        AS_CHECK (as_obj_streq (as_obj_get (row, "state"), contact ? "at_risk" : "pending"));
+        AS_CHECK (!as_obj_get (row, "met_at"));
+    }
+    as_rpc_reply_release (&reply);
+    as_harness_call (survey, "promise.list", "{\"case_id\":5,\"state\":\"breached\"}", NULL, &reply);
+    AS_CHECK (reply.ok && as_obj_get (reply.result, "promises")->via.array.size == 3);
+    as_rpc_reply_release (&reply);
+    as_harness_call (survey, "promise.list", "{\"state\":\"late\"}", NULL, &reply);
+    AS_CHECK (!reply.ok && reply.error.code == AS_INVALID_ARGUMENT);
+    as_rpc_reply_release (&reply);
+    int status;
+    char *table = as_harness_run (harness, "surveyctl promises --case 2 --promise workshop_repair", &status);
+    AS_CHECK (status == 0 && strstr (table, "workshop_repair") && strstr (table, "kept"));
+    free (table);
 }
 
 //  --- Answers --------------------------------------------------------------------
@@ -533,8 +651,8 @@ main (void)
     as_rpc_client_t *inventory = as_harness_client (harness, "inventory");
 
     s_stream (intake, dispatch, billing, inventory);
-    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 9 + 16 + 7 + 2,
-                                15000) == 9 + 16 + 7 + 2);
+    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 10 + 17 + 7 + 2,
+                                15000) == 10 + 17 + 7 + 2);
     //  Facts told twice were applied once.
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.invoices") == 1);
@@ -558,6 +676,7 @@ main (void)
                                           " (300, 'complaint_overdue'))") == 4);
     s_check_by_station (survey);
     s_check_all_and_category (survey);
+    s_promises (harness, survey);
     s_report_cli (harness);
     s_followups (harness);
     int64_t followups = as_harness_scalar (harness, "SELECT count(*) FROM survey.followups");
@@ -567,8 +686,8 @@ main (void)
     as_harness_stop (harness, surveyd, SIGTERM);
     as_harness_scalar (harness, "UPDATE survey.cursors SET last_sequence = 0 RETURNING 1");
     as_harness_start (harness, "surveyd", golden_settings);
-    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 9 + 16 + 7 + 2,
-                                15000) == 9 + 16 + 7 + 2);
+    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 10 + 17 + 7 + 2,
+                                15000) == 10 + 17 + 7 + 2);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'survey.scheduled'") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.dead_letters") == 0);
