@@ -121,7 +121,9 @@ s_kpis (void)
 {
     static const char *fields [] = { "cases_completed", "surveys_answered", "overall", "nps", "first_time_fix_pct",
         "first_contact_on_time_pct", "on_time_arrival_pct", "parts_24h_pct", "survey_sent_on_time_pct",
-        "complaints", "free", "contract", "paid", "other", "avg_invoice_fen", NULL };
+        "complaints", "free", "contract", "paid", "other", "avg_invoice_fen", "warranty_response_pct",
+        "progress_notice_pct", "onsite_repair_pct", "workshop_repair_pct", "promises_kept_pct", "promises_breached",
+        NULL };
     char period [8], params [64];
     time_t t = time (NULL) + 8 * 3600;
     struct tm tm;
