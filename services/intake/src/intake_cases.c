@@ -32,8 +32,8 @@ static const struct {
     { "resolved_remotely", "closed" },
 };
 
-static bool
-s_transition_allowed (const char *from, const char *to)
+bool
+intake_transition_allowed (const char *from, const char *to)
 {
     for (size_t index = 0; index < sizeof s_transitions / sizeof s_transitions [0]; index++)
         if (!strcmp (s_transitions [index].from, from) && !strcmp (s_transitions [index].to, to))
@@ -221,8 +221,8 @@ static const as_stmt_t s_insert_history = { "intake_insert_history",
     "INSERT INTO case_history (case_id, from_status, to_status, actor, note)"
     " VALUES ($1, $2, $3, $4, $5)" };
 
-static int
-s_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
+int
+intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
            const char *actor, const char *note, as_error_t *err)
 {
     as_pg_params_t params;
@@ -349,7 +349,7 @@ s_link_report (as_service_t *service, as_pg_t *pg, const s_report_t *report, int
     as_pack_kv_int (&pk, "case_id", *case_id);
     as_pack_kv_str (&pk, "channel", report->channel);
     as_pack_kv_str (&pk, "symptom", report->symptom);
-    int rc = s_history (pg, *case_id, status, status, actor, note, err) == 0
+    int rc = intake_history (pg, *case_id, status, status, actor, note, err) == 0
           && s_emit (service, "case.linked", *case_id, &data, err) == 0 ? 0 : -1;
     msgpack_sbuffer_destroy (&data);
     return rc;
@@ -466,7 +466,8 @@ intake_device_fault (as_delivery_t *delivery)
     " rfc3339(c.reported_at), rfc3339(c.updated_at), rfc3339(c.first_contact_due)," \
     " c.linked_reports, c.cancel_reason, c.escalation_reason, c.escalated_to," \
     " cu.id, cu.name, cu.phone, cu.email, cu.address," \
-    " p.id, p.category, p.model, p.serial, p.purchase_date::text, p.proof_kind, p.retailer"
+    " p.id, p.category, p.model, p.serial, p.purchase_date::text, p.proof_kind, p.retailer," \
+    " rfc3339(c.closed_at), c.close_outcome, c.close_reason, c.closed_by_visit"
 
 static const as_stmt_t s_get_case = { "intake_get_case",
     "SELECT " S_CASE_COLUMNS " FROM cases c JOIN customers cu ON cu.id = c.customer_id"
@@ -516,9 +517,12 @@ s_pack_case (msgpack_packer *pk, const PGresult *result, int row)
     static const char *product_keys [] = { "product_id", "category", "model", "serial",
         "purchase_date", "proof_kind", "retailer" };
     static const bool product_numeric [] = { 1, 0, 0, 0, 0, 0, 0 };
+    static const char *closing_keys [] = { "closed_at", "close_outcome", "close_reason", "closed_by_visit" };
+    static const bool closing_numeric [] = { 0, 0, 0, 1 };
 
-    msgpack_pack_map (pk, (size_t) s_present_columns (result, row, 0, 14) + 2);
+    msgpack_pack_map (pk, (size_t) (s_present_columns (result, row, 0, 14) + s_present_columns (result, row, 26, 4)) + 2);
     s_pack_columns (pk, result, row, case_keys, 0, 14, case_numeric);
+    s_pack_columns (pk, result, row, closing_keys, 26, 4, closing_numeric);
     as_pack_str (pk, "customer");
     msgpack_pack_map (pk, (size_t) s_present_columns (result, row, 14, 5));
     s_pack_columns (pk, result, row, customer_keys, 14, 5, customer_numeric);
@@ -543,8 +547,8 @@ s_load_case (as_pg_t *pg, int64_t case_id, as_error_t *err)
 }
 
 //  Reply {case: {...}} for the case as it is now.
-static int
-s_reply_case (as_call_t *call, int64_t case_id)
+int
+intake_reply_case (as_call_t *call, int64_t case_id)
 {
     PGresult *result = s_load_case (call->pg, case_id, call->err);
     if (!result)
@@ -561,7 +565,7 @@ intake_case_get (as_call_t *call)
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    return s_reply_case (call, case_id);
+    return intake_reply_case (call, case_id);
 }
 
 int
@@ -633,10 +637,10 @@ s_move (as_pg_t *pg, int64_t case_id, const char *const *steps, int step_count,
     snprintf (status, sizeof status, "%s", as_pg_get_str (locked, 0, 0));
     PQclear (locked);
     for (int step = 0; step < step_count; step++) {
-        if (!s_transition_allowed (status, steps [step]))
+        if (!intake_transition_allowed (status, steps [step]))
             return as_error_set (err, AS_FAILED_PRECONDITION, "case %lld is %s: it cannot become %s",
                                  (long long) case_id, status, steps [step]);
-        if (s_history (pg, case_id, status, steps [step], actor, note, err))
+        if (intake_history (pg, case_id, status, steps [step], actor, note, err))
             return -1;
         snprintf (status, sizeof status, "%s", steps [step]);
     }
@@ -655,7 +659,7 @@ s_finish_move (as_call_t *call, int64_t case_id, const char *type, msgpack_sbuff
 {
     int rc = s_emit (call->service, type, case_id, data, call->err);
     msgpack_sbuffer_destroy (data);
-    return rc ? -1 : s_reply_case (call, case_id);
+    return rc ? -1 : intake_reply_case (call, case_id);
 }
 
 //  Triage confirms the fault (the case waits for a visit: case.triaged) or
@@ -797,7 +801,7 @@ intake_cases_test (bool verbose)
     AS_CHECK (strstr (why, "future"));
     AS_CHECK (!intake_purchase_date_valid ("1989-12-31", why, sizeof why));
     AS_CHECK (!intake_purchase_date_valid ("01/03/2026", why, sizeof why));
-    AS_CHECK (s_transition_allowed ("reported", "triaged"));
-    AS_CHECK (!s_transition_allowed ("cancelled", "triaged"));
-    AS_CHECK (!s_transition_allowed ("closed", "reported"));
+    AS_CHECK (intake_transition_allowed ("reported", "triaged"));
+    AS_CHECK (!intake_transition_allowed ("cancelled", "triaged"));
+    AS_CHECK (!intake_transition_allowed ("closed", "reported"));
 }

@@ -12,8 +12,23 @@ int intake_case_triage (as_call_t *call);
 int intake_case_cancel (as_call_t *call);
 int intake_case_escalate (as_call_t *call);
 int intake_case_history (as_call_t *call);
+int intake_case_close (as_call_t *call);
 //  Ingress: a smart-home platform reports a device fault.
 int intake_device_fault (as_delivery_t *delivery);
+//  Dispatch's visit events: what became of each visit of a case, and the
+//  case closes when its work is done (intake_closing.c).
+int intake_on_visit_planned (as_delivery_t *delivery);
+int intake_on_visit_diagnosed (as_delivery_t *delivery);
+int intake_on_visit_completed (as_delivery_t *delivery);
+int intake_on_visit_cancelled (as_delivery_t *delivery);
+
+//  Shared by intake_cases.c and intake_closing.c.
+bool intake_transition_allowed (const char *from, const char *to);
+//  One line of a case's history, in the caller's transaction.
+int intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
+                    const char *actor, const char *note, as_error_t *err);
+//  Reply {case: {...}} for the case as it is now.
+int intake_reply_case (as_call_t *call, int64_t case_id);
 
 //  Domain checks, exposed for the self-test.
 bool intake_phone_valid (const char *phone);
@@ -21,5 +36,6 @@ bool intake_phone_valid (const char *phone);
 bool intake_purchase_date_valid (const char *date, char *why, size_t why_size);
 
 void intake_cases_test (bool verbose);
+void intake_closing_test (bool verbose);
 
 #endif

@@ -44,7 +44,7 @@ s_print_case (const msgpack_object *item)
 {
     static const char *fields [] = { "case_id", "status", "channel", "priority", "symptom", "fault_code",
         "reported_at", "updated_at", "first_contact_due", "linked_reports", "cancel_reason",
-        "escalation_reason", "escalated_to", NULL };
+        "escalation_reason", "escalated_to", "closed_at", "close_outcome", "close_reason", "closed_by_visit", NULL };
     char value [2048], masked [40];
     for (const char **field = fields; *field; field++)
         if (as_obj_get (item, *field))
@@ -139,6 +139,11 @@ static const as_cli_command_t s_commands [] = {
       "case_id", s_triage_options, s_print_one_case },
     { "cancel", "case.cancel", "CASE_ID --reason TEXT", "cancel an open case", "case_id", s_cancel_options,
       s_print_one_case },
+    { "close", "case.close", "CASE_ID --reason TEXT [--actor A]",
+      "close a case that ended outside the suite (cases whose visits end close by themselves)",
+      "case_id", s_cancel_options, s_print_one_case },
+    { "case close", "case.close", "CASE_ID --reason TEXT [--actor A]", "the same as close",
+      "case_id", s_cancel_options, s_print_one_case },
     { "escalate", "case.escalate", "CASE_ID --reason TEXT [--to head_office|other_department]",
       "hand a case up", "case_id", s_escalate_options, s_print_one_case },
     { "history", "case.history", "CASE_ID", "every status change with actor and time", "case_id", s_no_options,

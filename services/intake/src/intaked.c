@@ -19,6 +19,7 @@ static const as_method_t s_methods [] = {
     { "case.cancel", intake_case_cancel },
     { "case.escalate", intake_case_escalate },
     { "case.history", intake_case_history },
+    { "case.close", intake_case_close },
     { NULL, NULL }
 };
 
@@ -27,15 +28,27 @@ static const as_ingress_t s_ingress [] = {
     { NULL, NULL }
 };
 
+//  What became of the visits of each case: a case closes when its work is
+//  done (intake_closing.c).
+static const as_subscription_t s_subscriptions [] = {
+    { "dispatch", "visit.scheduled", intake_on_visit_planned },
+    { "dispatch", "visit.rescheduled", intake_on_visit_planned },
+    { "dispatch", "visit.diagnosed", intake_on_visit_diagnosed },
+    { "dispatch", "visit.completed", intake_on_visit_completed },
+    { "dispatch", "visit.cancelled", intake_on_visit_cancelled },
+    { NULL, NULL, NULL }
+};
+
 static const as_service_def_t s_intake = {
     .name = "intake",
     .version = "0.1.0",
-    .summary = "repair cases: reports from every channel, triage, life cycle, history",
+    .summary = "repair cases: reports from every channel, triage, life cycle to closing, history",
     .settings = s_settings,
     .migrations = intake_migrations,
     .migration_count = &intake_migrations_count,
     .methods = s_methods,
     .ingress = s_ingress,
+    .subscriptions = s_subscriptions,
 };
 
 int

@@ -7,5 +7,7 @@ main (void)
 {
     intake_cases_test (false);
     printf ("intake_cases: OK\n");
+    intake_closing_test (false);
+    printf ("intake_closing: OK\n");
     return 0;
 }

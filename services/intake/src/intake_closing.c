@@ -1,0 +1,282 @@
+/*  intake_closing: a case ends when its work is done.
+
+    Dispatch's visit events tell intake what became of each visit of a case
+    (table case_visits). Dispatch keeps one open visit per case and its
+    events come in its own order, so:
+    - visit.scheduled / visit.rescheduled: the visit is planned (live);
+    - visit.diagnosed: on site (live). A diagnosis that needs parts or the
+      workshop ends that visit without visit.completed: a follow-up visit
+      takes over, and intake hears of it by its visit.scheduled;
+    - news of a visit ends every older live visit of the case (superseded);
+    - visit.completed: the visit ended repaired, or not_repaired (the
+      engineer could not do the work: dispatch books nothing after it);
+    - visit.cancelled: the visit will not take place; the case stays open
+      (cancelling the case is intake's, or an operator's, decision).
+    A visit that ends repaired or not_repaired with no other visit of the
+    case live closes the case with that outcome (case.closed). A case that
+    is already cancelled or closed stays so: the visit's end is only noted.
+    An operator closes a case that ended outside the suite (case.close).  */
+#include "intake_cases.h"
+#include "as_log.h"
+#include "as_msg.h"
+#include "as_test.h"
+#include <stdio.h>
+#include <string.h>
+
+static const as_stmt_t s_lock = { "intake_closing_lock",
+    "SELECT status FROM cases WHERE id = $1 FOR UPDATE" };
+//  A state only moves forward: a repeated or late event returns no row.
+static const as_stmt_t s_visit_state = { "intake_visit_state",
+    "INSERT INTO case_visits (visit_id, case_id, follow_up_of, state) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (visit_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),"
+    "  follow_up_of = coalesce(case_visits.follow_up_of, EXCLUDED.follow_up_of)"
+    " WHERE visit_state_rank(case_visits.state) < visit_state_rank(EXCLUDED.state)"
+    " RETURNING visit_id" };
+static const as_stmt_t s_supersede = { "intake_visit_supersede",
+    "UPDATE case_visits SET state = 'superseded', updated_at = now()"
+    " WHERE case_id = $1 AND visit_id < $2 AND visit_state_rank(state) < 2" };
+static const as_stmt_t s_live_visit = { "intake_live_visit",
+    "SELECT visit_id FROM case_visits WHERE case_id = $1 AND visit_id <> $2 AND visit_state_rank(state) < 2"
+    " ORDER BY visit_id LIMIT 1" };
+static const as_stmt_t s_close_row = { "intake_close_case",
+    "UPDATE cases SET status = 'closed', closed_at = now(), close_outcome = $2, close_reason = $3,"
+    " closed_by_visit = $4, updated_at = now() WHERE id = $1 RETURNING rfc3339(closed_at)" };
+
+typedef struct {
+    int64_t case_id;
+    int64_t visit_id;           //  the visit that ended the case, or 0 (operator)
+    const char *outcome;        //  repaired | not_repaired | operator
+    const char *reason;         //  what was done, why not, or the operator's reason
+    const char *actor;
+} s_closing_t;
+
+//  What the end of a visit does to its case.
+typedef enum { S_KEEP_OPEN, S_CLOSE, S_NOTE_ONLY } s_decision_t;
+
+static s_decision_t
+s_decide (const char *status, bool other_visit_live)
+{
+    if (!strcmp (status, "cancelled") || !strcmp (status, "closed"))
+        return S_NOTE_ONLY;             //  ended already: never reopened, never closed twice
+    if (other_visit_live)
+        return S_KEEP_OPEN;
+    //  reported or triaged: dispatch has no visit before triage, so this
+    //  is not expected; noted, and left to an operator.
+    return intake_transition_allowed (status, "closed") ? S_CLOSE : S_NOTE_ONLY;
+}
+
+//  Lock the case row and read its status; not_found when unknown.
+static int
+s_lock_case (as_pg_t *pg, int64_t case_id, char *status, size_t size, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    PGresult *locked = as_pg_run (pg, &s_lock, &params, err);
+    if (!locked)
+        return -1;
+    int rows = PQntuples (locked);
+    if (rows == 1)
+        snprintf (status, size, "%s", as_pg_get_str (locked, 0, 0));
+    PQclear (locked);
+    return rows == 1 ? 0 : as_error_set (err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
+}
+
+//  Another live visit of the case than `visit_id`, or 0; -1 on error.
+static int64_t
+s_other_live_visit (as_pg_t *pg, int64_t case_id, int64_t visit_id, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_int (&params, visit_id);
+    PGresult *live = as_pg_run (pg, &s_live_visit, &params, err);
+    if (!live)
+        return -1;
+    int64_t other = PQntuples (live) ? as_pg_get_int (live, 0, 0) : 0;
+    PQclear (live);
+    return other;
+}
+
+//  Close a locked case that is in `from`: the row, its history, case.closed.
+static int
+s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const char *from, as_error_t *err)
+{
+    const char *reason = closing->reason && *closing->reason ? closing->reason : NULL;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, closing->case_id);
+    as_pgp_str (&params, closing->outcome);
+    as_pgp_str (&params, reason);
+    if (closing->visit_id)
+        as_pgp_int (&params, closing->visit_id);
+    else
+        as_pgp_null (&params);
+    PGresult *closed = as_pg_run (pg, &s_close_row, &params, err);
+    if (!closed)
+        return -1;
+    char closed_at [40], note [600];
+    snprintf (closed_at, sizeof closed_at, "%s", as_pg_get_str (closed, 0, 0));
+    PQclear (closed);
+    if (closing->visit_id)
+        snprintf (note, sizeof note, "visit %lld %s%s%.500s", (long long) closing->visit_id,
+                  strcmp (closing->outcome, "repaired") ? "not repaired" : "repaired", reason ? ": " : "",
+                  reason ? reason : "");
+    else
+        snprintf (note, sizeof note, "%.500s", reason ? reason : "");
+    if (intake_history (pg, closing->case_id, from, "closed", closing->actor, note, err))
+        return -1;
+
+    msgpack_sbuffer data;
+    msgpack_sbuffer_init (&data);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 3 + (reason != NULL) + (closing->visit_id != 0));
+    as_pack_kv_int (&pk, "case_id", closing->case_id);
+    as_pack_kv_str (&pk, "outcome", closing->outcome);
+    as_pack_kv_str (&pk, "closed_at", closed_at);
+    if (reason)
+        as_pack_kv_str (&pk, "reason", reason);
+    if (closing->visit_id)
+        as_pack_kv_int (&pk, "visit_id", closing->visit_id);
+    char subject [32];
+    snprintf (subject, sizeof subject, "case/%lld", (long long) closing->case_id);
+    int rc = as_service_emit (service, "case.closed", subject, data.data, data.size, err);
+    msgpack_sbuffer_destroy (&data);
+    if (rc == 0)
+        as_service_count (service, "cases_closed", 1);
+    return rc;
+}
+
+//  --- Dispatch's visit events ---------------------------------------------------------------
+
+//  Record a visit's new state under the lock of its case (status into
+//  status). Returns 1 when the state moved, 0 when the event told nothing
+//  new (told twice, or late), -1 on error (not_found: unknown case).
+static int
+s_record_visit (as_delivery_t *delivery, const char *state, char *status, size_t size)
+{
+    int64_t visit_id = 0, case_id = 0, follow_up_of = 0;
+    as_obj_int (delivery->data, "visit_id", &visit_id);
+    as_obj_int (delivery->data, "case_id", &case_id);
+    bool follow_up = as_obj_int (delivery->data, "follow_up_of", &follow_up_of);
+    if (s_lock_case (delivery->pg, case_id, status, size, delivery->err))
+        return -1;
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_int (&params, visit_id);
+    if (as_pg_do (delivery->pg, &s_supersede, &params, delivery->err) < 0)
+        return -1;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
+    as_pgp_int (&params, case_id);
+    if (follow_up)
+        as_pgp_int (&params, follow_up_of);
+    else
+        as_pgp_null (&params);
+    as_pgp_str (&params, state);
+    int64_t moved = as_pg_do (delivery->pg, &s_visit_state, &params, delivery->err);
+    return moved < 0 ? -1 : moved > 0;
+}
+
+static int
+s_visit_event (as_delivery_t *delivery, const char *state)
+{
+    char status [32];
+    return s_record_visit (delivery, state, status, sizeof status) < 0 ? -1 : 0;
+}
+
+int
+intake_on_visit_planned (as_delivery_t *delivery)
+{
+    return s_visit_event (delivery, "planned");
+}
+
+int
+intake_on_visit_diagnosed (as_delivery_t *delivery)
+{
+    return s_visit_event (delivery, "diagnosed");
+}
+
+int
+intake_on_visit_cancelled (as_delivery_t *delivery)
+{
+    return s_visit_event (delivery, "cancelled");
+}
+
+//  The visit ended on site, repaired or not: the case closes unless
+//  another of its visits is live or the case ended already.
+int
+intake_on_visit_completed (as_delivery_t *delivery)
+{
+    char outcome [16] = "", status [32] = "", work [2001] = "";
+    as_obj_strcpy (delivery->data, "outcome", outcome, sizeof outcome);
+    as_obj_strcpy (delivery->data, "work_done", work, sizeof work);
+    bool repaired = !strcmp (outcome, "repaired");
+    int moved = s_record_visit (delivery, repaired ? "repaired" : "not_repaired", status, sizeof status);
+    if (moved <= 0)
+        return moved;
+    s_closing_t closing = { 0, 0, repaired ? "repaired" : "not_repaired", work, delivery->publisher };
+    as_obj_int (delivery->data, "case_id", &closing.case_id);
+    as_obj_int (delivery->data, "visit_id", &closing.visit_id);
+    int64_t other = s_other_live_visit (delivery->pg, closing.case_id, closing.visit_id, delivery->err);
+    if (other < 0)
+        return -1;
+    s_decision_t decision = s_decide (status, other > 0);
+    if (decision == S_CLOSE)
+        return s_close (delivery->service, delivery->pg, &closing, status, delivery->err);
+    if (decision == S_KEEP_OPEN)
+        return 0;
+    char note [160];
+    snprintf (note, sizeof note, "visit %lld ended %s while the case was %s: the case stays %s",
+              (long long) closing.visit_id, closing.outcome, status, status);
+    as_info ("case %lld: %s", (long long) closing.case_id, note);
+    return intake_history (delivery->pg, closing.case_id, status, status, delivery->publisher, note,
+                           delivery->err);
+}
+
+//  --- The operator's close ------------------------------------------------------------------
+
+//  A case that ended outside the suite (the customer went elsewhere, the
+//  product was replaced). Refused while dispatch has a visit of the case
+//  planned or under way: cancelling the case cancels its visits.
+int
+intake_case_close (as_call_t *call)
+{
+    s_closing_t closing = { 0, 0, "operator", NULL, call->actor };
+    char reason [501] = "", actor [101] = "", status [32] = "";
+    as_obj_int (call->params, "case_id", &closing.case_id);
+    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    if (as_obj_strcpy (call->params, "actor", actor, sizeof actor) && *actor)
+        closing.actor = actor;
+    closing.reason = reason;
+    if (s_lock_case (call->pg, closing.case_id, status, sizeof status, call->err))
+        return -1;
+    if (!intake_transition_allowed (status, "closed"))
+        return as_error_set (call->err, AS_FAILED_PRECONDITION, "case %lld is %s: it cannot be closed",
+                             (long long) closing.case_id, status);
+    int64_t live = s_other_live_visit (call->pg, closing.case_id, 0, call->err);
+    if (live < 0)
+        return -1;
+    if (live > 0)
+        return as_error_set (call->err, AS_FAILED_PRECONDITION, "case %lld has visit %lld planned or under way: "
+                             "cancel the case (its visits are cancelled) or let the visit end",
+                             (long long) closing.case_id, (long long) live);
+    if (s_close (call->service, call->pg, &closing, status, call->err))
+        return -1;
+    return intake_reply_case (call, closing.case_id);
+}
+
+void
+intake_closing_test (bool verbose)
+{
+    (void) verbose;
+    AS_CHECK (s_decide ("awaiting_visit", false) == S_CLOSE);
+    AS_CHECK (s_decide ("escalated", false) == S_CLOSE);
+    AS_CHECK (s_decide ("awaiting_visit", true) == S_KEEP_OPEN);
+    AS_CHECK (s_decide ("cancelled", false) == S_NOTE_ONLY);
+    AS_CHECK (s_decide ("cancelled", true) == S_NOTE_ONLY);
+    AS_CHECK (s_decide ("closed", false) == S_NOTE_ONLY);
+    AS_CHECK (s_decide ("triaged", false) == S_NOTE_ONLY);
+}
