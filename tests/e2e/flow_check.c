@@ -119,16 +119,31 @@ static int
 s_case_checks (PGconn *db)
 {
     int failed = 0;
+    //  Intake closes a case when dispatch tells that its last visit ended
+    //  (services/intake/README.md "Closing a case"): its status is the judge.
     failed += s_none (db, "cases.final_or_explainable",
-        "each case ended (cancelled, solved remotely, visit completed or not repaired) or waits for parts",
+        "each case is closed, cancelled or solved remotely at intake, or waits for parts or the workshop",
         "SELECT c.id AS case_id, c.status, string_agg(v.id || ':' || v.status, ',' ORDER BY v.id) AS visits"
         " FROM intake.cases c LEFT JOIN dispatch.visits v ON v.case_id = c.id"
         " GROUP BY c.id, c.status"
         " HAVING NOT (c.status IN ('cancelled', 'resolved_remotely', 'closed')"
-        "   OR (c.status = 'awaiting_visit' AND bool_or(v.status IN ('completed', 'cannot_complete'))"
-        "       AND NOT bool_or(v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')))"
-        "   OR (c.status = 'awaiting_visit' AND bool_or(v.status = 'unscheduled' AND v.waiting_parts > 0)))"
+        "   OR (c.status IN ('awaiting_visit', 'escalated') AND bool_or(v.status = 'unscheduled'"
+        "       AND (v.waiting_parts > 0 OR v.kind = 'workshop_return'))))"
         " ORDER BY 1");
+    failed += s_none (db, "cases.closed_when_last_visit_ended",
+        "a case whose last visit ended (completed / cannot_complete) is closed at intake with that outcome, or cancelled",
+        "WITH last AS (SELECT DISTINCT ON (case_id) case_id, id, status FROM dispatch.visits ORDER BY case_id, id DESC)"
+        " SELECT c.id AS case_id, c.status, c.close_outcome, c.closed_by_visit, l.id AS last_visit, l.status AS visit_status"
+        " FROM last l JOIN intake.cases c ON c.id = l.case_id"
+        " WHERE l.status IN ('completed', 'cannot_complete') AND c.status <> 'cancelled'"
+        "   AND NOT (c.status = 'closed' AND c.closed_by_visit = l.id AND c.close_outcome ="
+        "     CASE l.status WHEN 'completed' THEN 'repaired' ELSE 'not_repaired' END)"
+        " ORDER BY 1");
+    failed += s_none (db, "cases.closed_have_no_live_visit",
+        "a case closed at intake has no visit planned or under way at dispatch",
+        "SELECT c.id AS case_id, c.close_outcome, v.id AS visit_id, v.status FROM intake.cases c"
+        " JOIN dispatch.visits v ON v.case_id = c.id WHERE c.status = 'closed'"
+        " AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')");
     failed += s_none (db, "cases.cancelled_have_no_live_visit",
         "a cancelled case has no visit still planned or under way",
         "SELECT c.id AS case_id, v.id AS visit_id, v.status FROM intake.cases c JOIN dispatch.visits v ON v.case_id = c.id"

@@ -112,14 +112,19 @@ s_status_is (s_world_t *world, int64_t case_id, const char *status)
     return as_harness_scalar (world->harness, sql) == 1;
 }
 
-//  case.closed events intake logged for the case; the last one's outcome
+//  Events intake emitted (committed: in its log, or in its outbox still
+//  on the way to the log, which the relay empties after the commit).
+#define S_EMITTED "(SELECT type, subject, data, 0 AS queued, sequence AS position FROM intake.event_log" \
+                  " UNION ALL SELECT type, subject, data, 1, id FROM intake.outbox) e"
+
+//  case.closed events intake emitted for the case; the last one's outcome
 //  and visit_id (0 when absent) are read from its data.
 static int
 s_closed_events (s_world_t *world, int64_t case_id, char *outcome, size_t size, int64_t *visit_id)
 {
-    char sql [200];
-    snprintf (sql, sizeof sql, "SELECT encode(data, 'hex') FROM intake.event_log WHERE type = 'case.closed'"
-              " AND subject = 'case/%lld' ORDER BY sequence", (long long) case_id);
+    char sql [400];
+    snprintf (sql, sizeof sql, "SELECT encode(data, 'hex') FROM " S_EMITTED " WHERE type = 'case.closed'"
+              " AND subject = 'case/%lld' ORDER BY queued, position", (long long) case_id);
     PGresult *result = PQexec (as_harness_db (world->harness), sql);
     AS_CHECK (PQresultStatus (result) == PGRES_TUPLES_OK);
     int rows = PQntuples (result);
@@ -259,7 +264,10 @@ main (void)
     s_cancelled_stays (&world);
     //  Every event was applied, none refused.
     AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM intake.dead_letters") == 0);
-    AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM intake.event_log WHERE type = 'case.closed'") == 4);
+    AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM " S_EMITTED " WHERE type = 'case.closed'") == 4);
+    //  And the relay logs them all.
+    AS_CHECK (as_harness_await (world.harness, "SELECT count(*) FROM intake.event_log WHERE type = 'case.closed'",
+                                4, 10000) == 4);
 
     as_rpc_client_destroy (&world.intake);
     as_rpc_client_destroy (&world.dispatch);
