@@ -30,6 +30,8 @@ typedef struct {
     bool started;               //  en route or on site: nobody else can take it
     double window_start, window_end;    //  epoch seconds
     double offset;              //  seconds from the modelled site to the customer
+    int seq;                    //  place in the route as loaded, 0 when none
+    double eta;                 //  epoch as loaded, -1 when none
 } s_stop_t;
 
 typedef struct {
@@ -45,6 +47,9 @@ typedef struct {
     int stop_count, stop_max;
 } s_day_t;
 
+//  A plan date, YYYY-MM-DD.
+typedef char s_date_t [11];
+
 //  What a visit needs from a plan.
 typedef struct {
     int64_t id, case_id, engineer_id, station_id;
@@ -54,29 +59,41 @@ typedef struct {
     double lat, lon;
 } s_need_t;
 
-static const as_stmt_t s_station_row = { "dispatch_plan_station",
-    "SELECT lat, lon FROM stations WHERE id = $1" };
-static const as_stmt_t s_origin = { "dispatch_plan_origin",
-    "SELECT extract(epoch FROM ($1::date::timestamp AT TIME ZONE $2))::float8" };
-static const as_stmt_t s_engineers = { "dispatch_plan_engineers",
-    "SELECT e.id, e.max_visits,"
-    " extract(epoch FROM ($2::date + e.shift_start) AT TIME ZONE $3)::float8,"
-    " extract(epoch FROM ($2::date + e.shift_end) AT TIME ZONE $3)::float8,"
-    " coalesce((SELECT string_agg(s.category, ',') FROM engineer_skills s WHERE s.engineer_id = e.id), '')"
-    " FROM engineers e WHERE e.station_id = $1 AND e.active ORDER BY e.id" };
-static const as_stmt_t s_absences = { "dispatch_plan_absences",
+//  Days are loaded in bulk: every candidate station over every date of an
+//  offer in one round trip (a pipeline of the five statements below),
+//  instead of five statements per station and date. $1 stations, $2 dates
+//  (array literals), $3 zone; rows come ordered by station and date.
+static const as_stmt_t s_bulk_origins = { "dispatch_plan_bulk_origins",
+    "SELECT d.day::text, extract(epoch FROM (d.day::timestamp AT TIME ZONE $2))::float8"
+    " FROM unnest($1::date[]) WITH ORDINALITY AS d(day, n) ORDER BY d.n" };
+static const as_stmt_t s_bulk_stations = { "dispatch_plan_bulk_stations",
+    "SELECT id, lat, lon FROM stations WHERE id = ANY($1::bigint[])" };
+static const as_stmt_t s_bulk_engineers = { "dispatch_plan_bulk_engineers",
+    "WITH e AS (SELECT e.id, e.station_id, e.max_visits, e.shift_start, e.shift_end,"
+    "  coalesce((SELECT string_agg(s.category, ',') FROM engineer_skills s WHERE s.engineer_id = e.id), '') AS skills"
+    "  FROM engineers e WHERE e.station_id = ANY($1::bigint[]) AND e.active)"
+    " SELECT e.id, e.max_visits,"
+    " extract(epoch FROM (d.day + e.shift_start) AT TIME ZONE $3)::float8,"
+    " extract(epoch FROM (d.day + e.shift_end) AT TIME ZONE $3)::float8,"
+    " e.skills, e.station_id, d.day::text"
+    " FROM e CROSS JOIN unnest($2::date[]) AS d(day) ORDER BY e.station_id, d.day, e.id" };
+//  Absences that touch any of the dates; s_clip_shift ignores those that
+//  miss a given day's shift.
+static const as_stmt_t s_bulk_absences = { "dispatch_plan_bulk_absences",
     "SELECT a.engineer_id, extract(epoch FROM a.starts_at)::float8, extract(epoch FROM a.ends_at)::float8"
     " FROM absences a JOIN engineers e ON e.id = a.engineer_id"
-    " WHERE e.station_id = $1 AND a.starts_at < (($2::date + 1)::timestamp AT TIME ZONE $3)"
-    "  AND a.ends_at > ($2::date::timestamp AT TIME ZONE $3)" };
-static const as_stmt_t s_day_visits = { "dispatch_plan_day_visits",
+    " WHERE e.station_id = ANY($1::bigint[])"
+    "  AND a.starts_at < (((SELECT max(d) FROM unnest($2::date[]) d) + 1)::timestamp AT TIME ZONE $3)"
+    "  AND a.ends_at > ((SELECT min(d) FROM unnest($2::date[]) d)::timestamp AT TIME ZONE $3)" };
+static const as_stmt_t s_bulk_visits = { "dispatch_plan_bulk_visits",
     "SELECT v.id, v.engineer_id, extract(epoch FROM v.window_start)::float8,"
     " extract(epoch FROM v.window_end)::float8, v.minutes, v.skill, v.priority, c.lat, c.lon,"
-    " v.pinned OR v.status IN ('confirmed', 'en_route', 'on_site'), v.status IN ('en_route', 'on_site')"
+    " v.pinned OR v.status IN ('confirmed', 'en_route', 'on_site'), v.status IN ('en_route', 'on_site'),"
+    " v.station_id, v.plan_date::text, coalesce(v.seq, 0), coalesce(extract(epoch FROM v.eta)::float8, -1)"
     " FROM visits v JOIN cases c ON c.id = v.case_id"
-    " WHERE v.station_id = $1 AND v.plan_date = $2::date AND v.id <> $3"
+    " WHERE v.station_id = ANY($1::bigint[]) AND v.plan_date = ANY($2::date[]) AND v.id <> $3"
     "  AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')"
-    " ORDER BY v.engineer_id, v.seq, v.id" };
+    " ORDER BY v.station_id, v.plan_date, v.engineer_id, v.seq, v.id" };
 
 static double
 s_float (const PGresult *result, int row, int column)
@@ -154,35 +171,6 @@ s_clip_shift (const PGresult *absences, int64_t engineer_id, double *start, doub
 }
 
 static int
-s_day_load_engineers (s_day_t *day, as_pg_t *pg, as_error_t *err)
-{
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, day->station_id);
-    as_pgp_str (&params, day->date);
-    as_pgp_str (&params, day->config->zone);
-    PGresult *engineers = as_pg_run (pg, &s_engineers, &params, err);
-    PGresult *absences = engineers ? as_pg_run (pg, &s_absences, &params, err) : NULL;
-    if (!absences) {
-        PQclear (engineers);
-        return -1;
-    }
-    for (int row = 0; row < PQntuples (engineers) && day->vehicles < S_MAX_ENGINEERS; row++) {
-        int64_t id = as_pg_get_int (engineers, row, 0);
-        double start = s_float (engineers, row, 2), end = s_float (engineers, row, 3);
-        if (!s_clip_shift (absences, id, &start, &end))
-            continue;
-        as_vrp_vehicle_t vehicle = { 0, 0, start - day->origin, end - day->origin,
-            (int) as_pg_get_int (engineers, row, 1), s_skill_bits (as_pg_get_str (engineers, row, 4)) };
-        if (as_vrp_problem_add_vehicle (day->problem, &vehicle) >= 0)
-            day->engineers [day->vehicles++] = id;
-    }
-    PQclear (engineers);
-    PQclear (absences);
-    return 0;
-}
-
-static int
 s_vehicle_of (const s_day_t *day, int64_t engineer_id)
 {
     for (int index = 0; index < day->vehicles; index++)
@@ -222,21 +210,120 @@ s_day_add_stop (s_day_t *day, const s_stop_t *stop, bool located, double lat, do
     return index;
 }
 
-static int
-s_day_load_visits (s_day_t *day, as_pg_t *pg, int64_t exclude, as_error_t *err)
+//  --- Loading days in bulk ----------------------------------------------------------
+
+//  What one round trip brought back for some stations over some dates.
+typedef struct {
+    PGresult *origins, *stations, *engineers, *absences, *visits;
+} s_bulk_t;
+
+static void
+s_bulk_clear (s_bulk_t *bulk)
 {
-    as_pg_params_t params;
+    PQclear (bulk->origins);
+    PQclear (bulk->stations);
+    PQclear (bulk->engineers);
+    PQclear (bulk->absences);
+    PQclear (bulk->visits);
+    memset (bulk, 0, sizeof *bulk);
+}
+
+//  "{a,b,c}" of ids or of dates (YYYY-MM-DD, no quoting needed).
+static char *
+s_array_ids (const int64_t *ids, int count)
+{
+    char *text = malloc ((size_t) count * 22 + 3);
+    assert (text);
+    size_t at = 0;
+    text [at++] = '{';
+    for (int index = 0; index < count; index++)
+        at += (size_t) sprintf (text + at, "%s%lld", index ? "," : "", (long long) ids [index]);
+    strcpy (text + at, "}");
+    return text;
+}
+
+static char *
+s_array_dates (s_date_t *dates, int count)
+{
+    char *text = malloc ((size_t) count * 12 + 3);
+    assert (text);
+    size_t at = 0;
+    text [at++] = '{';
+    for (int index = 0; index < count; index++)
+        at += (size_t) sprintf (text + at, "%s%s", index ? "," : "", dates [index]);
+    strcpy (text + at, "}");
+    return text;
+}
+
+//  Engineers, absences and planned visits (except `exclude`) of `stations`
+//  on `dates`, with each date's origin and each station's place.
+static int
+s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *stations, int station_count,
+             s_date_t *dates, int date_count, int64_t exclude, s_bulk_t *bulk, as_error_t *err)
+{
+    memset (bulk, 0, sizeof *bulk);
+    char *station_list = s_array_ids (stations, station_count), *date_list = s_array_dates (dates, date_count);
+    as_pg_params_t origin_params, station_params, params;
+    as_pgp_reset (&origin_params);
+    as_pgp_str (&origin_params, date_list);
+    as_pgp_str (&origin_params, config->zone);
+    as_pgp_reset (&station_params);
+    as_pgp_str (&station_params, station_list);
     as_pgp_reset (&params);
-    as_pgp_int (&params, day->station_id);
-    as_pgp_str (&params, day->date);
-    as_pgp_int (&params, exclude);
-    PGresult *visits = as_pg_run (pg, &s_day_visits, &params, err);
-    if (!visits)
-        return -1;
+    as_pgp_str (&params, station_list);
+    as_pgp_str (&params, date_list);
+    as_pgp_str (&params, config->zone);
+    as_pg_params_t visit_params;
+    as_pgp_reset (&visit_params);
+    as_pgp_str (&visit_params, station_list);
+    as_pgp_str (&visit_params, date_list);
+    as_pgp_int (&visit_params, exclude);
+    as_pg_step_t steps [] = {
+        { &s_bulk_origins, NULL, &origin_params, NULL }, { &s_bulk_stations, NULL, &station_params, NULL },
+        { &s_bulk_engineers, NULL, &params, NULL }, { &s_bulk_absences, NULL, &params, NULL },
+        { &s_bulk_visits, NULL, &visit_params, NULL } };
+    int rc = as_pg_pipeline (pg, steps, 5, err);
+    bulk->origins = steps [0].result;
+    bulk->stations = steps [1].result;
+    bulk->engineers = steps [2].result;
+    bulk->absences = steps [3].result;
+    bulk->visits = steps [4].result;
+    free (station_list);
+    free (date_list);
+    if (rc)
+        s_bulk_clear (bulk);
+    return rc;
+}
+
+static void
+s_day_add_engineers (s_day_t *day, const s_bulk_t *bulk)
+{
+    const PGresult *engineers = bulk->engineers;
+    for (int row = 0; row < PQntuples (engineers) && day->vehicles < S_MAX_ENGINEERS; row++) {
+        if (as_pg_get_int (engineers, row, 5) != day->station_id || strcmp (as_pg_get_str (engineers, row, 6), day->date))
+            continue;
+        int64_t id = as_pg_get_int (engineers, row, 0);
+        double start = s_float (engineers, row, 2), end = s_float (engineers, row, 3);
+        if (!s_clip_shift (bulk->absences, id, &start, &end))
+            continue;
+        as_vrp_vehicle_t vehicle = { 0, 0, start - day->origin, end - day->origin,
+            (int) as_pg_get_int (engineers, row, 1), s_skill_bits (as_pg_get_str (engineers, row, 4)) };
+        if (as_vrp_problem_add_vehicle (day->problem, &vehicle) >= 0)
+            day->engineers [day->vehicles++] = id;
+    }
+}
+
+static void
+s_day_add_visits (s_day_t *day, const s_bulk_t *bulk)
+{
+    const PGresult *visits = bulk->visits;
     for (int row = 0; row < PQntuples (visits); row++) {
+        if (as_pg_get_int (visits, row, 11) != day->station_id || strcmp (as_pg_get_str (visits, row, 12), day->date))
+            continue;
         s_stop_t stop = { as_pg_get_int (visits, row, 0), as_pg_get_int (visits, row, 1), -1,
                           as_pg_get_bool (visits, row, 9), as_pg_get_bool (visits, row, 10),
-                          s_float (visits, row, 2), s_float (visits, row, 3), 0 };
+                          s_float (visits, row, 2), s_float (visits, row, 3), 0,
+                          (int) as_pg_get_int (visits, row, 13), s_float (visits, row, 14) };
         stop.vehicle = s_vehicle_of (day, stop.engineer_id);
         bool located = !PQgetisnull (visits, row, 7);
         if (s_day_add_stop (day, &stop, located, s_float (visits, row, 7), s_float (visits, row, 8),
@@ -244,8 +331,38 @@ s_day_load_visits (s_day_t *day, as_pg_t *pg, int64_t exclude, as_error_t *err)
                             as_pg_get_str (visits, row, 6), -1) < 0)
             as_warn ("visit %lld has an empty window, left out of the plan", (long long) stop.id);
     }
-    PQclear (visits);
-    return 0;
+}
+
+//  The day of one station on the bulk load's date number `date` (its
+//  order in the load) as a problem: its engineers (shifts after absences)
+//  and the visits planned there. The date as PostgreSQL writes it is the
+//  day's, so rows match however the caller spelled it.
+static s_day_t *
+s_day_build (const s_bulk_t *bulk, const dispatch_config_t *config, int64_t station_id, int date,
+             as_error_t *err)
+{
+    int station = -1, origin = date < PQntuples (bulk->origins) ? date : -1;
+    for (int row = 0; row < PQntuples (bulk->stations); row++)
+        if (as_pg_get_int (bulk->stations, row, 0) == station_id)
+            station = row;
+    if (station < 0 || origin < 0) {
+        as_error_set (err, AS_NOT_FOUND, "station %lld not found", (long long) station_id);
+        return NULL;
+    }
+    s_day_t *day = calloc (1, sizeof *day);
+    assert (day);
+    day->config = config;
+    day->station_id = station_id;
+    snprintf (day->date, sizeof day->date, "%s", as_pg_get_str (bulk->origins, origin, 0));
+    day->problem = as_vrp_problem_new ();
+    as_vrp_problem_set_great_circle (day->problem, config->road_factor, config->speed);
+    day->lat = s_float (bulk->stations, station, 1);
+    day->lon = s_float (bulk->stations, station, 2);
+    day->origin = s_float (bulk->origins, origin, 1);
+    as_vrp_problem_add_site (day->problem, day->lon, day->lat);
+    s_day_add_engineers (day, bulk);
+    s_day_add_visits (day, bulk);
+    return day;
 }
 
 //  The day of a station as a problem: its engineers (shifts after absences)
@@ -254,37 +371,13 @@ static s_day_t *
 s_day_load (as_pg_t *pg, const dispatch_config_t *config, int64_t station_id, const char *date,
             int64_t exclude, as_error_t *err)
 {
-    s_day_t *day = calloc (1, sizeof *day);
-    assert (day);
-    day->config = config;
-    day->station_id = station_id;
-    snprintf (day->date, sizeof day->date, "%s", date);
-    day->problem = as_vrp_problem_new ();
-    as_vrp_problem_set_great_circle (day->problem, config->road_factor, config->speed);
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, station_id);
-    PGresult *station = as_pg_run (pg, &s_station_row, &params, err);
-    as_pgp_reset (&params);
-    as_pgp_str (&params, date);
-    as_pgp_str (&params, config->zone);
-    PGresult *origin = station ? as_pg_run (pg, &s_origin, &params, err) : NULL;
-    if (!origin || PQntuples (station) == 0) {
-        if (origin)
-            as_error_set (err, AS_NOT_FOUND, "station %lld not found", (long long) station_id);
-        PQclear (station);
-        PQclear (origin);
-        s_day_destroy (&day);
+    s_date_t dates [1];
+    snprintf (dates [0], sizeof dates [0], "%s", date);
+    s_bulk_t bulk;
+    if (s_bulk_load (pg, config, &station_id, 1, dates, 1, exclude, &bulk, err))
         return NULL;
-    }
-    day->lat = s_float (station, 0, 0);
-    day->lon = s_float (station, 0, 1);
-    day->origin = s_float (origin, 0, 0);
-    PQclear (station);
-    PQclear (origin);
-    as_vrp_problem_add_site (day->problem, day->lon, day->lat);
-    if (s_day_load_engineers (day, pg, err) || s_day_load_visits (day, pg, exclude, err))
-        s_day_destroy (&day);
+    s_day_t *day = s_day_build (&bulk, config, station_id, 0, err);
+    s_bulk_clear (&bulk);
     return day;
 }
 
@@ -325,8 +418,14 @@ s_place_stop (as_pg_t *pg, const s_day_t *day, const as_vrp_solution_t *solution
               int vehicle, int seq, as_error_t *err)
 {
     const s_stop_t *stop = &day->stops [index];
+    double arrival = day->origin + as_vrp_solution_start_time (solution, index) + stop->offset;
+    //  A stop where it was loaded (engineer, place, ETA to the second) is
+    //  left alone: a booking rewrites only the stops it moved, not the day.
+    if (stop->engineer_id == day->engineers [vehicle] && stop->seq == seq && stop->eta >= 0
+    &&  llround (stop->eta) == llround (arrival))
+        return 0;
     char eta [32], start [32], end [32];
-    snprintf (eta, sizeof eta, "%.0f", day->origin + as_vrp_solution_start_time (solution, index) + stop->offset);
+    snprintf (eta, sizeof eta, "%.0f", arrival);
     snprintf (start, sizeof start, "%.0f", stop->window_start);
     snprintf (end, sizeof end, "%.0f", stop->window_end);
     as_pg_params_t params;
@@ -512,7 +611,7 @@ s_probe_station (s_day_t *day, const s_need_t *need, s_probe_t *probe, time_t ea
     //  soon are never tried.
     int first = day->stop_count;
     for (int window = 0; window < probe->count; window++) {
-        s_stop_t stop = { 0, 0, -1, false, false, probe->starts [window], probe->ends [window], 0 };
+        s_stop_t stop = { 0, 0, -1, false, false, probe->starts [window], probe->ends [window], 0, 0, -1 };
         s_day_add_stop (day, &stop, need->located, need->lat, need->lon, need->skill, need->minutes,
                         need->priority, -1);
     }
@@ -532,28 +631,40 @@ s_probe_station (s_day_t *day, const s_need_t *need, s_probe_t *probe, time_t ea
     as_vrp_solution_destroy (&solution);
 }
 
-//  Try every window of a date at every candidate station: the same check
-//  as booking (cheapest feasible insertion into the day as it stands).
+//  Try every window of each date at every candidate station: the same
+//  check as booking (cheapest feasible insertion into the day as it
+//  stands). All the days come from one bulk load; probes [i] is dates [i].
 static int
-s_probe_date (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, const char *date,
-              s_probe_t *probe, as_error_t *err)
+s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, s_date_t *dates,
+               int date_count, s_probe_t *probes, as_error_t *err)
 {
     int64_t stations [S_MAX_STATIONS];
     int station_count = s_candidate_stations (pg, need, stations, err);
     if (station_count < 0)
         return -1;
-    memset (probe, 0, sizeof *probe);
+    memset (probes, 0, (size_t) date_count * sizeof *probes);
+    if (station_count == 0 || date_count == 0)
+        return 0;
+    s_bulk_t bulk;
+    if (s_bulk_load (pg, config, stations, station_count, dates, date_count, need->id, &bulk, err))
+        return -1;
     time_t earliest = time (NULL) + config->lead * 60;
-    for (int index = 0; index < station_count; index++) {
-        s_day_t *day = s_day_load (pg, config, stations [index], date, need->id, err);
-        if (!day)
-            return -1;
-        if (probe->count == 0)
-            probe->count = s_windows (config, day->origin, probe->starts, probe->ends);
-        s_probe_station (day, need, probe, earliest);
-        s_day_destroy (&day);
-    }
-    return 0;
+    int rc = 0;
+    for (int date = 0; date < date_count && rc == 0; date++)
+        for (int index = 0; index < station_count && rc == 0; index++) {
+            s_day_t *day = s_day_build (&bulk, config, stations [index], date, err);
+            if (!day) {
+                rc = -1;
+                break;
+            }
+            s_probe_t *probe = &probes [date];
+            if (probe->count == 0)
+                probe->count = s_windows (config, day->origin, probe->starts, probe->ends);
+            s_probe_station (day, need, probe, earliest);
+            s_day_destroy (&day);
+        }
+    s_bulk_clear (&bulk);
+    return rc;
 }
 
 //  --- Booking ----------------------------------------------------------------------
@@ -615,7 +726,7 @@ s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, con
     if (!day)
         return -1;
     int pinned = booking->engineer_id ? s_vehicle_of (day, booking->engineer_id) : -1;
-    s_stop_t stop = { need->id, 0, -1, false, false, booking->start, booking->end, 0 };
+    s_stop_t stop = { need->id, 0, -1, false, false, booking->start, booking->end, 0, 0, -1 };
     int index = booking->engineer_id && pinned < 0 ? -1
               : s_day_add_stop (day, &stop, need->located, need->lat, need->lon, need->skill, need->minutes,
                                 need->priority, pinned);
@@ -678,7 +789,7 @@ dispatch_visit_book (as_call_t *call)
     s_probe_t probe;
     if (s_need_load (call->pg, visit_id, case_id, &need, call->err)
     ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err)
-    ||  s_probe_date (call->pg, config, &need, date, &probe, call->err))
+    ||  s_probe_dates (call->pg, config, &need, &date, 1, &probe, call->err))
         return -1;
     int window = s_window_of (&probe, epoch);
     if (window < 0 || !probe.station [window])
@@ -699,6 +810,17 @@ s_date_list (as_pg_t *pg, const dispatch_config_t *config, const char *from, int
     as_pgp_str (&params, config->zone);
     as_pgp_int (&params, days);
     return as_pg_run (pg, &s_dates, &params, err);
+}
+
+//  Rows [first, first + count) of a date list as an array (caller frees).
+static s_date_t *
+s_dates_copy (const PGresult *dates, int first, int count)
+{
+    s_date_t *days = calloc ((size_t) count + 1, sizeof *days);
+    assert (days);
+    for (int index = 0; index < count; index++)
+        snprintf (days [index], sizeof days [index], "%s", as_pg_get_str (dates, first + index, 0));
+    return days;
 }
 
 static void
@@ -730,15 +852,15 @@ dispatch_slots_offer (as_call_t *call)
     if (!dates)
         return -1;
     int rows = PQntuples (dates);
+    s_date_t *list = s_dates_copy (dates, 0, rows);
     s_probe_t *probes = calloc ((size_t) rows + 1, sizeof *probes);
     assert (probes);
     size_t offered = 0;
-    int rc = 0;
-    for (int row = 0; row < rows && rc == 0; row++) {
-        rc = s_probe_date (call->pg, config, &need, as_pg_get_str (dates, row, 0), &probes [row], call->err);
-        for (int window = 0; rc == 0 && window < probes [row].count; window++)
+    int rc = s_probe_dates (call->pg, config, &need, list, rows, probes, call->err);
+    free (list);
+    for (int row = 0; row < rows && rc == 0; row++)
+        for (int window = 0; window < probes [row].count; window++)
             offered += probes [row].station [window] != 0;
-    }
     if (rc == 0) {
         msgpack_pack_map (call->result, 3);
         as_pack_kv_int (call->result, "case_id", need.case_id);
@@ -830,21 +952,21 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
     PGresult *dates = s_date_list (pg, config, NULL, 15, err);
     if (!dates)
         return -1;
-    int rc = 1;
-    s_probe_t probe;
-    for (int row = 1; row < PQntuples (dates) && rc == 1; row++) {
-        const char *date = as_pg_get_str (dates, row, 0);
-        if (s_probe_date (pg, config, &need, date, &probe, err)) {
-            rc = -1;
-            break;
-        }
-        for (int window = 0; window < probe.count && rc == 1; window++)
-            if (probe.station [window]) {
-                s_booking_t booking = { date, probe.starts [window], probe.ends [window],
-                                        probe.station [window], 0, actor };
+    //  From tomorrow (row 1) on.
+    int count = PQntuples (dates) > 1 ? PQntuples (dates) - 1 : 0;
+    s_date_t *days = s_dates_copy (dates, 1, count);
+    s_probe_t *probes = calloc ((size_t) count + 1, sizeof *probes);
+    assert (probes);
+    int rc = s_probe_dates (pg, config, &need, days, count, probes, err) ? -1 : 1;
+    for (int date = 0; date < count && rc == 1; date++)
+        for (int window = 0; window < probes [date].count && rc == 1; window++)
+            if (probes [date].station [window]) {
+                s_booking_t booking = { days [date], probes [date].starts [window], probes [date].ends [window],
+                                        probes [date].station [window], 0, actor };
                 rc = s_book (service, pg, config, &need, &booking, err) ? -1 : 0;
             }
-    }
+    free (probes);
+    free (days);
     PQclear (dates);
     return rc;
 }
