@@ -144,6 +144,12 @@ s_case_checks (PGconn *db)
         "SELECT c.id AS case_id, c.close_outcome, v.id AS visit_id, v.status FROM intake.cases c"
         " JOIN dispatch.visits v ON v.case_id = c.id WHERE c.status = 'closed'"
         " AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')");
+    failed += s_none (db, "cases.one_closed_event_per_closed_case",
+        "intake emitted case.closed once for each closed case, and for no other",
+        "SELECT c.id AS case_id, c.status, count(e.sequence) AS closed_events FROM intake.cases c"
+        " LEFT JOIN intake.event_log e ON e.type = 'case.closed' AND e.subject = 'case/' || c.id"
+        " GROUP BY c.id, c.status HAVING count(e.sequence) <> CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END"
+        " ORDER BY 1");
     failed += s_none (db, "cases.cancelled_have_no_live_visit",
         "a cancelled case has no visit still planned or under way",
         "SELECT c.id AS case_id, v.id AS visit_id, v.status FROM intake.cases c JOIN dispatch.visits v ON v.case_id = c.id"

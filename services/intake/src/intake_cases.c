@@ -223,7 +223,7 @@ static const as_stmt_t s_insert_history = { "intake_insert_history",
 
 int
 intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
-           const char *actor, const char *note, as_error_t *err)
+                const char *actor, const char *note, as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
