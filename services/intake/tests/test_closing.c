@@ -180,6 +180,14 @@ s_repaired_once (s_world_t *world)
     s_check_closed (world, case_id, "repaired", 101);
     s_completed (world, 101, case_id, true, 0);
     s_check_closed (world, case_id, "repaired", 101);
+    //  A late word of the visit's plan changes nothing: an ended visit stays ended.
+    char data [512];
+    snprintf (data, sizeof data, "\"visit_id\":101,\"case_id\":%lld,\"reason\":\"moved\",\"unassigned\":true",
+              (long long) case_id);
+    s_tell (world, "visit.rescheduled", 101, data);
+    s_check_closed (world, case_id, "repaired", 101);
+    AS_CHECK (as_harness_scalar (world->harness, "SELECT count(*) FROM intake.case_visits WHERE visit_id = 101"
+                                                 " AND state = 'repaired'") == 1);
     //  A new report of the product opens a new case: the old one ended.
     int64_t again = as_harness_report (world->intake, "SN-CLOSE-1", NULL);
     AS_CHECK (again != case_id);
