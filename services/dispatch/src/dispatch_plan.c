@@ -496,13 +496,17 @@ s_day_save (as_service_t *service, as_pg_t *pg, const s_day_t *day, const as_vrp
 
 //  --- Windows, candidate stations, probes ---------------------------------------
 
-static const as_stmt_t s_need = { "dispatch_plan_need",
-    "SELECT v.id, v.case_id, coalesce(v.engineer_id, 0), coalesce(v.station_id, 0), v.status, v.skill,"
-    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon"
-    " FROM visits v JOIN cases c ON c.id = v.case_id"
-    " WHERE (v.id = $1 OR ($1 = 0 AND v.case_id = $2))"
-    "  AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed')"
-    " ORDER BY v.id DESC LIMIT 1 FOR UPDATE OF v" };
+#define S_NEED_SQL \
+    "SELECT v.id, v.case_id, coalesce(v.engineer_id, 0), coalesce(v.station_id, 0), v.status, v.skill," \
+    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon" \
+    " FROM visits v JOIN cases c ON c.id = v.case_id" \
+    " WHERE (v.id = $1 OR ($1 = 0 AND v.case_id = $2))" \
+    "  AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed')" \
+    " ORDER BY v.id DESC LIMIT 1"
+static const as_stmt_t s_need = { "dispatch_plan_need", S_NEED_SQL " FOR UPDATE OF v" };
+//  slots.offer only reads: a row lock there would make its own transaction
+//  and a commit that waits for the disk.
+static const as_stmt_t s_need_read = { "dispatch_plan_need_read", S_NEED_SQL };
 static const as_stmt_t s_skilled_stations = { "dispatch_plan_skilled_stations",
     "SELECT s.id, s.lat, s.lon, s.radius_km FROM stations s WHERE EXISTS (SELECT 1 FROM engineers e"
     " JOIN engineer_skills k ON k.engineer_id = e.id WHERE e.station_id = s.id AND e.active"
@@ -513,15 +517,16 @@ static const as_stmt_t s_dates = { "dispatch_plan_dates",
 static const as_stmt_t s_local_date = { "dispatch_plan_local_date",
     "SELECT (($1::timestamptz AT TIME ZONE $2)::date)::text, extract(epoch FROM $1::timestamptz)::float8" };
 
-//  The open visit of a case (or the visit) that can still take an appointment.
+//  The open visit of a case (or the visit) that can still take an
+//  appointment, its row locked when it is about to be booked.
 static int
-s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, s_need_t *need, as_error_t *err)
+s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, s_need_t *need, as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
     as_pgp_int (&params, case_id);
-    PGresult *result = as_pg_run (pg, &s_need, &params, err);
+    PGresult *result = as_pg_run (pg, lock ? &s_need : &s_need_read, &params, err);
     if (!result)
         return -1;
     if (PQntuples (result) == 0) {
@@ -636,13 +641,15 @@ s_probe_station (s_day_t *day, const s_need_t *need, s_probe_t *probe, time_t ea
 //  stands). All the days come from one bulk load; probes [i] is dates [i].
 static int
 s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, s_date_t *dates,
-               int date_count, s_probe_t *probes, as_error_t *err)
+               int date_count, s_probe_t *probes, s_bulk_t *keep, as_error_t *err)
 {
     int64_t stations [S_MAX_STATIONS];
     int station_count = s_candidate_stations (pg, need, stations, err);
     if (station_count < 0)
         return -1;
     memset (probes, 0, (size_t) date_count * sizeof *probes);
+    if (keep)
+        memset (keep, 0, sizeof *keep);
     if (station_count == 0 || date_count == 0)
         return 0;
     s_bulk_t bulk;
@@ -663,7 +670,12 @@ s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *nee
             s_probe_station (day, need, probe, earliest);
             s_day_destroy (&day);
         }
-    s_bulk_clear (&bulk);
+    //  The caller may book from the same days (same transaction, nothing
+    //  written since) instead of loading them again.
+    if (keep && rc == 0)
+        *keep = bulk;
+    else
+        s_bulk_clear (&bulk);
     return rc;
 }
 
@@ -675,6 +687,8 @@ typedef struct {
     int64_t station_id;
     int64_t engineer_id;        //  an operator's choice, or 0 = any
     const char *actor;
+    const s_bulk_t *loaded;     //  the probe's days (excluding the visit), or NULL = load
+    int loaded_date;            //  the booking's date in `loaded`
 } s_booking_t;
 
 static const as_stmt_t s_set_pinned = { "dispatch_plan_set_pinned",
@@ -722,7 +736,9 @@ static int
 s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need,
         const s_booking_t *booking, as_error_t *err)
 {
-    s_day_t *day = s_day_load (pg, config, booking->station_id, booking->date, need->id, err);
+    s_day_t *day = booking->loaded
+                 ? s_day_build (booking->loaded, config, booking->station_id, booking->loaded_date, err)
+                 : s_day_load (pg, config, booking->station_id, booking->date, need->id, err);
     if (!day)
         return -1;
     int pinned = booking->engineer_id ? s_vehicle_of (day, booking->engineer_id) : -1;
@@ -787,17 +803,22 @@ dispatch_visit_book (as_call_t *call)
     s_need_t need;
     double epoch = 0;
     s_probe_t probe;
-    if (s_need_load (call->pg, visit_id, case_id, &need, call->err)
+    s_bulk_t days;
+    if (s_need_load (call->pg, visit_id, case_id, true, &need, call->err)
     ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err)
-    ||  s_probe_dates (call->pg, config, &need, &date, 1, &probe, call->err))
+    ||  s_probe_dates (call->pg, config, &need, &date, 1, &probe, &days, call->err))
         return -1;
     int window = s_window_of (&probe, epoch);
-    if (window < 0 || !probe.station [window])
-        return as_error_set (call->err, AS_FAILED_PRECONDITION, "%s is not an appointment window that can be"
-                             " served (ask slots.offer)", window_start);
-    s_booking_t booking = { date, probe.starts [window], probe.ends [window], probe.station [window], 0, call->actor };
-    return s_book (call->service, call->pg, config, &need, &booking, call->err)
-         ? -1 : dispatch_reply_visit (call, need.id);
+    int rc = window < 0 || !probe.station [window]
+           ? as_error_set (call->err, AS_FAILED_PRECONDITION, "%s is not an appointment window that can be"
+                           " served (ask slots.offer)", window_start) : 0;
+    if (rc == 0) {
+        s_booking_t booking = { date, probe.starts [window], probe.ends [window], probe.station [window], 0,
+                                call->actor, &days, 0 };
+        rc = s_book (call->service, call->pg, config, &need, &booking, call->err);
+    }
+    s_bulk_clear (&days);
+    return rc ? -1 : dispatch_reply_visit (call, need.id);
 }
 
 //  Dates from `from` (NULL = today, local) for `days` days.
@@ -846,7 +867,7 @@ dispatch_slots_offer (as_call_t *call)
     char from [11] = "";
     as_obj_strcpy (call->params, "from_date", from, sizeof from);
     s_need_t need;
-    if (s_need_load (call->pg, 0, case_id, &need, call->err))
+    if (s_need_load (call->pg, 0, case_id, false, &need, call->err))
         return -1;
     PGresult *dates = s_date_list (call->pg, config, *from ? from : NULL, days, call->err);
     if (!dates)
@@ -856,7 +877,7 @@ dispatch_slots_offer (as_call_t *call)
     s_probe_t *probes = calloc ((size_t) rows + 1, sizeof *probes);
     assert (probes);
     size_t offered = 0;
-    int rc = s_probe_dates (call->pg, config, &need, list, rows, probes, call->err);
+    int rc = s_probe_dates (call->pg, config, &need, list, rows, probes, NULL, call->err);
     free (list);
     for (int row = 0; row < rows && rc == 0; row++)
         for (int window = 0; window < probes [row].count; window++)
@@ -921,7 +942,7 @@ dispatch_visit_assign (as_call_t *call)
                              (long long) visit_id);
     s_need_t need;
     double epoch = 0, starts [S_MAX_WINDOWS], ends [S_MAX_WINDOWS];
-    if (s_need_load (call->pg, visit_id, 0, &need, call->err)
+    if (s_need_load (call->pg, visit_id, 0, true, &need, call->err)
     ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err))
         return -1;
     s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, call->err);
@@ -934,7 +955,7 @@ dispatch_visit_assign (as_call_t *call)
     int window = s_window_of (&windows, epoch);
     if (window < 0)
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "%s is not an appointment window", window_start);
-    s_booking_t booking = { date, starts [window], ends [window], station_id, engineer_id, call->actor };
+    s_booking_t booking = { date, starts [window], ends [window], station_id, engineer_id, call->actor, NULL, 0 };
     return s_book (call->service, call->pg, config, &need, &booking, call->err)
          ? -1 : dispatch_reply_visit (call, need.id);
 }
@@ -947,7 +968,7 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
 {
     dispatch_config_t *config = dispatch_config (service);
     s_need_t need;
-    if (s_need_load (pg, visit_id, 0, &need, err))
+    if (s_need_load (pg, visit_id, 0, true, &need, err))
         return -1;
     PGresult *dates = s_date_list (pg, config, NULL, 15, err);
     if (!dates)
@@ -957,14 +978,16 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
     s_date_t *days = s_dates_copy (dates, 1, count);
     s_probe_t *probes = calloc ((size_t) count + 1, sizeof *probes);
     assert (probes);
-    int rc = s_probe_dates (pg, config, &need, days, count, probes, err) ? -1 : 1;
+    s_bulk_t loaded;
+    int rc = s_probe_dates (pg, config, &need, days, count, probes, &loaded, err) ? -1 : 1;
     for (int date = 0; date < count && rc == 1; date++)
         for (int window = 0; window < probes [date].count && rc == 1; window++)
             if (probes [date].station [window]) {
                 s_booking_t booking = { days [date], probes [date].starts [window], probes [date].ends [window],
-                                        probes [date].station [window], 0, actor };
+                                        probes [date].station [window], 0, actor, &loaded, date };
                 rc = s_book (service, pg, config, &need, &booking, err) ? -1 : 0;
             }
+    s_bulk_clear (&loaded);
     free (probes);
     free (days);
     PQclear (dates);
