@@ -40,6 +40,12 @@ s_bench_report (const flow_result_t *result)
     int64_t p99 = n ? result->latencies_us [(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] : 0;
     printf ("flow: %lld cases ready in %.0f s = %.1f cases/s; report -> ready p50 %.1f ms, p99 %.1f ms\n",
             (long long) n, result->seconds, rate, p50 / 1000.0, p99 / 1000.0);
+    printf ("calls by method (count, mean ms as the driver waited):");
+    for (int index = 0; index < FLOW_METHODS; index++)
+        if (result->method_calls [index])
+            printf (" %s %lld %.1f;", flow_method_names [index], (long long) result->method_calls [index],
+                    result->method_us [index] / 1000.0 / (double) result->method_calls [index]);
+    printf ("\n");
 }
 
 int
@@ -47,7 +53,7 @@ main (int argc, char *argv [])
 {
     flow_config_t config;
     flow_config_default (&config, 200, 1);
-    bool check = false;
+    bool check = false, slot_days_given = false;
     int seed = 1;
     for (int index = 1; index < argc; index++) {
         const char *arg = argv [index], *value = index + 1 < argc ? argv [index + 1] : NULL;
@@ -59,7 +65,7 @@ main (int argc, char *argv [])
         else if (!strcmp (arg, "--seed")) { ok = s_number (value, 0, 2000000000, &seed); index++; }
         else if (!strcmp (arg, "--workers")) { ok = s_number (value, 1, 64, &config.workers); index++; }
         else if (!strcmp (arg, "--in-flight")) { ok = s_number (value, 1, 1000, &config.in_flight); index++; }
-        else if (!strcmp (arg, "--slot-days")) { ok = s_number (value, 1, 31, &config.slot_days); index++; }
+        else if (!strcmp (arg, "--slot-days")) { ok = s_number (value, 1, 31, &config.slot_days); index++; slot_days_given = true; }
         else if (!strcmp (arg, "--bench")) { ok = s_number (value, 1, 3600, &config.bench_seconds); index++; config.bench = true; }
         else ok = false;
         if (!ok) {
@@ -77,6 +83,10 @@ main (int argc, char *argv [])
     memcpy (config.tag, defaults.tag, sizeof config.tag);
     config.bench = bench;
     config.bench_seconds = seconds;
+    //  Bench: three days (dispatch's own default) from the first day with
+    //  room (see flow_case.c); the customer takes one of the first windows.
+    if (bench && !slot_days_given)
+        config.slot_days = 3;
     zsys_init ();
     zsys_set_logstream (NULL);
     if (as_catalog_load ()) {

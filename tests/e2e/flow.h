@@ -31,6 +31,11 @@ typedef enum {
     FLOW_CANCELLED_BOOKED, FLOW_DECLINED, FLOW_NO_FAULT, FLOW_BENCH_READY, FLOW_STUCK, FLOW_OUTCOMES
 } flow_outcome_t;
 
+//  Calls timed by method (bench: where a case's time goes, as the caller
+//  sees it: queueing in the daemon included).
+#define FLOW_METHODS 8
+extern const char *flow_method_names [FLOW_METHODS];
+
 typedef struct {
     int64_t outcomes [FLOW_OUTCOMES];
     int64_t reported, by_channel [5], sales, contracts;
@@ -38,6 +43,7 @@ typedef struct {
     int64_t parts_on_hand, follow_ups, shipped, backorders_delivered;
     int64_t surveys_answered, surveys_missing, complaints;
     int64_t calls, retries, waits;
+    int64_t method_calls [FLOW_METHODS], method_us [FLOW_METHODS];
     int64_t ready_count;            //  bench: cases that reached "ready" in the window
     int64_t *latencies_us;          //  bench: report -> ready, one per ready case
     double seconds;

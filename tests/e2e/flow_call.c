@@ -22,6 +22,21 @@ s_transient (as_code_t code)
     return code == AS_UNAVAILABLE || code == AS_INTERNAL || code == AS_DEADLINE_EXCEEDED || code == AS_ABORTED;
 }
 
+const char *flow_method_names [FLOW_METHODS] = {
+    "case.report", "case.list", "case.triage", "slots.offer", "visit.book", "reservation.create",
+    "events.publish", "other"
+};
+
+static void
+s_timed (flow_worker_t *w, const char *method, int64_t started_us)
+{
+    int index = 0;
+    while (index < FLOW_METHODS - 1 && strcmp (flow_method_names [index], method))
+        index++;
+    w->method_calls [index]++;
+    w->method_us [index] += zclock_usecs () - started_us;
+}
+
 int
 flow_call (flow_worker_t *w, as_rpc_client_t *client, const char *method, const char *key,
            as_rpc_reply_t *reply, const char *format, ...)
@@ -35,7 +50,10 @@ flow_call (flow_worker_t *w, as_rpc_client_t *client, const char *method, const 
     while (true) {
         as_error_t err;
         w->calls++;
-        if (as_rpc_client_call_json (client, method, params, key, reply, &err) == 0) {
+        int64_t started = zclock_usecs ();
+        int called = as_rpc_client_call_json (client, method, params, key, reply, &err);
+        s_timed (w, method, started);
+        if (called == 0) {
             if (reply->ok || !s_transient (reply->error.code))
                 return 0;
             if (w->config->verbose)
@@ -88,7 +106,10 @@ flow_publish (flow_worker_t *w, const char *type, const char *subject, const cha
     while (rc && flow_now_ms () < until) {
         as_rpc_reply_t reply;
         w->calls++;
-        if (as_rpc_client_call (w->bus, "events.publish", params.data, params.size, NULL, &reply, &err) == 0) {
+        int64_t started = zclock_usecs ();
+        int called = as_rpc_client_call (w->bus, "events.publish", params.data, params.size, NULL, &reply, &err);
+        s_timed (w, "events.publish", started);
+        if (called == 0) {
             if (reply.ok)
                 rc = 0;
             else

@@ -3,6 +3,7 @@
     keep many cases in flight while the services do their part between
     steps (events relayed, consumers applied).                            */
 #include "flow_world.h"
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,12 +70,27 @@ s_date (int days, char out [11])
     strftime (out, 11, "%Y-%m-%d", &tm);
 }
 
+//  The highest case id any worker has seen. A device's report becomes a
+//  case after its event is published, so its id is above every id known
+//  when the case began here: case.list looks only beyond that (after_id),
+//  not through every case of the day.
+static _Atomic int64_t s_known_case_id;
+
+static void
+s_case_known (int64_t case_id)
+{
+    int64_t known = atomic_load (&s_known_case_id);
+    while (case_id > known && !atomic_compare_exchange_weak (&s_known_case_id, &known, case_id))
+        ;
+}
+
 void
 flow_case_init (flow_worker_t *w, flow_case_t *c, int index)
 {
     memset (c, 0, sizeof *c);
     c->index = index;
     c->started_ms = flow_now_ms ();
+    c->find_after = atomic_load (&s_known_case_id);
     c->category = w->config->bench ? (int) s_rand (w, S_KINDS_WITH_PARTS) : (int) s_rand (w, S_KINDS);
     c->city = (int) s_rand (w, 6);
     unsigned roll = s_rand (w, 100);
@@ -154,6 +170,7 @@ s_sale (flow_worker_t *w, flow_case_t *c)
 static bool
 s_report_device (flow_worker_t *w, flow_case_t *c)
 {
+
     char owner [512], data [2048], id [37];
     s_customer (w, c, owner, sizeof owner, false);
     snprintf (data, sizeof data, "{\"device_id\":\"DEV-%s-%d\",\"serial\":\"%s\",\"model\":\"%s\",\"category\":\"%s\","
@@ -187,6 +204,7 @@ s_report (flow_worker_t *w, flow_case_t *c)
         return false;
     if (reply.ok) {
         c->case_id = flow_int (reply.result, NULL, "case_id");
+        s_case_known (c->case_id);
         c->state = ST_TRIAGE;
         w->result->reported++;
         w->result->by_channel [c->channel]++;
@@ -201,11 +219,13 @@ static bool
 s_find (flow_worker_t *w, flow_case_t *c)
 {
     as_rpc_reply_t reply;
-    if (flow_call (w, w->intake, "case.list", NULL, &reply, "{\"serial\":\"%s\"}", c->serial))
+    if (flow_call (w, w->intake, "case.list", NULL, &reply, "{\"serial\":\"%s\",\"channel\":\"device\",\"after_id\":%lld}",
+                   c->serial, (long long) c->find_after))
         return false;
     const msgpack_object *cases = reply.ok ? as_obj_get (reply.result, "cases") : NULL;
     if (cases && cases->type == MSGPACK_OBJECT_ARRAY && cases->via.array.size > 0) {
         c->case_id = flow_int (&cases->via.array.ptr [0], NULL, "case_id");
+        s_case_known (c->case_id);
         c->state = ST_TRIAGE;
     }
     as_rpc_reply_release (&reply);
@@ -253,17 +273,58 @@ s_triage (flow_worker_t *w, flow_case_t *c)
     return true;
 }
 
+//  Bench: the first day (from today) that still had a free window when
+//  last asked. Customers take one of the first windows offered, so the
+//  days fill up in order; under sustained load a call centre asks from the
+//  first day with room, not from tomorrow every time (which would ask,
+//  and make dispatch search, days that are long full).
+static atomic_int s_first_free_day = 1;
+#define S_MAX_DAY 365
+
+//  After an offer from day `asked` for `days` days: move the shared first
+//  day on to the first offered date, or past the asked days when nothing
+//  was offered (a visit that exists but found no room).
+static void
+s_first_free_move (int asked, int days, const char *first_date)
+{
+    int day = asked + days;
+    for (int offset = asked; first_date && offset < asked + days; offset++) {
+        char date [11];
+        s_date (offset, date);
+        if (!strcmp (date, first_date)) {
+            day = offset;
+            break;
+        }
+    }
+    int seen = atomic_load (&s_first_free_day);
+    while (day > seen && day <= S_MAX_DAY && !atomic_compare_exchange_weak (&s_first_free_day, &seen, day))
+        ;
+}
+
 //  The customer takes one of the first windows offered.
 static bool
 s_book (flow_worker_t *w, flow_case_t *c)
 {
     as_rpc_reply_t reply;
+    int first_day = w->config->bench ? atomic_load (&s_first_free_day) : 1;
+    char from [11];
+    if (w->config->bench)
+        s_date (first_day, from);
+    else
+        snprintf (from, sizeof from, "%s", w->tomorrow);
     if (flow_call (w, w->dispatch, "slots.offer", NULL, &reply, "{\"case_id\":%lld,\"from_date\":\"%s\",\"days\":%d}",
-                   (long long) c->case_id, w->tomorrow, w->config->slot_days))
+                   (long long) c->case_id, from, w->config->slot_days))
         return false;
     const msgpack_object *slots = reply.ok ? as_obj_get (reply.result, "slots") : NULL;
     snprintf (c->why, sizeof c->why, "slots.offer: %.120s", reply.ok ? "no slot" : reply.error.message);
-    if (!slots || slots->type != MSGPACK_OBJECT_ARRAY || slots->via.array.size == 0) {
+    bool none = !slots || slots->type != MSGPACK_OBJECT_ARRAY || slots->via.array.size == 0;
+    if (w->config->bench && reply.ok) {
+        char first_date [11] = "";
+        if (!none)
+            flow_str (&slots->via.array.ptr [0], NULL, "date", first_date, sizeof first_date);
+        s_first_free_move (first_day, w->config->slot_days, none ? NULL : first_date);
+    }
+    if (none) {
         as_rpc_reply_release (&reply);      //  no visit yet (events on their way), or full
         return false;
     }

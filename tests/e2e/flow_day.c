@@ -188,6 +188,10 @@ s_merge (flow_result_t *into, s_worker_t *from)
     into->complaints += r->complaints;
     into->waits += r->waits;
     into->calls += from->w.calls;
+    for (int index = 0; index < FLOW_METHODS; index++) {
+        into->method_calls [index] += from->w.method_calls [index];
+        into->method_us [index] += from->w.method_us [index];
+    }
     into->retries += from->w.retries;
     into->ready_count += r->ready_count;
     for (int index = 0; index < 16 && r->stuck_case_ids [index]; index++)

@@ -26,6 +26,7 @@ typedef struct {
     char serial [48];
     char purchased [11];
     int64_t case_id, visit_id, follow_up_id, engineer_id, station_id;
+    int64_t find_after;             //  device report: its case id is above this
     char plan_date [11];
     int64_t started_ms, next_ms, ready_ms;
     int survey_tries;
@@ -42,6 +43,7 @@ typedef struct {
     bool survey_up;
     char today [11], tomorrow [11];
     int64_t calls, retries;
+    int64_t method_calls [FLOW_METHODS], method_us [FLOW_METHODS];
 } flow_worker_t;
 
 //  Call until the service answers (result or refusal), waiting out daemons
