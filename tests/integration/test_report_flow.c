@@ -64,6 +64,21 @@ main (void)
     as_harness_call (intake, "case.list", params, NULL, &reply);
     AS_CHECK (reply.ok && as_obj_get (reply.result, "cases")->via.array.size == 1);
     as_rpc_reply_release (&reply);
+    //  By serial (its own statement, planned from the product), with and
+    //  without the other filters.
+    as_harness_call (intake, "case.list", "{\"serial\":\"SN-FLOW-1\"}", NULL, &reply);
+    AS_CHECK (reply.ok && as_obj_get (reply.result, "cases")->via.array.size == 1);
+    as_rpc_reply_release (&reply);
+    as_harness_call (intake, "case.list", "{\"serial\":\"SN-FLOW-1\",\"status\":\"cancelled\"}", NULL, &reply);
+    AS_CHECK (reply.ok && as_obj_get (reply.result, "cases")->via.array.size == 0);
+    as_rpc_reply_release (&reply);
+    snprintf (params, sizeof params, "{\"serial\":\"SN-FLOW-1\",\"after_id\":%lld}", (long long) case_id);
+    as_harness_call (intake, "case.list", params, NULL, &reply);
+    AS_CHECK (reply.ok && as_obj_get (reply.result, "cases")->via.array.size == 0);
+    as_rpc_reply_release (&reply);
+    as_harness_call (intake, "case.list", "{\"serial\":\"SN-NONE\"}", NULL, &reply);
+    AS_CHECK (reply.ok && as_obj_get (reply.result, "cases")->via.array.size == 0);
+    as_rpc_reply_release (&reply);
 
     snprintf (params, sizeof params, "{\"case_id\":%lld,\"reason\":\"customer fixed it\"}", (long long) case_id);
     as_harness_call (intake, "case.cancel", params, NULL, &reply);

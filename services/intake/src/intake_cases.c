@@ -473,12 +473,17 @@ static const as_stmt_t s_get_case = { "intake_get_case",
     "SELECT " S_CASE_COLUMNS " FROM cases c JOIN customers cu ON cu.id = c.customer_id"
     " JOIN products p ON p.id = c.product_id WHERE c.id = $1" };
 
+#define S_LIST_CASES \
+    "SELECT " S_CASE_COLUMNS " FROM cases c JOIN customers cu ON cu.id = c.customer_id" \
+    " JOIN products p ON p.id = c.product_id" \
+    " WHERE c.id > $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::text IS NULL OR c.channel = $3)" \
+    "  AND ($4::text IS NULL OR p.category = $4)"
 static const as_stmt_t s_list_cases = { "intake_list_cases",
-    "SELECT " S_CASE_COLUMNS " FROM cases c JOIN customers cu ON cu.id = c.customer_id"
-    " JOIN products p ON p.id = c.product_id"
-    " WHERE c.id > $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::text IS NULL OR c.channel = $3)"
-    "  AND ($4::text IS NULL OR p.category = $4) AND ($5::text IS NULL OR p.serial = $5)"
-    " ORDER BY c.id LIMIT $6" };
+    S_LIST_CASES " AND ($5::text IS NULL OR p.serial = $5) ORDER BY c.id LIMIT $6" };
+//  By serial: a plain equality lets the plan start from the product (a
+//  generic plan of "$5 IS NULL OR ..." walks every case by id).
+static const as_stmt_t s_list_cases_of_serial = { "intake_list_cases_of_serial",
+    S_LIST_CASES " AND p.serial = $5 ORDER BY c.id LIMIT $6" };
 
 static int
 s_present_columns (const PGresult *result, int row, int first, int count)
@@ -583,7 +588,8 @@ intake_case_list (as_call_t *call)
     for (int index = 0; index < 4; index++)
         as_pgp_str (&params, filters [index]);
     as_pgp_int (&params, limit);
-    PGresult *result = as_pg_run (call->pg, &s_list_cases, &params, call->err);
+    PGresult *result = as_pg_run (call->pg, filters [3] ? &s_list_cases_of_serial : &s_list_cases, &params,
+                                  call->err);
     for (int index = 0; index < 4; index++)
         free (filters [index]);
     if (!result)
