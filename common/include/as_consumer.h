@@ -38,10 +38,13 @@ const char *as_consumer_producer (as_consumer_t *self);
 //  passes to as_consumer_on_reply (register it as a zloop reader).
 zsock_t *as_consumer_socket (as_consumer_t *self);
 
-//  A live event from the bus. Applies it if it is next, ignores it if it is
-//  old, asks the producer for the missing range if there is a gap.
-//  Returns events applied or -1.
-int as_consumer_receive (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error_t *err);
+//  Live events of this producer from the bus (one, or a burst that was
+//  waiting on the socket): applied in ONE transaction as far as they
+//  continue the cursor (ordered by sequence first; old ones ignored); a
+//  gap asks the producer for the missing range. Returns events that moved
+//  the cursor, or -1 (nothing applied: a later fetch brings them again).
+int as_consumer_receive_many (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t count,
+                              as_error_t *err);
 //  Ask the producer for what follows the cursor, unless a request is
 //  already under way (one that got no answer in time is given up).
 void as_consumer_poll (as_consumer_t *self);
@@ -55,5 +58,7 @@ uint64_t as_consumer_cursor (as_consumer_t *self);
 //  Totals for metrics.
 int64_t as_consumer_applied (as_consumer_t *self);
 int64_t as_consumer_dead (as_consumer_t *self);
+//  Self-test (needs AFTERSALES_TEST_PG).
+void as_consumer_test (bool verbose);
 
 #endif

@@ -663,27 +663,58 @@ s_report_consumer (as_service_t *self, as_consumer_t *consumer, int rc, const as
     as_log_set_trace (NULL);
 }
 
+//  Live events waiting together are read at once (up to S_EVENT_BURST)
+//  and each producer's share is applied in one transaction: one commit
+//  for a burst instead of one per event. Each event has its savepoint;
+//  past 64 subtransactions PostgreSQL's snapshots overflow to pg_subtrans,
+//  hence the bound.
+#define S_EVENT_BURST 48
+
+static as_event_t *
+s_read_event (zsock_t *sub)
+{
+    zmsg_t *msg = zmsg_recv (sub);
+    if (!msg)
+        return NULL;
+    zframe_t *payload = zmsg_last (msg);
+    as_error_t err;
+    as_event_t *event = payload && zmsg_size (msg) == 2
+                      ? as_event_decode (zframe_data (payload), zframe_size (payload), false, &err) : NULL;
+    if (!event)
+        as_warn ("dropped a malformed live event");
+    zmsg_destroy (&msg);
+    return event;
+}
+
 static int
 s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
 {
     (void) loop;
     as_service_t *self = arg;
-    zmsg_t *msg = zmsg_recv (sub);
-    if (!msg)
-        return zsys_interrupted ? -1 : 0;
-    zframe_t *payload = zmsg_last (msg);
-    as_error_t err;
-    as_event_t *event = payload && zmsg_size (msg) == 2
-                      ? as_event_decode (zframe_data (payload), zframe_size (payload), false, &err) : NULL;
-    as_consumer_t *consumer = event ? s_consumer_for (self, event->source) : NULL;
-    if (consumer)
-        s_report_consumer (self, consumer, as_consumer_receive (consumer, self->pg, event, &err), &err);
-    else
-    if (!event)
-        as_warn ("dropped a malformed live event");
-    as_event_destroy (&event);
-    zmsg_destroy (&msg);
-    return 0;
+    as_event_t *burst [S_EVENT_BURST], *share [S_EVENT_BURST];
+    size_t count = 0;
+    bool stop = false;
+    do {
+        as_event_t *event = s_read_event (sub);
+        if (event)
+            burst [count++] = event;
+        else
+            stop = zsys_interrupted;
+    } while (!stop && count < S_EVENT_BURST && (zsock_events (sub) & ZMQ_POLLIN));
+    for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
+         consumer = zlistx_next (self->consumers)) {
+        size_t shared = 0;
+        for (size_t index = 0; index < count; index++)
+            if (strcmp (burst [index]->source, as_consumer_producer (consumer)) == 0)
+                share [shared++] = burst [index];
+        as_error_t err;
+        if (shared)
+            s_report_consumer (self, consumer, as_consumer_receive_many (consumer, self->pg, share, shared, &err),
+                               &err);
+    }
+    for (size_t index = 0; index < count; index++)
+        as_event_destroy (&burst [index]);
+    return stop ? -1 : 0;
 }
 
 //  A page of a producer's log, asked for by as_consumer_poll.

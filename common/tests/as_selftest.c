@@ -6,6 +6,7 @@
 #include "as_catalog.h"
 #include "as_cli.h"
 #include "as_config.h"
+#include "as_consumer.h"
 #include "as_date.h"
 #include "as_log.h"
 #include "as_pg.h"
@@ -33,6 +34,7 @@ static const struct {
     { "pg",       as_pg_test },
     { "cli",      as_cli_test },
     { "eventlog", as_eventlog_test },
+    { "consumer", as_consumer_test },
     { "file",     as_file_test },
 };
 
