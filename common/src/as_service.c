@@ -1,5 +1,6 @@
 /*  as_service: the daemon skeleton shared by every service.                 */
 #include "as_service.h"
+#include "as_acl.h"
 #include "as_catalog.h"
 #include "as_consumer.h"
 #include "as_curve.h"
@@ -25,6 +26,7 @@ struct _as_service_t {
     zsock_t *sub;                   //  live events from busd
     zlistx_t *consumers;            //  as_consumer_t, one per producer
     zhashx_t *counters;             //  name -> int64_t *
+    as_acl_t *acl;                  //  who may call which method, or NULL
     int64_t started_ms;
     int emitted;                    //  events written in this unit of work
     bool relay_armed;               //  a relay is due on the timer
@@ -46,6 +48,9 @@ static const as_setting_t s_daemon_settings [] = {
       "the relay runs this long after a commit with events, batching back-to-back requests (0: at once)", "", 0 },
     { "AFTERSALES_RETENTION_DAYS", AS_CFG_INT, "90", 1, 3650,
       "event log rows and stored RPC replies are kept this long", "", 0 },
+    { "AFTERSALES_RPC_ACL", AS_CFG_STR, "", 0, 0,
+      "JSON file {\"clients\": {KEY-OR-NAME: [method, prefix., *]}}: which caller may call which "
+      "method (health always); empty: any admitted caller may call any", "", 0 },
     { "AFTERSALES_FAULT", AS_CFG_STR, "", 0, 0,
       "tests only: after_commit or before_publish makes the daemon kill itself there", "", 0 },
     { NULL, 0, NULL, 0, 0, NULL, "", 0 }
@@ -467,6 +472,12 @@ s_prepare (as_service_t *self, zmsg_t *msg, s_entry_t *entry)
     const as_rpc_request_t *request = &entry->request;
     const char *server = as_catalog_method_service (request->method);
     entry->handler = s_find_method (self, request->method);
+    char caller [64];
+    as_acl_caller (payload, request->principal, caller, sizeof caller);
+    if (strcmp (request->method, "health") != 0 && !as_acl_allows (self->acl, caller, request->method))
+        as_error_set (&entry->err, AS_PERMISSION_DENIED, "%s may not call %s (AFTERSALES_RPC_ACL)", caller,
+                      request->method);
+    else
     if (request->deadline_ms > 0 && as_now_ms () > request->deadline_ms)
         as_error_set (&entry->err, AS_DEADLINE_EXCEEDED, "deadline passed before %s started", request->method);
     else
@@ -883,6 +894,7 @@ s_destroy (as_service_t *self)
     zsock_destroy (&self->router);
     as_pg_destroy (&self->pg);
     zhashx_destroy (&self->counters);
+    as_acl_destroy (&self->acl);
     as_curve_stop ();
 }
 
@@ -944,6 +956,11 @@ as_service_main (const as_service_def_t *def, int argc, char *argv [])
     if (as_catalog_load ()) {
         as_error ("the embedded message catalogue does not parse");
         return 1;
+    }
+    const char *acl = as_config_str (self->settings, "AFTERSALES_RPC_ACL");
+    if (*acl && !(self->acl = as_acl_load (acl, "clients", &err))) {
+        as_error ("AFTERSALES_RPC_ACL %s", err.message);
+        return 2;
     }
     zsys_init ();
     const char *fault = as_config_str (self->settings, "AFTERSALES_FAULT");

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "as_acl.h"
 #include "as_catalog.h"
 #include "as_cli.h"
 #include "as_config.h"
@@ -35,6 +36,7 @@ static const struct {
     { "cli",      as_cli_test },
     { "eventlog", as_eventlog_test },
     { "consumer", as_consumer_test },
+    { "acl",      as_acl_test },
     { "file",     as_file_test },
 };
 

@@ -97,7 +97,17 @@ main (void)
     snprintf (acl_env, sizeof acl_env, "BUS_INGRESS_ACL=%s", acl);
     const char *bus_env [] = { acl_env, NULL };
     as_harness_start (harness, "busd", bus_env);
-    as_harness_start (harness, "intaked", NULL);
+    //  Which client may call which of intake's methods: the suite anything,
+    //  the sales system only reads.
+    char rpc_acl [700], rpc_acl_env [720];
+    snprintf (rpc_acl, sizeof rpc_acl, "%s/rpc_acl.json", dir);
+    file = fopen (rpc_acl, "w");
+    fprintf (file, "{\"clients\": {\"%s\": [\"*\"], \"%s\": [\"case.get\", \"case.list\"]}}", suite_key,
+             publisher_key);
+    fclose (file);
+    snprintf (rpc_acl_env, sizeof rpc_acl_env, "AFTERSALES_RPC_ACL=%s", rpc_acl);
+    const char *intake_env [] = { rpc_acl_env, NULL };
+    as_harness_start (harness, "intaked", intake_env);
 
     //  The allowed publisher: applied, and recorded under its public key.
     snprintf (path, sizeof path, "%s/sales.cert_secret", dir);
@@ -106,6 +116,25 @@ main (void)
     char sql [256];
     snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.inbox WHERE publisher = '%s'", publisher_key);
     AS_CHECK (as_harness_scalar (harness, sql) == 1);
+
+    //  Its key may read cases but not change them; health is anyone's.
+    as_rpc_client_t *intake = as_harness_client (harness, "intake");
+    as_rpc_reply_t reply;
+    as_harness_call (intake, "case.list", "{}", NULL, &reply);
+    AS_CHECK (reply.ok && as_obj_get (reply.result, "cases")->via.array.size == 1);
+    as_rpc_reply_release (&reply);
+    as_harness_call (intake, "case.cancel", "{\"case_id\":1,\"reason\":\"not mine to cancel\"}", NULL, &reply);
+    AS_CHECK (!reply.ok && reply.error.code == AS_PERMISSION_DENIED);
+    AS_CHECK (strstr (reply.error.message, publisher_key) && strstr (reply.error.message, "case.cancel"));
+    as_rpc_reply_release (&reply);
+    as_harness_call (intake, "health", "{}", NULL, &reply);
+    AS_CHECK (reply.ok);
+    as_rpc_reply_release (&reply);
+    as_rpc_client_destroy (&intake);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM intake.cases WHERE status = 'cancelled'") == 0);
+    //  A daemon whose ACL cannot be read does not start (no silent "allow all").
+    as_harness_expect (harness, "AFTERSALES_RPC_ACL=/nonexistent/acl.json intaked 2>&1", 2, "AFTERSALES_RPC_ACL",
+                       true);
 
     //  An admitted key that the ACL does not allow this type: refused.
     snprintf (path, sizeof path, "%s/suite.cert_secret", dir);

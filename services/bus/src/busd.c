@@ -8,6 +8,7 @@
                      sends only after the effects are committed.
     busd keeps no state: a publisher that gets no answer retries, and the
     owner's inbox makes the retry harmless.                                 */
+#include "as_acl.h"
 #include "as_catalog.h"
 #include "as_config.h"
 #include "as_curve.h"
@@ -15,7 +16,6 @@
 #include "as_log.h"
 #include "as_msg.h"
 #include "as_rpcmsg.h"
-#include <cjson/cJSON.h>
 #include <czmq.h>
 #include <string.h>
 
@@ -31,7 +31,7 @@ typedef struct {
     zsock_t *xsub, *xpub, *ingress;
     zhashx_t *owners;               //  service name -> zsock_t * DEALER
     zhashx_t *pending;              //  forwarded request id -> s_pending_t
-    cJSON *acl;                     //  publisher -> allowed types, or NULL
+    as_acl_t *acl;                  //  publisher -> allowed types, or NULL
     zloop_t *loop;
     uint64_t next_id;
     int64_t started;
@@ -103,61 +103,6 @@ s_on_subscription (zloop_t *loop, zsock_t *xpub, void *arg)
 
 //  --- Ingress ---------------------------------------------------------------------------
 
-//  Who sent it: the CURVE public key when security is on, else what the
-//  publisher says it is (dev mode on loopback).
-static void
-s_publisher_of (zframe_t *payload, const as_rpc_request_t *request, char *out, size_t size)
-{
-    const char *key = as_curve_enabled () ? zframe_meta (payload, "User-Id") : NULL;
-    if (key && *key)
-        snprintf (out, size, "%s", key);
-    else
-        snprintf (out, size, "%s", request->principal [0] ? request->principal : "anonymous");
-}
-
-//  May this publisher publish this type? Entries are exact types or
-//  prefixes ending in a dot.
-static bool
-s_allowed (s_bus_t *bus, const char *publisher, const char *type)
-{
-    if (!bus->acl)
-        return true;
-    const cJSON *types = cJSON_GetObjectItemCaseSensitive (
-        cJSON_GetObjectItemCaseSensitive (bus->acl, "publishers"), publisher);
-    const cJSON *entry;
-    cJSON_ArrayForEach (entry, types) {
-        const char *allowed = cJSON_GetStringValue (entry);
-        size_t length = allowed ? strlen (allowed) : 0;
-        if (length && (strcmp (allowed, type) == 0
-                   || (allowed [length - 1] == '.' && strncmp (allowed, type, length) == 0)))
-            return true;
-    }
-    return false;
-}
-
-static int
-s_load_acl (s_bus_t *bus, const char *path, as_error_t *err)
-{
-    if (!*path)
-        return 0;
-    FILE *file = fopen (path, "rb");
-    char text [65536];
-    size_t size = file ? fread (text, 1, sizeof text - 1, file) : 0;
-    if (file)
-        fclose (file);
-    text [size] = 0;
-    bus->acl = file ? cJSON_Parse (text) : NULL;
-    const cJSON *publishers = cJSON_GetObjectItemCaseSensitive (bus->acl, "publishers");
-    bool valid = cJSON_IsObject (publishers);
-    const cJSON *list;
-    cJSON_ArrayForEach (list, publishers)
-        valid = valid && cJSON_IsArray (list);
-    if (!valid)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "BUS_INGRESS_ACL %s: not readable, or not "
-                             "{\"publishers\": {NAME: [TYPES]}}", path);
-    return 0;
-}
-
 static int
 s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_request_t *request,
          as_error_t *err)
@@ -174,8 +119,8 @@ s_route (s_bus_t *bus, zframe_t **publisher_p, zframe_t *payload, const as_rpc_r
         return -1;
     }
     char publisher [AS_RPC_PRINCIPAL_MAX + 1];
-    s_publisher_of (payload, request, publisher, sizeof publisher);
-    if (!s_allowed (bus, publisher, event->type)) {
+    as_acl_caller (payload, request->principal, publisher, sizeof publisher);
+    if (!as_acl_allows (bus->acl, publisher, event->type)) {
         as_error_set (err, AS_PERMISSION_DENIED, "publisher %.48s may not publish %s", publisher, event->type);
         as_event_destroy (&event);
         return -1;
@@ -439,8 +384,9 @@ main (int argc, char *argv [])
     bus.pending = zhashx_new ();
     zhashx_set_destructor (bus.pending, (zhashx_destructor_fn *) s_pending_destroy);
     int status = 1;
-    if (s_load_acl (&bus, as_config_str (s_settings, "BUS_INGRESS_ACL"), &err))
-        as_error ("%s", err.message);
+    const char *acl = as_config_str (s_settings, "BUS_INGRESS_ACL");
+    if (*acl && !(bus.acl = as_acl_load (acl, "publishers", &err)))
+        as_error ("BUS_INGRESS_ACL %s", err.message);
     else
     if (as_curve_start () == 0
     &&  (bus.xsub = s_bind (ZMQ_XSUB, "bus_pub"))
@@ -460,7 +406,7 @@ main (int argc, char *argv [])
     zloop_destroy (&bus.loop);
     zhashx_destroy (&bus.pending);
     zhashx_destroy (&bus.owners);
-    cJSON_Delete (bus.acl);
+    as_acl_destroy (&bus.acl);
     zsock_destroy (&bus.ingress);
     zsock_destroy (&bus.xpub);
     zsock_destroy (&bus.xsub);
