@@ -77,10 +77,6 @@ typedef struct {
 int as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err);
 
 int as_pg_begin (as_pg_t *self, as_error_t *err);
-//  BEGIN a transaction whose COMMIT does not wait for the disk, for work
-//  that is replayed from a durable source when a crash loses it: a
-//  consumer's events together with its cursor (docs/decisions/003).
-int as_pg_begin_replayable (as_pg_t *self, as_error_t *err);
 int as_pg_commit (as_pg_t *self, as_error_t *err);
 //  Always safe to call; ignores errors (the connection may be gone).
 void as_pg_rollback (as_pg_t *self);

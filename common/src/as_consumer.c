@@ -122,7 +122,7 @@ s_dead_letter (as_consumer_t *self, as_pg_t *pg, const as_event_t *event,
 //  alone and recorded. 1 (err set): a transient failure of the handler,
 //  its savepoint still there to undo it; -1: the transaction is lost.
 static int
-s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error_t *err)
+s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool *fresh_savepoint, as_error_t *err)
 {
     if (!as_consumer_wants (self, event->type))
         return 0;
@@ -131,10 +131,13 @@ s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, as_error
     as_msg_t *data = as_event_data (event, &failure);
     if (!data)
         return s_dead_letter (self, pg, event, &failure, err);
-    if (as_pg_savepoint (pg, "as_event", err)) {
+    //  The batch opens with a savepoint; nothing has happened since it
+    //  until the first wanted event uses it.
+    if (!*fresh_savepoint && as_pg_savepoint (pg, "as_event", err)) {
         as_msg_destroy (&data);
         return -1;
     }
+    *fresh_savepoint = false;
     as_log_set_trace (event->traceparent);
     int rc = self->apply (self->arg, pg, event, as_msg_root (data), &failure);
     as_msg_destroy (&data);
@@ -164,20 +167,25 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
     if (!self->cursor_row && as_pg_do (pg, &s_cursor_init, &params, err) < 0)
         return -1;
     self->cursor_row = true;            //  rows of cursors are never deleted
-    //  The cursor moves with the effects, so a commit lost in a crash of
-    //  PostgreSQL is applied again from the producer's log; what others
-    //  see of it (events this work emitted) leaves through the relay,
-    //  whose own commit waits for the disk and so flushes this one first.
-    if (as_pg_begin_replayable (pg, err))
-        return -1;
-    PGresult *locked = as_pg_run (pg, &s_cursor_lock, &params, err);
-    if (!locked || PQntuples (locked) != 1) {
-        PQclear (locked);
+    //  One round trip opens the batch. The cursor moves with the effects,
+    //  so a commit lost in a crash of PostgreSQL is applied again from the
+    //  producer's log: the commit need not wait for the disk. What others
+    //  see of this work (events it emitted) leaves through the relay, whose
+    //  own commit waits for the disk and so flushes this one first.
+    as_pg_step_t open [] = { { NULL, "BEGIN", NULL, NULL },
+                             { NULL, "SET LOCAL synchronous_commit TO off", NULL, NULL },
+                             { &s_cursor_lock, NULL, &params, NULL },
+                             { NULL, "SAVEPOINT as_event", NULL, NULL } };
+    int opened = as_pg_pipeline (pg, open, 4, err);
+    bool locked = opened == 0 && PQntuples (open [2].result) == 1;
+    uint64_t cursor = locked ? (uint64_t) as_pg_get_int (open [2].result, 0, 0) : 0;
+    for (int step = 0; step < 4; step++)
+        PQclear (open [step].result);
+    if (!locked) {
         as_pg_rollback (pg);
-        return -1;
+        return opened ? -1 : as_error_set (err, AS_INTERNAL, "no cursor row for %s", self->producer);
     }
-    uint64_t cursor = (uint64_t) as_pg_get_int (locked, 0, 0);
-    PQclear (locked);
+    bool fresh_savepoint = true;
     int applied = 0;
     bool stalled = false;               //  an event must wait: keep what came before it
     as_error_t why;
@@ -189,7 +197,7 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
             *gap = true;
             break;
         }
-        int rc = s_apply_one (self, pg, event, &why);
+        int rc = s_apply_one (self, pg, event, &fresh_savepoint, &why);
         if (rc == 1 && applied > 0 && as_pg_rollback_to (pg, "as_event", err) == 0)
             stalled = true;
         else
@@ -203,13 +211,16 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
             applied++;
         }
     }
+    //  One round trip closes it: the cursor (when it moved) and COMMIT.
     as_pgp_int (&params, (int64_t) cursor);
-    if (applied && as_pg_do (pg, &s_cursor_save, &params, err) < 0) {
+    as_pg_step_t close [] = { { &s_cursor_save, NULL, &params, NULL }, { NULL, "COMMIT", NULL, NULL } };
+    int closed = applied ? as_pg_pipeline (pg, close, 2, err) : as_pg_pipeline (pg, close + 1, 1, err);
+    PQclear (close [0].result);
+    PQclear (close [1].result);
+    if (closed) {
         as_pg_rollback (pg);
         return -1;
     }
-    if (as_pg_commit (pg, err))
-        return -1;
     self->cursor = cursor;
     if (stalled)                        //  tried again later, not at once
         *err = why;

@@ -385,16 +385,6 @@ as_pg_begin (as_pg_t *self, as_error_t *err)
 }
 
 int
-as_pg_begin_replayable (as_pg_t *self, as_error_t *err)
-{
-    assert (!self->in_transaction);
-    if (as_pg_exec_script (self, "BEGIN; SET LOCAL synchronous_commit TO off", err))
-        return -1;
-    self->in_transaction = true;
-    return 0;
-}
-
-int
 as_pg_commit (as_pg_t *self, as_error_t *err)
 {
     assert (self->in_transaction);
