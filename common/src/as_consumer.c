@@ -129,8 +129,10 @@ s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool *fr
     as_error_t failure;
     as_error_clear (&failure);
     as_msg_t *data = as_event_data (event, &failure);
-    if (!data)
+    if (!data) {
+        *fresh_savepoint = false;       //  the dead letter is work a later rollback must keep
         return s_dead_letter (self, pg, event, &failure, err);
+    }
     //  The batch opens with a savepoint; nothing has happened since it
     //  until the first wanted event uses it.
     if (!*fresh_savepoint && as_pg_savepoint (pg, "as_event", err)) {
@@ -409,7 +411,9 @@ s_test_burst (as_consumer_t *consumer, as_pg_t *pg, const char *types, const uin
         msgpack_packer_init (&packer, &data, msgpack_sbuffer_write);
         msgpack_pack_map (&packer, 1);
         as_pack_kv_int (&packer, "case_id", 1);
-        events [index] = as_event_new ("intake", types [index] == 'r' ? "case.reported" : "case.triaged",
+        if (types [index] == 'g')       //  not msgpack at all: undecodable data
+            data.data [0] = (char) 0xc1;
+        events [index] = as_event_new ("intake", types [index] == 't' ? "case.triaged" : "case.reported",
                                        "case/1", data.data, data.size, NULL);
         events [index]->sequence = sequences [index];
         msgpack_sbuffer_destroy (&data);
@@ -480,6 +484,15 @@ as_consumer_test (bool verbose)
     AS_CHECK (s_test_burst (consumer, pg, "rr", (uint64_t []) { 9, 10 }, 2) == 2);
     AS_CHECK (as_consumer_cursor (consumer) == 10 && log.count == 8 && log.seen [7] == 10);
     AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters") == 1);
+    //  Undecodable 11, refused 12: two dead letters, neither undoes the other.
+    log.refuse = 12;
+    AS_CHECK (s_test_burst (consumer, pg, "gr", (uint64_t []) { 11, 12 }, 2) == 2);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence IN (11, 12)") == 2);
+    //  Undecodable 13, then 14 must wait: 13's dead letter is kept, 14 comes again.
+    log.wait = 14;
+    AS_CHECK (s_test_burst (consumer, pg, "gr", (uint64_t []) { 13, 14 }, 2) == -1);
+    AS_CHECK (as_consumer_cursor (consumer) == 13);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence = 13") == 1);
 
     as_consumer_destroy (&consumer);
     snprintf (sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
