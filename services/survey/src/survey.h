@@ -15,6 +15,8 @@ typedef struct {
     char by [16];
     bool above;
     double bound;
+    char sample [40];                   //  a count column judging the sample, or ""
+    double min_sample;                  //  groups with fewer are not judged
 } survey_threshold_t;
 
 typedef struct {

@@ -37,10 +37,17 @@ s_parse_one (const cJSON *item, survey_threshold_t *threshold, char *why, size_t
     const cJSON *by = cJSON_GetObjectItemCaseSensitive (item, "by");
     const cJSON *below = cJSON_GetObjectItemCaseSensitive (item, "below");
     const cJSON *above = cJSON_GetObjectItemCaseSensitive (item, "above");
+    static const char *counts [] = { "visits_completed", "cases_completed", "surveys_answered", "complaints", NULL };
+    const cJSON *sample = cJSON_GetObjectItemCaseSensitive (item, "sample");
+    const cJSON *min_sample = cJSON_GetObjectItemCaseSensitive (item, "min_sample");
     const char *problem = !cJSON_IsString (kpi) || !s_known (s_kpis, kpi->valuestring) ? "kpi must name a KPI column"
                         : !cJSON_IsString (by) || !s_known (groupings, by->valuestring)
-                        ? "by must be engineer, station, category or all"
-                        : cJSON_IsNumber (below) == cJSON_IsNumber (above) ? "give one number: below or above" : NULL;
+                        ? "by must be engineer, station, region, category or all"
+                        : cJSON_IsNumber (below) == cJSON_IsNumber (above) ? "give one number: below or above"
+                        : (sample || min_sample) && !(cJSON_IsNumber (min_sample) && min_sample->valuedouble >= 1
+                                                      && cJSON_IsString (sample) && s_known (counts, sample->valuestring))
+                        ? "min_sample (a number >= 1) goes with sample: visits_completed, cases_completed, "
+                          "surveys_answered or complaints" : NULL;
     if (problem) {
         snprintf (why, size, "%s", problem);
         return -1;
@@ -49,6 +56,8 @@ s_parse_one (const cJSON *item, survey_threshold_t *threshold, char *why, size_t
     snprintf (threshold->by, sizeof threshold->by, "%s", by->valuestring);
     threshold->above = cJSON_IsNumber (above);
     threshold->bound = threshold->above ? above->valuedouble : below->valuedouble;
+    snprintf (threshold->sample, sizeof threshold->sample, "%s", sample ? sample->valuestring : "");
+    threshold->min_sample = min_sample ? min_sample->valuedouble : 0;
     return 0;
 }
 
@@ -89,11 +98,13 @@ static const as_stmt_t s_periods = { "survey_threshold_periods",
     " ORDER BY 1" };
 //  One KPI of one month: a group back within bounds is re-armed, a group
 //  newly past it is returned. The 'unknown' group (facts of no engineer
-//  or station yet) is nobody's. The report is materialised once: inlined
+//  or station yet) is nobody's; a group whose sample ($9, a count column)
+//  is under $10 is not judged either way. The report is materialised once: inlined
 //  into the statement, the planner repeats it.
 static const as_stmt_t s_check = { "survey_threshold_check",
     "WITH report AS MATERIALIZED (SELECT * FROM kpi_report($8, $1, $2, false, $3::int, $4::int)),"
-    " vals AS (SELECT r.\"group\" grp, (to_jsonb(r) ->> $5)::float8 val FROM report r WHERE r.\"group\" <> 'unknown'),"
+    " vals AS (SELECT r.\"group\" grp, (to_jsonb(r) ->> $5)::float8 val FROM report r WHERE r.\"group\" <> 'unknown'"
+    "  AND ($9::text IS NULL OR (to_jsonb(r) ->> $9)::float8 >= $10::float8)),"
     " judged AS (SELECT grp, val, CASE WHEN $6 = 'below' THEN val < $7::float8 ELSE val > $7::float8 END past"
     "  FROM vals WHERE val IS NOT NULL),"
     " rearmed AS (UPDATE kpi_breaches b SET breached = false, value = j.val FROM judged j"
@@ -149,6 +160,10 @@ s_check_one (as_service_t *service, as_pg_t *pg, const survey_threshold_t *thres
     as_pgp_str (&params, threshold->above ? "above" : "below");
     as_pgp_str (&params, bound);
     as_pgp_str (&params, period);
+    char min_sample [40];
+    snprintf (min_sample, sizeof min_sample, "%.17g", threshold->min_sample);
+    as_pgp_str (&params, *threshold->sample ? threshold->sample : NULL);
+    as_pgp_str (&params, min_sample);
     PGresult *rows = as_pg_run (pg, &s_check, &params, err);
     if (!rows)
         return -1;
