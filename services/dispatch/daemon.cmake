@@ -22,10 +22,11 @@ add_test(NAME dispatch.rules COMMAND dispatch_rules_test)
 set_tests_properties(dispatch.rules PROPERTIES TIMEOUT 30 LABELS dispatch)
 
 #  Integration tests: real PostgreSQL, real daemons (as_harness).
-foreach(t slots offers lifecycle replan flow cli)
+foreach(t slots offers lifecycle replan flow cli two_instances)
   add_executable(dispatch_test_${t} tests/dispatch_test_${t}.c)
   target_link_libraries(dispatch_test_${t} PRIVATE as_harness)
   add_test(NAME dispatch.${t} COMMAND dispatch_test_${t})
   set_tests_properties(dispatch.${t} PROPERTIES TIMEOUT 300 LABELS "dispatch;integration")
 endforeach()
+target_link_libraries(dispatch_test_two_instances PRIVATE Threads::Threads)
 target_compile_definitions(dispatch_test_cli PRIVATE AS_DISPATCH_DIR="${CMAKE_CURRENT_SOURCE_DIR}")

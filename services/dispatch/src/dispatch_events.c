@@ -178,7 +178,8 @@ dispatch_on_case_closed (as_delivery_t *delivery)
         as_pgp_reset (&params);
         as_pgp_int (&params, visit_id);
         as_pgp_str (&params, note);
-        rc = as_pg_do (delivery->pg, &s_cancel_visit, &params, delivery->err) == 1 ? 0 : -1;
+        rc = dispatch_plan_lock_visit_day (delivery->pg, visit_id, delivery->err) == 0
+          && as_pg_do (delivery->pg, &s_cancel_visit, &params, delivery->err) == 1 ? 0 : -1;
         as_pgp_reset (&params);
         as_pgp_int (&params, visit_id);
         as_pgp_str (&params, as_pg_get_str (visits, row, 1));

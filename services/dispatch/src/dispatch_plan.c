@@ -255,11 +255,63 @@ s_array_dates (s_date_t *dates, int count)
     return text;
 }
 
+//  Days a transaction will change are locked first, so that two dispatchd
+//  processes (or two workers) never plan the same engineers' day from the
+//  same stale load: one transaction-scoped advisory lock per (station, local
+//  date), keys (station id, days since 2000-01-01), always taken in
+//  (date, station) order in one statement, and before the day is loaded.
+//  $1 stations x $2 dates, plus ($3, $4) when both are given.
+static const as_stmt_t s_lock_days = { "dispatch_plan_lock_days",
+    "SELECT pg_advisory_xact_lock(d.station_id::int, d.day - date '2000-01-01')"
+    " FROM (SELECT s.station_id, t.day FROM unnest($1::bigint[]) AS s(station_id), unnest($2::date[]) AS t(day)"
+    " UNION SELECT $3::bigint, $4::date WHERE $3::bigint IS NOT NULL AND $4::date IS NOT NULL"
+    " ORDER BY 2, 1 OFFSET 0) d" };
+
+static const as_stmt_t s_lock_visit_day = { "dispatch_plan_lock_visit_day",
+    "SELECT pg_advisory_xact_lock(station_id::int, plan_date - date '2000-01-01') FROM visits"
+    " WHERE id = $1 AND station_id IS NOT NULL AND plan_date IS NOT NULL" };
+
+int
+dispatch_plan_lock_visit_day (as_pg_t *pg, int64_t visit_id, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
+    PGresult *result = as_pg_run (pg, &s_lock_visit_day, &params, err);
+    PQclear (result);
+    return result ? 0 : -1;
+}
+
+//  What s_bulk_load locks before it loads (NULL: a read, nothing).
+typedef struct {
+    int64_t station_id;         //  one more day to lock, 0 = none
+    const char *date;
+} s_lock_t;
+
+static void
+s_lock_params (as_pg_params_t *params, const char *station_list, const char *date_list, const s_lock_t *also)
+{
+    as_pgp_reset (params);
+    as_pgp_str (params, station_list);
+    as_pgp_str (params, date_list);
+    if (also->station_id && also->date && *also->date) {
+        as_pgp_int (params, also->station_id);
+        as_pgp_str (params, also->date);
+    }
+    else {
+        as_pgp_null (params);
+        as_pgp_null (params);
+    }
+}
+
 //  Engineers, absences and planned visits (except `exclude`) of `stations`
-//  on `dates`, with each date's origin and each station's place.
+//  on `dates`, with each date's origin and each station's place. With
+//  `lock`, those days (and lock's extra day) are locked first, in the same
+//  round trip.
 static int
 s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *stations, int station_count,
-             s_date_t *dates, int date_count, int64_t exclude, s_bulk_t *bulk, as_error_t *err)
+             s_date_t *dates, int date_count, int64_t exclude, const s_lock_t *lock, s_bulk_t *bulk,
+             as_error_t *err)
 {
     memset (bulk, 0, sizeof *bulk);
     char *station_list = s_array_ids (stations, station_count), *date_list = s_array_dates (dates, date_count);
@@ -278,11 +330,16 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
     as_pgp_str (&visit_params, station_list);
     as_pgp_str (&visit_params, date_list);
     as_pgp_int (&visit_params, exclude);
-    as_pg_step_t steps [] = {
+    as_pg_params_t lock_params;
+    if (lock)
+        s_lock_params (&lock_params, station_list, date_list, lock);
+    as_pg_step_t all [] = { { &s_lock_days, NULL, &lock_params, NULL },
         { &s_bulk_origins, NULL, &origin_params, NULL }, { &s_bulk_stations, NULL, &station_params, NULL },
         { &s_bulk_engineers, NULL, &params, NULL }, { &s_bulk_absences, NULL, &params, NULL },
         { &s_bulk_visits, NULL, &visit_params, NULL } };
-    int rc = as_pg_pipeline (pg, steps, 5, err);
+    as_pg_step_t *steps = all + 1;
+    int rc = as_pg_pipeline (pg, lock ? all : steps, lock ? 6 : 5, err);
+    PQclear (all [0].result);
     bulk->origins = steps [0].result;
     bulk->stations = steps [1].result;
     bulk->engineers = steps [2].result;
@@ -367,14 +424,15 @@ s_day_build (const s_bulk_t *bulk, const dispatch_config_t *config, int64_t stat
 
 //  The day of a station as a problem: its engineers (shifts after absences)
 //  and the visits planned there, except `exclude` (a visit being moved).
+//  With `lock` the day (and lock's extra one) is locked before the load.
 static s_day_t *
 s_day_load (as_pg_t *pg, const dispatch_config_t *config, int64_t station_id, const char *date,
-            int64_t exclude, as_error_t *err)
+            int64_t exclude, const s_lock_t *lock, as_error_t *err)
 {
     s_date_t dates [1];
     snprintf (dates [0], sizeof dates [0], "%s", date);
     s_bulk_t bulk;
-    if (s_bulk_load (pg, config, &station_id, 1, dates, 1, exclude, &bulk, err))
+    if (s_bulk_load (pg, config, &station_id, 1, dates, 1, exclude, lock, &bulk, err))
         return NULL;
     s_day_t *day = s_day_build (&bulk, config, station_id, 0, err);
     s_bulk_clear (&bulk);
@@ -652,8 +710,12 @@ s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *nee
         memset (keep, 0, sizeof *keep);
     if (station_count == 0 || date_count == 0)
         return 0;
+    //  A booking (keep) decides on these days: lock them, and the day the
+    //  visit may leave, before they are loaded. Offers read without locks.
+    s_lock_t lock = { need->station_id, need->plan_date };
     s_bulk_t bulk;
-    if (s_bulk_load (pg, config, stations, station_count, dates, date_count, need->id, &bulk, err))
+    if (s_bulk_load (pg, config, stations, station_count, dates, date_count, need->id, keep ? &lock : NULL,
+                     &bulk, err))
         return -1;
     time_t earliest = time (NULL) + config->lead * 60;
     int rc = 0;
@@ -699,7 +761,8 @@ static int
 s_resave_day (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, int64_t station_id,
               const char *date, const char *actor, as_error_t *err)
 {
-    s_day_t *day = s_day_load (pg, config, station_id, date, 0, err);
+    s_lock_t lock = { 0, NULL };     //  held already (the booking's); re-entrant
+    s_day_t *day = s_day_load (pg, config, station_id, date, 0, &lock, err);
     if (!day)
         return -1;
     as_vrp_solution_t *solution = s_day_solution (day);
@@ -736,9 +799,12 @@ static int
 s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need,
         const s_booking_t *booking, as_error_t *err)
 {
+    //  A booking from the probe's days found them locked (s_probe_dates);
+    //  otherwise the day and the one the visit leaves are locked here.
+    s_lock_t lock = { need->station_id, need->plan_date };
     s_day_t *day = booking->loaded
                  ? s_day_build (booking->loaded, config, booking->station_id, booking->loaded_date, err)
-                 : s_day_load (pg, config, booking->station_id, booking->date, need->id, err);
+                 : s_day_load (pg, config, booking->station_id, booking->date, need->id, &lock, err);
     if (!day)
         return -1;
     int pinned = booking->engineer_id ? s_vehicle_of (day, booking->engineer_id) : -1;
@@ -945,7 +1011,7 @@ dispatch_visit_assign (as_call_t *call)
     if (s_need_load (call->pg, visit_id, 0, true, &need, call->err)
     ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err))
         return -1;
-    s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, call->err);
+    s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, NULL, call->err);
     if (!day)
         return -1;
     s_probe_t windows = { .count = s_windows (config, day->origin, starts, ends) };
@@ -1009,7 +1075,8 @@ static int
 s_replan_absent_day (as_service_t *service, as_pg_t *pg, int64_t engineer_id, int64_t station_id,
                      const char *date, int *moved, int *unassigned, as_error_t *err)
 {
-    s_day_t *day = s_day_load (pg, dispatch_config (service), station_id, date, 0, err);
+    s_lock_t lock = { 0, NULL };     //  days come in (date, station) order
+    s_day_t *day = s_day_load (pg, dispatch_config (service), station_id, date, 0, &lock, err);
     if (!day)
         return -1;
     for (int index = 0; index < day->stop_count; index++) {
@@ -1089,7 +1156,8 @@ s_optimize_station (as_service_t *service, as_pg_t *pg, int64_t station_id, cons
                     const char *trigger, s_run_t *run, as_error_t *err)
 {
     const dispatch_config_t *config = dispatch_config (service);
-    s_day_t *day = s_day_load (pg, config, station_id, date, 0, err);
+    s_lock_t lock = { 0, NULL };     //  callers go in (date, station) order
+    s_day_t *day = s_day_load (pg, config, station_id, date, 0, &lock, err);
     if (!day)
         return -1;
     memset (run, 0, sizeof *run);

@@ -300,6 +300,8 @@ s_unplace_visit (as_pg_t *pg, int64_t visit_id, as_error_t *err)
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
+    if (dispatch_plan_lock_visit_day (pg, visit_id, err))
+        return -1;
     return as_pg_do (pg, &s_unplace, &params, err) == 1 ? 0 : -1;
 }
 
