@@ -251,8 +251,13 @@ s_ensure_connection (as_pg_t *self, as_error_t *err)
 static int
 s_prepare (as_pg_t *self, const as_stmt_t *stmt, int nparams, as_error_t *err)
 {
-    if (zhashx_lookup (self->prepared, stmt->name))
+    const as_stmt_t *known = zhashx_lookup (self->prepared, stmt->name);
+    if (known) {
+        //  Two statements of one name would run each other's SQL: a
+        //  programming error, caught by the first test that uses both.
+        assert (known == stmt || strcmp (known->sql, stmt->sql) == 0);
         return 0;
+    }
     PGresult *result = PQprepare (self->conn, stmt->name, stmt->sql, nparams, NULL);
     if (PQresultStatus (result) != PGRES_COMMAND_OK)
         return s_result_error (self, result, stmt->name, err);

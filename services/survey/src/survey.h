@@ -72,7 +72,7 @@ int survey_followup_after_repair (as_service_t *service, as_pg_t *pg, int64_t vi
 int survey_followup_purchase (as_service_t *service, as_pg_t *pg, int64_t case_id, const char *serial,
                               const char *purchase_date, const char *reported_at, as_error_t *err);
 int survey_followups_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
-as_method_fn survey_followup_list;
+as_method_fn survey_followup_list, survey_followup_cancel, survey_followup_reschedule;
 
 //  KPIs, and every promise of a case with its state.
 as_method_fn survey_kpi_query, survey_promise_list;

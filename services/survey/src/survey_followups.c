@@ -11,6 +11,7 @@
 #include "survey.h"
 #include "as_msg.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -212,4 +213,72 @@ survey_followup_list (as_call_t *call)
         s_pack_followup (call->result, rows, row);
     PQclear (rows);
     return 0;
+}
+
+//  --- followup.cancel / followup.reschedule (an agent's decision) -------------------------
+
+static const as_stmt_t s_cancel = { "survey_followup_cancel_by_agent",
+    "UPDATE followups SET state = 'cancelled', cancelled_at = now(), cancel_reason = $2"
+    " WHERE followup_id = $1 AND state = 'scheduled' RETURNING followup_id" };
+static const as_stmt_t s_reschedule = { "survey_followup_reschedule",
+    "UPDATE followups SET due_at = $2::timestamptz WHERE followup_id = $1 AND state = 'scheduled'"
+    " RETURNING followup_id" };
+static const as_stmt_t s_one = { "survey_followup_one",
+    "SELECT f.followup_id, f.kind, f.case_id, c.customer_id, f.visit_id, f.serial, f.anniversary::text,"
+    " rfc3339(f.due_at), f.state, f.channel, rfc3339(f.done_at), rfc3339(f.cancelled_at), f.cancel_reason"
+    " FROM followups f LEFT JOIN cases c ON c.case_id = f.case_id WHERE f.followup_id = $1" };
+
+//  Change a scheduled check-in with stmt ($1 its id, $2 value), then reply
+//  with it; an unknown one is not_found, a done or cancelled one stays so.
+static int
+s_change (as_call_t *call, const as_stmt_t *stmt, const char *value, const char *what)
+{
+    int64_t followup_id = 0;
+    as_obj_int (call->params, "followup_id", &followup_id);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, followup_id);
+    as_pgp_str (&params, value);
+    int64_t changed = as_pg_do (call->pg, stmt, &params, call->err);
+    if (changed < 0)
+        return -1;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, followup_id);
+    PGresult *row = as_pg_run (call->pg, &s_one, &params, call->err);
+    if (!row)
+        return -1;
+    int rc = 0;
+    if (PQntuples (row) == 0)
+        rc = as_error_set (call->err, AS_NOT_FOUND, "no follow-up %lld", (long long) followup_id);
+    else
+    if (changed == 0)
+        rc = as_error_set (call->err, AS_FAILED_PRECONDITION, "follow-up %lld is %s: cannot %s it",
+                           (long long) followup_id, as_pg_get_str (row, 0, 8), what);
+    else {
+        msgpack_pack_map (call->result, 1);
+        as_pack_str (call->result, "followup");
+        s_pack_followup (call->result, row, 0);
+    }
+    PQclear (row);
+    return rc;
+}
+
+int
+survey_followup_cancel (as_call_t *call)
+{
+    char *reason = as_obj_strdup (call->params, "reason");
+    int rc = s_change (call, &s_cancel, reason, "cancel");
+    free (reason);
+    return rc;
+}
+
+int
+survey_followup_reschedule (as_call_t *call)
+{
+    char due [40] = "";
+    int64_t at;
+    as_obj_strcpy (call->params, "due_at", due, sizeof due);
+    if (!survey_time_parse (due, &at) || at <= (int64_t) time (NULL))
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "due_at must be a time in the future");
+    return s_change (call, &s_reschedule, due, "reschedule");
 }

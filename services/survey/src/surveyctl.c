@@ -37,6 +37,9 @@ static const as_cli_option_t s_complaint_list_options [] = {
     { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
 static const as_cli_option_t s_kpi_options [] = {
     { "--period", "period", AS_CLI_STR, true }, { "--by", "by", AS_CLI_STR, false }, S_END };
+static const as_cli_option_t s_followup_cancel_options [] = { { "--reason", "reason", AS_CLI_STR, true }, S_END };
+static const as_cli_option_t s_followup_reschedule_options [] = {
+    { "--due-at", "due_at", AS_CLI_STR, true }, S_END };
 static const as_cli_option_t s_followup_list_options [] = {
     { "--state", "state", AS_CLI_STR, false }, { "--case", "case_id", AS_CLI_NUMBER, false },
     { "--customer", "customer_id", AS_CLI_NUMBER, false }, { "--limit", "limit", AS_CLI_NUMBER, false }, S_END };
@@ -143,14 +146,16 @@ s_print_at_risk (const msgpack_object *result)
     }
 }
 
+//  A list of check-ins, or the one a change answered with.
 static void
 s_print_followups (const msgpack_object *result)
 {
-    const msgpack_object *list = as_obj_get (result, "followups");
+    const msgpack_object *list = as_obj_get (result, "followups"), *one = as_obj_get (result, "followup");
+    uint32_t count = one ? 1 : list ? list->via.array.size : 0;
     printf ("%-9s %-13s %-8s %-9s %-8s %-25s %-10s %-6s %s\n", "FOLLOWUP", "KIND", "CASE", "CUSTOMER", "VISIT",
             "DUE", "STATE", "VIA", "NOTE");
-    for (uint32_t index = 0; list && index < list->via.array.size; index++) {
-        const msgpack_object *item = &list->via.array.ptr [index];
+    for (uint32_t index = 0; index < count; index++) {
+        const msgpack_object *item = one ? one : &list->via.array.ptr [index];
         char a [24], b [16], c [24], d [24], e [24], f [40], g [16], h [8], i [300];
         const char *note = as_obj_get (item, "anniversary") && as_obj_get (item, "anniversary")->type != MSGPACK_OBJECT_NIL
                          ? "anniversary" : "cancel_reason";
@@ -276,6 +281,10 @@ static const as_cli_command_t s_commands [] = {
     { "followup list", "followup.list", "[--state scheduled|done|cancelled] [--case ID] [--customer ID] [--limit N]",
       "follow-up check-ins (after repairs, purchase anniversaries), by due time", NULL, s_followup_list_options,
       s_print_followups },
+    { "followup cancel", "followup.cancel", "FOLLOWUP_ID --reason TEXT", "cancel a scheduled check-in",
+      "followup_id", s_followup_cancel_options, s_print_followups },
+    { "followup reschedule", "followup.reschedule", "FOLLOWUP_ID --due-at RFC3339",
+      "move a scheduled check-in to a later time", "followup_id", s_followup_reschedule_options, s_print_followups },
     { "promises", "promise.list",
       "[--case ID] [--state kept|breached|at_risk|pending] [--promise first_contact|warranty_response|\n"
       "         progress_notice|onsite_repair|workshop_repair|part_shipped|complaint_reply|survey_sent] [--limit N]",

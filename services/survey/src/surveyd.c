@@ -54,6 +54,8 @@ static const as_method_t s_methods [] = {
     { "kpi.query", survey_kpi_query },
     { "risk.list", survey_risk_list },
     { "followup.list", survey_followup_list },
+    { "followup.cancel", survey_followup_cancel },
+    { "followup.reschedule", survey_followup_reschedule },
     { "promise.list", survey_promise_list },
     { NULL, NULL }
 };

@@ -153,6 +153,32 @@ main (void)
     AS_CHECK (status == 0 && strstr (out, "\"state\":") && strstr (out, "answered") && !strstr (out, token));
     free (out);
 
+    //  The repair's check-in, 30 days on: an agent moves it, then cancels it;
+    //  a cancelled one stays so, an unknown one is not found, the past refused.
+    int64_t followup = as_harness_scalar (harness, "SELECT followup_id FROM survey.followups WHERE visit_id = 31"
+                                                   " AND state = 'scheduled'");
+    AS_CHECK (followup > 0);
+    char later [32];
+    s_time (time (NULL) + 40 * 86400, later);
+    snprintf (command, sizeof command, "surveyctl followup reschedule %lld --due-at %s", (long long) followup, later);
+    out = as_harness_run (harness, command, &status);
+    AS_CHECK (status == 0 && strstr (out, "scheduled"));
+    free (out);
+    snprintf (command, sizeof command, "SELECT count(*) FROM survey.followups WHERE followup_id = %lld"
+              " AND due_at = '%s'", (long long) followup, later);
+    AS_CHECK (as_harness_scalar (harness, command) == 1);
+    snprintf (command, sizeof command, "surveyctl followup reschedule %lld --due-at 2020-01-01T00:00:00Z 2>&1",
+              (long long) followup);
+    as_harness_expect (harness, command, 1, "in the future", true);
+    snprintf (command, sizeof command, "surveyctl followup cancel %lld --reason 'customer moved abroad' --json",
+              (long long) followup);
+    out = as_harness_run (harness, command, &status);
+    AS_CHECK (status == 0 && strstr (out, "cancelled") && strstr (out, "customer moved abroad"));
+    free (out);
+    snprintf (command, sizeof command, "surveyctl followup cancel %lld --reason again 2>&1", (long long) followup);
+    as_harness_expect (harness, command, 1, "is cancelled: cannot cancel it", true);
+    as_harness_expect (harness, "surveyctl followup cancel 99999 --reason x 2>&1", 1, "not_found", true);
+
     free (token);
     free (period);
     as_rpc_client_destroy (&intake);
