@@ -153,11 +153,13 @@ survey_followups_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t
 
 //  --- followup.list ---------------------------------------------------------------------
 
-static const as_stmt_t s_list = { "survey_followup_list",
-    "SELECT f.followup_id, f.kind, f.case_id, c.customer_id, f.visit_id, f.serial, f.anniversary::text,"
-    " rfc3339(f.due_at), f.state, f.channel, rfc3339(f.done_at), rfc3339(f.cancelled_at), f.cancel_reason"
+//  A check-in as s_pack_followup reads it.
+#define S_FOLLOWUP_SELECT \
+    "SELECT f.followup_id, f.kind, f.case_id, c.customer_id, f.visit_id, f.serial, f.anniversary::text," \
+    " rfc3339(f.due_at), f.state, f.channel, rfc3339(f.done_at), rfc3339(f.cancelled_at), f.cancel_reason" \
     " FROM followups f LEFT JOIN cases c ON c.case_id = f.case_id"
-    " WHERE ($1::text IS NULL OR f.state = $1) AND ($2::bigint IS NULL OR f.case_id = $2)"
+static const as_stmt_t s_list = { "survey_followup_list",
+    S_FOLLOWUP_SELECT " WHERE ($1::text IS NULL OR f.state = $1) AND ($2::bigint IS NULL OR f.case_id = $2)"
     " AND ($3::bigint IS NULL OR c.customer_id = $3) ORDER BY f.due_at, f.followup_id LIMIT $4" };
 
 static void
@@ -223,10 +225,7 @@ static const as_stmt_t s_cancel = { "survey_followup_cancel_by_agent",
 static const as_stmt_t s_reschedule = { "survey_followup_reschedule",
     "UPDATE followups SET due_at = $2::timestamptz WHERE followup_id = $1 AND state = 'scheduled'"
     " RETURNING followup_id" };
-static const as_stmt_t s_one = { "survey_followup_one",
-    "SELECT f.followup_id, f.kind, f.case_id, c.customer_id, f.visit_id, f.serial, f.anniversary::text,"
-    " rfc3339(f.due_at), f.state, f.channel, rfc3339(f.done_at), rfc3339(f.cancelled_at), f.cancel_reason"
-    " FROM followups f LEFT JOIN cases c ON c.case_id = f.case_id WHERE f.followup_id = $1" };
+static const as_stmt_t s_one = { "survey_followup_one", S_FOLLOWUP_SELECT " WHERE f.followup_id = $1" };
 
 //  Change a scheduled check-in with stmt ($1 its id, $2 value), then reply
 //  with it; an unknown one is not_found, a done or cancelled one stays so.
