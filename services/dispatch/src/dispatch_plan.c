@@ -1068,6 +1068,15 @@ static const as_stmt_t s_absence_days = { "dispatch_plan_absence_days",
     " AND plan_date BETWEEN ($2::timestamptz AT TIME ZONE $4)::date AND ($3::timestamptz AT TIME ZONE $4)::date"
     " ORDER BY 2, 1" };
 
+//  The engineer's station on every date the absence touches, locked before
+//  the days with their visits are listed: a booking that put a visit on
+//  them meanwhile has committed (and is listed) or waits.
+static const as_stmt_t s_lock_absence = { "dispatch_plan_lock_absence",
+    "SELECT pg_advisory_xact_lock(d.station_id::int, d.day - date '2000-01-01')"
+    " FROM (SELECT e.station_id, t.day::date AS day FROM engineers e,"
+    " generate_series(($2::timestamptz AT TIME ZONE $4)::date, ($3::timestamptz AT TIME ZONE $4)::date,"
+    " interval '1 day') AS t(day) WHERE e.id = $1 ORDER BY 2 OFFSET 0) d" };
+
 //  One day of an absent engineer: their visits not yet started leave the
 //  route and are inserted again wherever they fit best (back with them if
 //  what is left of their shift allows); the rest become unscheduled.
@@ -1114,6 +1123,10 @@ dispatch_plan_absence (as_service_t *service, as_pg_t *pg, int64_t engineer_id, 
     as_pgp_str (&params, starts_at);
     as_pgp_str (&params, ends_at);
     as_pgp_str (&params, dispatch_config (service)->zone);
+    PGresult *locked = as_pg_run (pg, &s_lock_absence, &params, err);
+    if (!locked)
+        return -1;
+    PQclear (locked);
     PGresult *days = as_pg_run (pg, &s_absence_days, &params, err);
     if (!days)
         return -1;
