@@ -22,7 +22,7 @@ add_test(NAME dispatch.rules COMMAND dispatch_rules_test)
 set_tests_properties(dispatch.rules PROPERTIES TIMEOUT 30 LABELS dispatch)
 
 #  Integration tests: real PostgreSQL, real daemons (as_harness).
-foreach(t slots offers lifecycle replan flow cli two_instances)
+foreach(t slots offers lifecycle replan flow cli two_instances rota)
   add_executable(dispatch_test_${t} tests/dispatch_test_${t}.c)
   target_link_libraries(dispatch_test_${t} PRIVATE as_harness)
   add_test(NAME dispatch.${t} COMMAND dispatch_test_${t})

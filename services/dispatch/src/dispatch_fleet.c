@@ -134,12 +134,12 @@ dispatch_station_list (as_call_t *call)
 //  --- Engineers ---------------------------------------------------------------------------
 
 static const as_stmt_t s_upsert_engineer = { "dispatch_upsert_engineer",
-    "INSERT INTO engineers (code, name, station_id, van, max_visits, shift_start, shift_end)"
+    "INSERT INTO engineers (code, name, station_id, van, max_visits, shift_start, shift_end, work_days)"
     " VALUES ($1, $2, coalesce($3, (SELECT id FROM stations WHERE code = $4)), $5,"
-    "  coalesce($6::int, 8), coalesce($7::time, '09:00'), coalesce($8::time, '18:00'))"
+    "  coalesce($6::int, 8), coalesce($7::time, '09:00'), coalesce($8::time, '18:00'), coalesce($9, '1234567'))"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, station_id = EXCLUDED.station_id,"
     "  van = EXCLUDED.van, max_visits = EXCLUDED.max_visits, shift_start = EXCLUDED.shift_start,"
-    "  shift_end = EXCLUDED.shift_end, active = true"
+    "  shift_end = EXCLUDED.shift_end, work_days = EXCLUDED.work_days, active = true"
     " RETURNING id" };
 static const as_stmt_t s_clear_skills = { "dispatch_clear_skills",
     "DELETE FROM engineer_skills WHERE engineer_id = $1" };
@@ -150,7 +150,7 @@ static const as_stmt_t s_list_engineers = { "dispatch_list_engineers",
     "SELECT e.id, e.code, e.name, e.station_id, e.van, e.max_visits, to_char(e.shift_start, 'HH24:MI'),"
     " to_char(e.shift_end, 'HH24:MI'), e.active,"
     " coalesce((SELECT string_agg(k.category || ':' || k.level, ',' ORDER BY k.category)"
-    "  FROM engineer_skills k WHERE k.engineer_id = e.id), '')"
+    "  FROM engineer_skills k WHERE k.engineer_id = e.id), ''), e.work_days"
     " FROM engineers e WHERE ($1::bigint IS NULL OR e.id = $1) AND ($2::bigint IS NULL OR e.station_id = $2)"
     " ORDER BY e.id" };
 
@@ -183,7 +183,8 @@ s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as
 static int64_t
 s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *err)
 {
-    char code [33] = "", name [101] = "", station_code [33] = "", van [33] = "", start [8] = "", end [8] = "";
+    char code [33] = "", name [101] = "", station_code [33] = "", van [33] = "", start [8] = "", end [8] = "",
+         work_days [8] = "";
     int64_t station_id = 0, max_visits = 0;
     as_obj_strcpy (engineer, "code", code, sizeof code);
     as_obj_strcpy (engineer, "name", name, sizeof name);
@@ -191,6 +192,7 @@ s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *
     as_obj_strcpy (engineer, "van", van, sizeof van);
     as_obj_strcpy (engineer, "shift_start", start, sizeof start);
     as_obj_strcpy (engineer, "shift_end", end, sizeof end);
+    as_obj_strcpy (engineer, "work_days", work_days, sizeof work_days);
     bool has_station = as_obj_int (engineer, "station_id", &station_id);
     bool has_max = as_obj_int (engineer, "max_visits", &max_visits);
     if (!has_station && !*station_code)
@@ -211,6 +213,7 @@ s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *
         as_pgp_null (&params);
     as_pgp_str (&params, *start ? start : NULL);
     as_pgp_str (&params, *end ? end : NULL);
+    as_pgp_str (&params, *work_days ? work_days : NULL);
     PGresult *result = as_pg_run (pg, &s_upsert_engineer, &params, err);
     if (!result)
         return -1;
@@ -222,7 +225,7 @@ s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *
 static void
 s_pack_engineer (msgpack_packer *pk, const PGresult *result, int row)
 {
-    msgpack_pack_map (pk, 10);
+    msgpack_pack_map (pk, 11);
     as_pack_kv_int (pk, "engineer_id", as_pg_get_int (result, row, 0));
     as_pack_kv_str (pk, "code", as_pg_get_str (result, row, 1));
     as_pack_kv_str (pk, "name", as_pg_get_str (result, row, 2));
@@ -232,6 +235,7 @@ s_pack_engineer (msgpack_packer *pk, const PGresult *result, int row)
     as_pack_kv_str (pk, "shift_start", as_pg_get_str (result, row, 6));
     as_pack_kv_str (pk, "shift_end", as_pg_get_str (result, row, 7));
     as_pack_kv_bool (pk, "active", as_pg_get_bool (result, row, 8));
+    as_pack_kv_str (pk, "work_days", as_pg_get_str (result, row, 10));
     //  "category:level,..." as [{category, level}].
     char list [1024];
     snprintf (list, sizeof list, "%s", as_pg_get_str (result, row, 9));

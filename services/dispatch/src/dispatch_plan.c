@@ -69,14 +69,16 @@ static const as_stmt_t s_bulk_origins = { "dispatch_plan_bulk_origins",
 static const as_stmt_t s_bulk_stations = { "dispatch_plan_bulk_stations",
     "SELECT id, lat, lon FROM stations WHERE id = ANY($1::bigint[])" };
 static const as_stmt_t s_bulk_engineers = { "dispatch_plan_bulk_engineers",
-    "WITH e AS (SELECT e.id, e.station_id, e.max_visits, e.shift_start, e.shift_end,"
+    "WITH e AS (SELECT e.id, e.station_id, e.max_visits, e.shift_start, e.shift_end, e.work_days,"
     "  coalesce((SELECT string_agg(s.category, ',') FROM engineer_skills s WHERE s.engineer_id = e.id), '') AS skills"
     "  FROM engineers e WHERE e.station_id = ANY($1::bigint[]) AND e.active)"
     " SELECT e.id, e.max_visits,"
     " extract(epoch FROM (d.day + e.shift_start) AT TIME ZONE $3)::float8,"
     " extract(epoch FROM (d.day + e.shift_end) AT TIME ZONE $3)::float8,"
     " e.skills, e.station_id, d.day::text"
-    " FROM e CROSS JOIN unnest($2::date[]) AS d(day) ORDER BY e.station_id, d.day, e.id" };
+    " FROM e CROSS JOIN unnest($2::date[]) AS d(day)"
+    " WHERE strpos(e.work_days, extract(isodow FROM d.day)::int::text) > 0"     //  the rota
+    " ORDER BY e.station_id, d.day, e.id" };
 //  Absences that touch any of the dates; s_clip_shift ignores those that
 //  miss a given day's shift.
 static const as_stmt_t s_bulk_absences = { "dispatch_plan_bulk_absences",
@@ -1288,9 +1290,10 @@ dispatch_plan_optimize_all (as_service_t *service, as_pg_t *pg, as_error_t *err)
 
 static const as_stmt_t s_board = { "dispatch_plan_board",
     "SELECT e.id, e.code, e.name, e.station_id, to_char(e.shift_start, 'HH24:MI'), to_char(e.shift_end, 'HH24:MI'),"
-    " EXISTS (SELECT 1 FROM absences a WHERE a.engineer_id = e.id"
+    " (strpos(e.work_days, extract(isodow FROM $1::date)::int::text) = 0"      //  off by the rota
+    "  OR EXISTS (SELECT 1 FROM absences a WHERE a.engineer_id = e.id"
     "  AND a.starts_at < (($1::date + 1)::timestamp AT TIME ZONE $3)"
-    "  AND a.ends_at > ($1::date::timestamp AT TIME ZONE $3)),"
+    "  AND a.ends_at > ($1::date::timestamp AT TIME ZONE $3))),"
     " v.id, v.case_id, v.status, v.seq, rfc3339(v.eta), rfc3339(v.window_start), rfc3339(v.window_end),"
     " v.pinned, v.minutes, to_char(v.eta AT TIME ZONE $3, 'HH24:MI'),"
     " to_char(v.window_start AT TIME ZONE $3, 'HH24:MI') || '-' || to_char(v.window_end AT TIME ZONE $3, 'HH24:MI')"

@@ -24,7 +24,7 @@ static const as_cli_option_t s_engineer_add [] = {
     { "--station", "station_id", AS_CLI_NUMBER, false }, { "--station-code", "station_code", AS_CLI_STR, false },
     { "--van", "van", AS_CLI_STR, false }, { "--max-visits", "max_visits", AS_CLI_NUMBER, false },
     { "--shift-start", "shift_start", AS_CLI_STR, false }, { "--shift-end", "shift_end", AS_CLI_STR, false },
-    { "--skills", "skills", AS_CLI_STR, false }, S_END
+    { "--work-days", "work_days", AS_CLI_STR, false }, { "--skills", "skills", AS_CLI_STR, false }, S_END
 };
 static const as_cli_option_t s_import [] = {
     { "--engineers", "engineers", AS_CLI_JSON, true }, { "", "engineers", AS_CLI_FILE, false }, S_END };
