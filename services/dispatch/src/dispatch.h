@@ -51,6 +51,10 @@ int dispatch_plan_board (as_call_t *call);
 //  served; 0 when booked, 1 when nothing fits, -1 on error.
 int dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_id,
                                  const char *actor, as_error_t *err);
+//  Re-plan the days from today on where an engineer has visits although
+//  their rota (work_days) now has them off, as for an absence.
+int dispatch_plan_rota (as_service_t *service, as_pg_t *pg, int64_t engineer_id, int *moved,
+                        int *unassigned, as_error_t *err);
 //  Lock the day plan a visit is in (if any) before taking it out: every
 //  change of a day plan holds that day's advisory lock (dispatch_plan.c).
 int dispatch_plan_lock_visit_day (as_pg_t *pg, int64_t visit_id, as_error_t *err);

@@ -181,7 +181,7 @@ s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as
 
 //  Add or update one engineer (by code) with their skills; returns the id.
 static int64_t
-s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *err)
+s_upsert_engineer_row (as_service_t *service, as_pg_t *pg, const msgpack_object *engineer, as_error_t *err)
 {
     char code [33] = "", name [101] = "", station_code [33] = "", van [33] = "", start [8] = "", end [8] = "",
          work_days [8] = "";
@@ -219,7 +219,12 @@ s_upsert_engineer_row (as_pg_t *pg, const msgpack_object *engineer, as_error_t *
         return -1;
     int64_t engineer_id = as_pg_get_int (result, 0, 0);
     PQclear (result);
-    return s_set_skills (pg, engineer_id, as_obj_get (engineer, "skills"), err) ? -1 : engineer_id;
+    //  A new rota may take days away that already hold their visits.
+    int moved = 0, unassigned = 0;
+    if (s_set_skills (pg, engineer_id, as_obj_get (engineer, "skills"), err)
+    ||  dispatch_plan_rota (service, pg, engineer_id, &moved, &unassigned, err))
+        return -1;
+    return engineer_id;
 }
 
 static void
@@ -291,7 +296,7 @@ s_reply_engineers (as_call_t *call, int64_t engineer_id, int64_t station_id, con
 int
 dispatch_engineer_add (as_call_t *call)
 {
-    int64_t engineer_id = s_upsert_engineer_row (call->pg, call->params, call->err);
+    int64_t engineer_id = s_upsert_engineer_row (call->service, call->pg, call->params, call->err);
     return engineer_id < 0 ? -1 : s_reply_engineers (call, engineer_id, 0, "engineer");
 }
 
@@ -301,7 +306,7 @@ dispatch_engineer_import (as_call_t *call)
     const msgpack_object *engineers = as_obj_get (call->params, "engineers");
     uint32_t count = engineers && engineers->type == MSGPACK_OBJECT_ARRAY ? engineers->via.array.size : 0;
     for (uint32_t index = 0; index < count; index++)
-        if (s_upsert_engineer_row (call->pg, &engineers->via.array.ptr [index], call->err) < 0) {
+        if (s_upsert_engineer_row (call->service, call->pg, &engineers->via.array.ptr [index], call->err) < 0) {
             as_error_detail (call->err, "engineer %u of the import", index + 1);
             return -1;
         }

@@ -1141,6 +1141,34 @@ dispatch_plan_absence (as_service_t *service, as_pg_t *pg, int64_t engineer_id, 
     return rc;
 }
 
+//  Days from today on where an engineer has visits although the rota now
+//  says they are off.
+static const as_stmt_t s_rota_days = { "dispatch_plan_rota_days",
+    "SELECT DISTINCT v.station_id, v.plan_date::text FROM visits v JOIN engineers e ON e.id = v.engineer_id"
+    " WHERE v.engineer_id = $1 AND v.status IN ('scheduled', 'dispatched', 'confirmed')"
+    " AND v.plan_date >= (now() AT TIME ZONE $2)::date"
+    " AND strpos(e.work_days, extract(isodow FROM v.plan_date)::int::text) = 0 ORDER BY 2, 1" };
+
+int
+dispatch_plan_rota (as_service_t *service, as_pg_t *pg, int64_t engineer_id, int *moved, int *unassigned,
+                    as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, engineer_id);
+    as_pgp_str (&params, dispatch_config (service)->zone);
+    PGresult *days = as_pg_run (pg, &s_rota_days, &params, err);
+    if (!days)
+        return -1;
+    *moved = *unassigned = 0;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (days) && rc == 0; row++)
+        rc = s_replan_absent_day (service, pg, engineer_id, as_pg_get_int (days, row, 0),
+                                  as_pg_get_str (days, row, 1), moved, unassigned, err);
+    PQclear (days);
+    return rc;
+}
+
 //  --- Re-optimisation -----------------------------------------------------------------
 
 static const as_stmt_t s_all_stations = { "dispatch_plan_all_stations",

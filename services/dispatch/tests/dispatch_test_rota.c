@@ -2,7 +2,9 @@
     the weekend, one who works the weekend gets no weekday visit. Offers and
     bookings follow the rota, a full weekend offers nothing although the
     weekday engineer has room, the board shows the weekday engineer off on
-    Saturday, and a rota that is not ISO weekday digits is refused.       */
+    Saturday, and a rota that is not ISO weekday digits is refused. When
+    the weekday engineer stops working Mondays, their Monday visits move to
+    a colleague who does.                                                */
 #include "dispatch_testlib.h"
 
 //  The first local date from today + 2 on that is ISO weekday `isodow`.
@@ -110,8 +112,16 @@ main (void)
         }
         as_rpc_reply_release (&reply);
     }
-    //  Nothing planned against the rota.
+    //  The weekday engineer stops working Mondays: their two Monday visits
+    //  go to a colleague who works every day.
+    int64_t everyday = s_engineer (dispatch, "E-ALL", station, 3, "1234567");
+    s_engineer (dispatch, "E-WD", station, 3, "2345");
     char sql [320];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM dispatch.visits WHERE plan_date = '%s' AND engineer_id = %lld"
+              " AND status = 'scheduled' AND case_id IN (%lld, %lld)", monday, (long long) everyday,
+              (long long) cases [1], (long long) cases [2]);
+    AS_CHECK (as_harness_scalar (harness, sql) == 2);
+    //  Nothing planned against the rota.
     snprintf (sql, sizeof sql, "SELECT count(*) FROM dispatch.visits v JOIN dispatch.engineers e ON e.id = v.engineer_id"
               " WHERE strpos(e.work_days, extract(isodow FROM v.plan_date)::int::text) = 0");
     AS_CHECK (as_harness_scalar (harness, sql) == 0);
