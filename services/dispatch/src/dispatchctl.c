@@ -225,7 +225,8 @@ static const as_cli_command_t s_commands [] = {
       "         [--max-visits N] [--shift-start HH:MM] [--shift-end HH:MM] [--van V]",
       "add (or update by code) an engineer", NULL, s_engineer_add, s_print_engineers },
     { "engineer import", "engineer.import", "FILE.csv  (code,name,station_code,max_visits,shift_start,shift_end,skills"
-      " with skills as cat:level;cat:level)", "add or update engineers from a CSV file", NULL, s_import, NULL },
+      "[,work_days] with skills as cat:level;cat:level and work_days as ISO weekdays, e.g. 12345)",
+      "add or update engineers from a CSV file", NULL, s_import, NULL },
     { "engineer list", "engineer.list", "[--station ID]", "engineers with skills and shifts", NULL, s_by_station, s_print_engineers },
     { "engineer skills", "engineer.skills", "ENGINEER_ID --skills cat:level,...", "replace an engineer's skills",
       "engineer_id", s_skills, s_print_engineers },
@@ -285,14 +286,16 @@ s_skills_list (const char *text)
     return skills;
 }
 
-//  One CSV line to an engineer map; NULL when it has too few fields.
+//  One CSV line to an engineer map; NULL when it has too few fields. The
+//  eighth column, the rota (ISO weekdays worked, e.g. 12345), is optional.
 static cJSON *
 s_csv_engineer (char *line)
 {
-    static const char *keys [] = { "code", "name", "station_code", "max_visits", "shift_start", "shift_end", "skills" };
-    char *fields [7] = { 0 };
+    static const char *keys [] = { "code", "name", "station_code", "max_visits", "shift_start", "shift_end", "skills",
+                                   "work_days" };
+    char *fields [8] = { 0 };
     int count = 0;
-    for (char *save = NULL, *field = strtok_r (line, ",\r\n", &save); field && count < 7;
+    for (char *save = NULL, *field = strtok_r (line, ",\r\n", &save); field && count < 8;
          field = strtok_r (NULL, ",\r\n", &save))
         fields [count++] = field;
     if (count < 3)

@@ -18,6 +18,10 @@ main (void)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineers") == 4);
     free (output);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineer_skills") == 12);
+    //  The optional rota column: given for two, every day for the others.
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineers WHERE (code, work_days) IN"
+                                          " (('E-101', '1234567'), ('E-102', '12345'), ('E-103', '1234567'),"
+                                          " ('E-104', '34567'))") == 4);
     AS_CHECK (as_harness_scalar (harness, "SELECT level FROM dispatch.engineer_skills s JOIN dispatch.engineers e"
                                           " ON e.id = s.engineer_id WHERE e.code = 'E-101' AND category = 'air_conditioner'") == 3);
     output = as_harness_output (harness, "dispatchctl engineer list", 0);
