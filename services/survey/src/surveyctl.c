@@ -209,9 +209,9 @@ static void
 s_print_kpi (const msgpack_object *result)
 {
     const msgpack_object *groups = as_obj_get (result, "groups");
-    char period [16], by [16];
+    char period [16], by [16], zone [64];
     printf ("KPIs of %s by %s (%s)\n", as_cli_text (result, "period", period, sizeof period),
-            as_cli_text (result, "by", by, sizeof by), as_cli_text (result, "zone", by, sizeof by));
+            as_cli_text (result, "by", by, sizeof by), as_cli_text (result, "zone", zone, sizeof zone));
     printf ("%-16s", "GROUP");
     for (int column = 0; column < S_COLUMNS; column++)
         printf (" %9s", s_columns [column].heading);

@@ -148,6 +148,7 @@ main (void)
     snprintf (command, sizeof command, "surveyctl kpi --period %s --by engineer", period);
     out = as_harness_run (harness, command, &status);
     AS_CHECK (status == 0 && strstr (out, "\n5 ") && strstr (out, "4.00"));
+    AS_CHECK (strstr (out, " by engineer (Asia/Shanghai)\n"));      //  the heading names the grouping and zone
     free (out);
     out = as_harness_run (harness, "surveyctl survey list --state answered --json", &status);
     AS_CHECK (status == 0 && strstr (out, "\"state\":") && strstr (out, "answered") && !strstr (out, token));
