@@ -80,6 +80,11 @@ typedef struct {
     const as_method_t *methods;         //  NULL-name terminated
     const as_ingress_t *ingress;        //  NULL-type terminated, or NULL
     const as_subscription_t *subscriptions; //  NULL-producer terminated, or NULL
+    //  A consumer off the request path (its read model may lag a moment)
+    //  waits this long after a live event before applying what has come,
+    //  so that bursts share transactions; 0 applies at once (setting
+    //  AFTERSALES_CONSUME_LINGER_MS overrides it).
+    int consume_linger_ms;
     //  Called after migrations, before serving; may add timers to the loop.
     int (*start) (as_service_t *service, as_error_t *err);
     void (*stop) (as_service_t *service);

@@ -30,6 +30,7 @@ struct _as_service_t {
     int64_t started_ms;
     int emitted;                    //  events written in this unit of work
     bool relay_armed;               //  a relay is due on the timer
+    int linger_ms;                  //  live events wait this long to gather
     const char *fault;              //  fault injection for tests
     char traceparent [AS_RPC_TRACE_MAX + 1];
     void *state;
@@ -48,6 +49,8 @@ static const as_setting_t s_daemon_settings [] = {
       "the relay runs this long after a commit with events, batching back-to-back requests (0: at once)", "", 0 },
     { "AFTERSALES_RETENTION_DAYS", AS_CFG_INT, "90", 1, 3650,
       "event log rows and stored RPC replies are kept this long", "", 0 },
+    { "AFTERSALES_CONSUME_LINGER_MS", AS_CFG_INT, "-1", -1, 10000,
+      "live events from the bus wait this long to be applied together (-1: the service's own default)", "", 0 },
     { "AFTERSALES_RPC_ACL", AS_CFG_STR, "", 0, 0,
       "JSON file {\"clients\": {KEY-OR-NAME: [method, prefix., *]}}: which caller may call which "
       "method (health always); empty: any admitted caller may call any", "", 0 },
@@ -697,11 +700,11 @@ s_read_event (zsock_t *sub)
     return event;
 }
 
+//  One burst off the SUB socket, each producer's share in one transaction.
+//  Returns -1 when interrupted, 1 when the socket has more, 0 when empty.
 static int
-s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
+s_apply_burst (as_service_t *self, zsock_t *sub)
 {
-    (void) loop;
-    as_service_t *self = arg;
     as_event_t *burst [S_EVENT_BURST], *share [S_EVENT_BURST];
     size_t count = 0;
     bool stop = false;
@@ -725,7 +728,35 @@ s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
     }
     for (size_t index = 0; index < count; index++)
         as_event_destroy (&burst [index]);
-    return stop ? -1 : 0;
+    return stop ? -1 : (zsock_events (sub) & ZMQ_POLLIN) ? 1 : 0;
+}
+
+static int s_on_event (zloop_t *loop, zsock_t *sub, void *arg);
+
+//  The linger is over: apply everything that came meanwhile, listen again.
+static int
+s_on_linger (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) timer_id;
+    as_service_t *self = arg;
+    int rc;
+    while ((rc = s_apply_burst (self, self->sub)) == 1)
+        ;
+    if (rc < 0)
+        return -1;
+    return zloop_reader (loop, self->sub, s_on_event, self);
+}
+
+static int
+s_on_event (zloop_t *loop, zsock_t *sub, void *arg)
+{
+    as_service_t *self = arg;
+    if (self->linger_ms > 0) {
+        zloop_reader_end (loop, sub);
+        zloop_timer (loop, (size_t) self->linger_ms, 1, s_on_linger, self);
+        return 0;
+    }
+    return s_apply_burst (self, sub) < 0 ? -1 : 0;
 }
 
 //  A page of a producer's log, asked for by as_consumer_poll.
@@ -803,6 +834,8 @@ s_start_consumers (as_service_t *self)
         }
         as_consumer_want (consumer, entry->type);
     }
+    int64_t linger = as_config_int (self->settings, "AFTERSALES_CONSUME_LINGER_MS");
+    self->linger_ms = linger >= 0 ? (int) linger : self->def->consume_linger_ms;
     return zloop_reader (self->loop, self->sub, s_on_event, self);
 }
 

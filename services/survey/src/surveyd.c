@@ -221,6 +221,7 @@ static const as_service_def_t s_survey = {
     .migration_count = &survey_migrations_count,
     .methods = s_methods,
     .subscriptions = s_subscriptions,
+    .consume_linger_ms = 200,           //  off the request path: gather bursts
     .start = s_start,
 };
 
