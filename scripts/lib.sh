@@ -69,18 +69,20 @@ as_pg_owner() { if [ "$(id -u)" -eq 0 ]; then echo "$AS_PG_USER"; else id -un; f
 # as_port_free PORT: true when nothing listens on 127.0.0.1:PORT.
 as_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A free PostgreSQL port and a free block of 100 ports for the suite.
+# A free PostgreSQL port and a free block of 100 ports for the suite, below
+# the kernel's ephemeral range (32768 and up by default): a port there can be
+# taken by any outgoing connection between the check and the bind.
 as_free_port() {
   local port
   while :; do
-    port=$(( 20000 + RANDOM % 30000 ))
+    port=$(( 10000 + RANDOM % 22700 ))
     as_port_free "$port" && { echo "$port"; return 0; }
   done
 }
 as_free_port_base() {
   local base ok offset
   while :; do
-    base=$(( (20000 + RANDOM % 30000) / 100 * 100 ))
+    base=$(( (10000 + RANDOM % 22600) / 100 * 100 ))
     ok=1
     for offset in 1 2 3 11 12 13 14 15 80 90; do
       as_port_free $((base + offset)) || { ok=0; break; }
