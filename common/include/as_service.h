@@ -100,6 +100,11 @@ int as_service_emit (as_service_t *self, const char *type, const char *subject,
 //  events are sealed into the log in the same round trip and published at
 //  once, as for a request. On failure it rolls back and returns -1 + err.
 int as_service_commit (as_service_t *self, as_error_t *err);
+//  A timer's unit of work: work runs in a transaction of its own, committed
+//  with as_service_commit; *count (what it did) is added to counter `what`.
+//  On failure it rolls back and logs; the next tick tries again.
+typedef int (as_service_work_fn) (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err);
+void as_service_timer_work (as_service_t *self, const char *what, as_service_work_fn *work);
 //  Add n to a named counter reported by the metrics RPC.
 void as_service_count (as_service_t *self, const char *counter, int64_t n);
 //  Setting value of the service (common or its own).

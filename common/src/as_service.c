@@ -205,6 +205,21 @@ as_service_commit (as_service_t *self, as_error_t *err)
     return -1;
 }
 
+void
+as_service_timer_work (as_service_t *self, const char *what, as_service_work_fn *work)
+{
+    as_error_t err;
+    int count = 0;
+    if (as_pg_begin (self->pg, &err) == 0 && work (self, self->pg, &count, &err) == 0
+    &&  as_service_commit (self, &err) == 0) {
+        if (count)
+            as_service_count (self, what, count);
+        return;
+    }
+    as_pg_rollback (self->pg);
+    as_warn ("%s failed, will retry: %s", what, err.message);
+}
+
 //  --- Built-in methods -------------------------------------------------------------
 
 static const as_stmt_t s_db_ping = { "as_db_ping", "SELECT 1" };

@@ -54,25 +54,13 @@ static const as_subscription_t s_subscriptions [] = {
     { NULL, NULL, NULL }
 };
 
-//  The expiry sweep: its own transaction, committed with as_service_commit
-//  so the quote.expired events are sealed into the log and published.
+//  The expiry sweep: its quote.expired events commit with it.
 static int
 s_on_quote_sweep (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    as_service_t *service = arg;
-    as_pg_t *pg = as_service_pg (service);
-    as_error_t err;
-    int count = 0;
-    if (as_pg_begin (pg, &err) || billing_quotes_expire (service, pg, &count, &err)
-    ||  as_service_commit (service, &err)) {
-        as_pg_rollback (pg);
-        as_warn ("quote expiry sweep failed, will retry: %s", err.message);
-        return 0;
-    }
-    if (count)
-        as_service_count (service, "quotes_expired", count);
+    as_service_timer_work (arg, "quotes_expired", billing_quotes_expire);
     return 0;
 }
 

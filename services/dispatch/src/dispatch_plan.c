@@ -1115,6 +1115,23 @@ s_replan_absent_day (as_service_t *service, as_pg_t *pg, int64_t engineer_id, in
     return rc;
 }
 
+//  Re-plan each (station, date) row of `days` (NULL: the query failed)
+//  without the engineer; frees days.
+static int
+s_replan_days (as_service_t *service, as_pg_t *pg, int64_t engineer_id, PGresult *days, int *moved,
+               int *unassigned, as_error_t *err)
+{
+    if (!days)
+        return -1;
+    *moved = *unassigned = 0;
+    int rc = 0;
+    for (int row = 0; row < PQntuples (days) && rc == 0; row++)
+        rc = s_replan_absent_day (service, pg, engineer_id, as_pg_get_int (days, row, 0),
+                                  as_pg_get_str (days, row, 1), moved, unassigned, err);
+    PQclear (days);
+    return rc;
+}
+
 int
 dispatch_plan_absence (as_service_t *service, as_pg_t *pg, int64_t engineer_id, const char *starts_at,
                        const char *ends_at, int *moved, int *unassigned, as_error_t *err)
@@ -1129,16 +1146,8 @@ dispatch_plan_absence (as_service_t *service, as_pg_t *pg, int64_t engineer_id, 
     if (!locked)
         return -1;
     PQclear (locked);
-    PGresult *days = as_pg_run (pg, &s_absence_days, &params, err);
-    if (!days)
-        return -1;
-    *moved = *unassigned = 0;
-    int rc = 0;
-    for (int row = 0; row < PQntuples (days) && rc == 0; row++)
-        rc = s_replan_absent_day (service, pg, engineer_id, as_pg_get_int (days, row, 0),
-                                  as_pg_get_str (days, row, 1), moved, unassigned, err);
-    PQclear (days);
-    return rc;
+    return s_replan_days (service, pg, engineer_id, as_pg_run (pg, &s_absence_days, &params, err), moved,
+                          unassigned, err);
 }
 
 //  Days from today on where an engineer has visits although the rota now
@@ -1157,16 +1166,8 @@ dispatch_plan_rota (as_service_t *service, as_pg_t *pg, int64_t engineer_id, int
     as_pgp_reset (&params);
     as_pgp_int (&params, engineer_id);
     as_pgp_str (&params, dispatch_config (service)->zone);
-    PGresult *days = as_pg_run (pg, &s_rota_days, &params, err);
-    if (!days)
-        return -1;
-    *moved = *unassigned = 0;
-    int rc = 0;
-    for (int row = 0; row < PQntuples (days) && rc == 0; row++)
-        rc = s_replan_absent_day (service, pg, engineer_id, as_pg_get_int (days, row, 0),
-                                  as_pg_get_str (days, row, 1), moved, unassigned, err);
-    PQclear (days);
-    return rc;
+    return s_replan_days (service, pg, engineer_id, as_pg_run (pg, &s_rota_days, &params, err), moved,
+                          unassigned, err);
 }
 
 //  --- Re-optimisation -----------------------------------------------------------------

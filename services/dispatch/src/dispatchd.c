@@ -121,25 +121,6 @@ s_load_config (as_service_t *service, as_error_t *err)
     return 0;
 }
 
-//  Timer work runs in its own transaction; as_service_commit seals its
-//  events into the log and publishes them with the commit.
-static void
-s_in_transaction (as_service_t *service, const char *what,
-                  int (*work) (as_service_t *, as_pg_t *, int *, as_error_t *))
-{
-    as_pg_t *pg = as_service_pg (service);
-    as_error_t err;
-    int count = 0;
-    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0
-    &&  as_service_commit (service, &err) == 0) {
-        if (count)
-            as_service_count (service, what, count);
-        return;
-    }
-    as_pg_rollback (pg);
-    as_warn ("%s failed, will retry: %s", what, err.message);
-}
-
 static int
 s_optimize_work (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
 {
@@ -152,7 +133,7 @@ s_on_late_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_in_transaction (arg, "visits_late", dispatch_check_late);
+    as_service_timer_work (arg, "visits_late", dispatch_check_late);
     return 0;
 }
 
@@ -161,7 +142,7 @@ s_on_optimize_timer (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_in_transaction (arg, "background_optimisations", s_optimize_work);
+    as_service_timer_work (arg, "background_optimisations", s_optimize_work);
     return 0;
 }
 

@@ -65,21 +65,22 @@ static const as_subscription_t s_subscriptions [] = {
 };
 
 //  The timer's unit of work: late shipments and reorder points in one
-//  transaction of its own, committed with its events sealed and published.
+//  transaction of its own, committed with its events.
+static int
+s_sweep_work (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
+{
+    (void) count;
+    int64_t low, requested;
+    return inventory_sweep_late (service, pg, err) < 0
+        || inventory_reorder_pass (service, pg, &low, &requested, err) ? -1 : 0;
+}
+
 static int
 s_on_sweep (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    as_service_t *service = arg;
-    as_pg_t *pg = as_service_pg (service);
-    as_error_t err;
-    int64_t low, requested;
-    if (as_pg_begin (pg, &err) || inventory_sweep_late (service, pg, &err) < 0
-    ||  inventory_reorder_pass (service, pg, &low, &requested, &err) || as_service_commit (service, &err)) {
-        as_pg_rollback (pg);
-        as_warn ("inventory sweep failed, will retry: %s", err.message);
-    }
+    as_service_timer_work (arg, "inventory sweep", s_sweep_work);
     return 0;
 }
 

@@ -89,6 +89,13 @@ void survey_pack_notification (msgpack_packer *pk, const char *purpose, size_t e
                                const PGresult *rows, int row);
 int survey_emit_packed (as_service_t *service, const char *type, const char *subject_kind, int64_t id,
                         msgpack_sbuffer *data, as_error_t *err);
+//  Timer work shared by surveys and follow-ups: run `before` (expire or
+//  cancel what is no longer due; no parameters), then `send` ($1: prefer
+//  e-mail) and `each` of its rows; *count is both rows' counts. Returns
+//  the rows sent (>= 0) or -1.
+typedef int (survey_row_fn) (as_service_t *service, as_pg_t *pg, const PGresult *rows, int row, as_error_t *err);
+int survey_send_each (as_service_t *service, as_pg_t *pg, const as_stmt_t *before, const as_stmt_t *send,
+                      survey_row_fn *each, int *count, as_error_t *err);
 //  Pack a result column as text, or nil when SQL NULL.
 void survey_pack_kv_col (msgpack_packer *pk, const char *key, const PGresult *row, int column);
 

@@ -138,18 +138,21 @@ survey_on_case_contacted (as_delivery_t *delivery)
 
 //  --- dispatch -------------------------------------------------------------------
 
+//  An appointment told to the customer is a progress notice (the event's
+//  own time: dispatch books and tells in one step). $case, $at.
+#define S_CASE_PROGRESS(case_param, at_param) \
+    "INSERT INTO cases (case_id, progress_at) VALUES (" case_param ", " at_param "::timestamptz)" \
+    " ON CONFLICT (case_id) DO UPDATE SET progress_at = least(cases.progress_at, EXCLUDED.progress_at)"
+static const as_stmt_t s_case_progress = { "survey_case_progress", S_CASE_PROGRESS ("$1", "$2") };
+//  The visit and its case's progress notice in one statement.
 static const as_stmt_t s_visit_scheduled = { "survey_visit_scheduled",
-    "INSERT INTO visits (visit_id, case_id, engineer_id, station_id, window_start, window_end, follow_up_of,"
-    "  region, scheduled_at)"
+    "WITH visit AS (INSERT INTO visits (visit_id, case_id, engineer_id, station_id, window_start, window_end,"
+    "  follow_up_of, region, scheduled_at)"
     " VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz)"
     " ON CONFLICT (visit_id) DO UPDATE SET engineer_id = EXCLUDED.engineer_id, station_id = EXCLUDED.station_id,"
     "  window_start = EXCLUDED.window_start, window_end = EXCLUDED.window_end, region = EXCLUDED.region,"
-    "  scheduled_at = coalesce(visits.scheduled_at, EXCLUDED.scheduled_at)" };
-//  An appointment told to the customer is a progress notice (the event's
-//  own time: dispatch books and tells in one step).
-static const as_stmt_t s_case_progress = { "survey_case_progress",
-    "INSERT INTO cases (case_id, progress_at) VALUES ($1, $2::timestamptz)"
-    " ON CONFLICT (case_id) DO UPDATE SET progress_at = least(cases.progress_at, EXCLUDED.progress_at)" };
+    "  scheduled_at = coalesce(visits.scheduled_at, EXCLUDED.scheduled_at))"
+    " " S_CASE_PROGRESS ("$2", "$9") };
 
 static int
 s_case_progress_told (as_delivery_t *delivery, int64_t case_id)
@@ -189,9 +192,7 @@ survey_on_visit_scheduled (as_delivery_t *delivery)
         as_pgp_null (&params);
     as_pgp_str (&params, s_opt (region));
     as_pgp_str (&params, delivery->event->time);
-    if (as_pg_do (delivery->pg, &s_visit_scheduled, &params, delivery->err) < 0)
-        return -1;
-    return s_case_progress_told (delivery, case_id);
+    return as_pg_do (delivery->pg, &s_visit_scheduled, &params, delivery->err) < 0 ? -1 : 0;
 }
 
 static const as_stmt_t s_visit_rescheduled = { "survey_visit_rescheduled",

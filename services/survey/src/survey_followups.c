@@ -131,24 +131,17 @@ s_next_year (as_service_t *service, as_pg_t *pg, const PGresult *rows, int row, 
                                    purchase, anniversary, err);
 }
 
+//  One due check-in: the customer asked, and a yearly one's next year.
+static int
+s_send_one (as_service_t *service, as_pg_t *pg, const PGresult *rows, int row, as_error_t *err)
+{
+    return s_notify (service, rows, row, err) ? -1 : s_next_year (service, pg, rows, row, err);
+}
+
 int
 survey_followups_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
 {
-    int64_t cancelled = as_pg_do (pg, &s_cancel_reported_again, NULL, err);
-    if (cancelled < 0)
-        return -1;
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_bool (&params, survey_config (service)->prefer_email);
-    PGresult *rows = as_pg_run (pg, &s_send, &params, err);
-    if (!rows)
-        return -1;
-    int rc = 0;
-    for (int row = 0; row < PQntuples (rows) && rc == 0; row++)
-        rc = s_notify (service, rows, row, err) ? -1 : s_next_year (service, pg, rows, row, err);
-    *count = (int) cancelled + PQntuples (rows);
-    PQclear (rows);
-    return rc;
+    return survey_send_each (service, pg, &s_cancel_reported_again, &s_send, s_send_one, count, err) < 0 ? -1 : 0;
 }
 
 //  --- followup.list ---------------------------------------------------------------------

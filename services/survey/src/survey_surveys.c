@@ -347,8 +347,9 @@ survey_pack_notification (msgpack_packer *pk, const char *purpose, size_t extra,
 }
 
 static int
-s_notify (as_service_t *service, const PGresult *rows, int row, as_error_t *err)
+s_notify (as_service_t *service, as_pg_t *pg, const PGresult *rows, int row, as_error_t *err)
 {
+    (void) pg;
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
@@ -361,23 +362,31 @@ s_notify (as_service_t *service, const PGresult *rows, int row, as_error_t *err)
 }
 
 int
-survey_send_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
+survey_send_each (as_service_t *service, as_pg_t *pg, const as_stmt_t *before, const as_stmt_t *send,
+                  survey_row_fn *each, int *count, as_error_t *err)
 {
-    int64_t expired = as_pg_do (pg, &s_expire, NULL, err);
-    if (expired < 0)
+    int64_t done_before = as_pg_do (pg, before, NULL, err);
+    if (done_before < 0)
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_bool (&params, survey_config (service)->prefer_email);
-    PGresult *rows = as_pg_run (pg, &s_send, &params, err);
+    PGresult *rows = as_pg_run (pg, send, &params, err);
     if (!rows)
         return -1;
-    int rc = 0;
-    for (int row = 0; row < PQntuples (rows) && rc == 0; row++)
-        rc = s_notify (service, rows, row, err);
-    *count = (int) expired + PQntuples (rows);
-    if (PQntuples (rows))
-        as_service_count (service, "surveys_sent", PQntuples (rows));
+    int rc = 0, sent = PQntuples (rows);
+    for (int row = 0; row < sent && rc == 0; row++)
+        rc = each (service, pg, rows, row, err);
+    *count = (int) done_before + sent;
     PQclear (rows);
-    return rc;
+    return rc ? -1 : sent;
+}
+
+int
+survey_send_due (as_service_t *service, as_pg_t *pg, int *count, as_error_t *err)
+{
+    int sent = survey_send_each (service, pg, &s_expire, &s_send, s_notify, count, err);
+    if (sent > 0)
+        as_service_count (service, "surveys_sent", sent);
+    return sent < 0 ? -1 : 0;
 }

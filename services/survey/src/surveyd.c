@@ -157,33 +157,14 @@ s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
     return s_load_calendar (as_service_setting (service, "SURVEY_HOLIDAYS_FILE"), &config->calendar, err);
 }
 
-//  Timer work runs in its own transaction; as_service_commit seals its
-//  events into the log and publishes them with the commit.
-static void
-s_in_transaction (as_service_t *service, const char *what,
-                  int (*work) (as_service_t *, as_pg_t *, int *, as_error_t *))
-{
-    as_pg_t *pg = as_service_pg (service);
-    as_error_t err;
-    int count = 0;
-    if (as_pg_begin (pg, &err) == 0 && work (service, pg, &count, &err) == 0
-    &&  as_service_commit (service, &err) == 0) {
-        if (count)
-            as_service_count (service, what, count);
-        return;
-    }
-    as_pg_rollback (pg);
-    as_warn ("%s failed, will retry: %s", what, err.message);
-}
-
 static int
 s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_in_transaction (arg, "surveys_sent_or_expired", survey_send_due);
-    s_in_transaction (arg, "complaints_overdue", survey_complaints_overdue);
-    s_in_transaction (arg, "followups_sent_or_cancelled", survey_followups_due);
+    as_service_timer_work (arg, "surveys_sent_or_expired", survey_send_due);
+    as_service_timer_work (arg, "complaints_overdue", survey_complaints_overdue);
+    as_service_timer_work (arg, "followups_sent_or_cancelled", survey_followups_due);
     return 0;
 }
 
@@ -194,7 +175,7 @@ s_on_threshold_tick (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
-    s_in_transaction (arg, "kpi_thresholds_breached", survey_thresholds_check);
+    as_service_timer_work (arg, "kpi_thresholds_breached", survey_thresholds_check);
     return 0;
 }
 
