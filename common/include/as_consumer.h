@@ -28,6 +28,14 @@ typedef int (as_consumer_fn) (void *arg, as_pg_t *pg, const as_event_t *event,
 as_consumer_t *as_consumer_new (const char *producer, const char *endpoint,
                                 as_consumer_fn *apply, void *arg);
 void as_consumer_destroy (as_consumer_t **self_p);
+//  How a batch's transaction ends: run `before` (the cursor's move; may be
+//  none) and COMMIT in one round trip, 0; or -1 with err, the transaction
+//  left for the consumer to roll back. Default: exactly that. A service
+//  sets its own to seal the events the batch emitted into its log in the
+//  same commit (as_eventlog_commit).
+typedef int (as_consumer_commit_fn) (void *arg, as_pg_t *pg, as_pg_step_t *before, int count,
+                                     as_error_t *err);
+void as_consumer_set_commit (as_consumer_t *self, as_consumer_commit_fn *commit, void *arg);
 //  Declare an event type this consumer applies (others just move the cursor).
 void as_consumer_want (as_consumer_t *self, const char *type);
 bool as_consumer_wants (as_consumer_t *self, const char *type);

@@ -76,6 +76,25 @@ typedef struct {
 } as_pg_step_t;
 int as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err);
 
+//  Deferred statements: a write whose result the caller does not need is
+//  queued and sent with this connection's next round trip, ahead of that
+//  round trip's own statements (which so see its effects), instead of
+//  costing a round trip of its own. Only for statements that fail for no
+//  business reason (a bug, a lost connection, a serialization failure):
+//  the failure fails the round trip that carried it, whatever that was,
+//  and as_pg_failed_in_deferred says so. Outside a transaction the
+//  statement runs at once. ROLLBACK (or ROLLBACK TO SAVEPOINT) drops the
+//  queue. Parameter values are copied. as_pg_defer_sql queues trusted SQL
+//  ("SAVEPOINT x"). as_pg_flush sends the queue now (no round trip when
+//  it is empty).
+int as_pg_defer (as_pg_t *self, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err);
+int as_pg_defer_sql (as_pg_t *self, const char *sql, as_error_t *err);
+int as_pg_flush (as_pg_t *self, as_error_t *err);
+//  The last round trip failed in statements queued before it.
+bool as_pg_failed_in_deferred (as_pg_t *self);
+//  Round trips to the server on this connection so far (statistics).
+uint64_t as_pg_round_trips (as_pg_t *self);
+
 int as_pg_begin (as_pg_t *self, as_error_t *err);
 int as_pg_commit (as_pg_t *self, as_error_t *err);
 //  Always safe to call; ignores errors (the connection may be gone).

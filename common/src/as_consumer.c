@@ -25,6 +25,9 @@ struct _as_consumer_t {
     zlistx_t *types;            //  wanted event types (strings)
     uint64_t cursor;
     bool cursor_row;            //  its row in cursors is known to exist
+    bool careful;               //  queued writes failed: flush after every event
+    as_consumer_commit_fn *commit;
+    void *commit_arg;
     int64_t applied;
     int64_t dead;
 };
@@ -89,6 +92,13 @@ as_consumer_wants (as_consumer_t *self, const char *type)
     return zlistx_find (self->types, (void *) type) != NULL;
 }
 
+void
+as_consumer_set_commit (as_consumer_t *self, as_consumer_commit_fn *commit, void *arg)
+{
+    self->commit = commit;
+    self->commit_arg = arg;
+}
+
 const char *as_consumer_producer (as_consumer_t *self) { return self->producer; }
 uint64_t as_consumer_cursor (as_consumer_t *self) { return self->cursor; }
 int64_t as_consumer_applied (as_consumer_t *self) { return self->applied; }
@@ -119,10 +129,14 @@ s_dead_letter (as_consumer_t *self, as_pg_t *pg, const as_event_t *event,
 }
 
 //  Apply one wanted event under a savepoint: a permanent failure is undone
-//  alone and recorded. 1 (err set): a transient failure of the handler,
-//  its savepoint still there to undo it; -1: the transaction is lost.
+//  alone and recorded. The savepoint and the handler's deferred writes
+//  ride on its next round trip; with `flush` they are sent before the
+//  next event's, so a failure among them is this event's. 1 (err set): a
+//  transient failure of the handler, its savepoint still there to undo it;
+//  -1: the transaction is lost.
 static int
-s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool *fresh_savepoint, as_error_t *err)
+s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool *fresh_savepoint, bool flush,
+             as_error_t *err)
 {
     if (!as_consumer_wants (self, event->type))
         return 0;
@@ -135,13 +149,15 @@ s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool *fr
     }
     //  The batch opens with a savepoint; nothing has happened since it
     //  until the first wanted event uses it.
-    if (!*fresh_savepoint && as_pg_savepoint (pg, "as_event", err)) {
+    if (!*fresh_savepoint && as_pg_defer_sql (pg, "SAVEPOINT as_event", err)) {
         as_msg_destroy (&data);
         return -1;
     }
     *fresh_savepoint = false;
     as_log_set_trace (event->traceparent);
     int rc = self->apply (self->arg, pg, event, as_msg_root (data), &failure);
+    if (rc == 0 && flush)
+        rc = as_pg_flush (pg, &failure);
     as_msg_destroy (&data);
     if (rc == 0) {
         self->applied++;
@@ -154,6 +170,23 @@ s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool *fr
     if (as_pg_rollback_to (pg, "as_event", err))
         return -1;
     return s_dead_letter (self, pg, event, &failure, err);
+}
+
+//  The batch's last statements and COMMIT, through the owner's hook when
+//  it set one.
+static int
+s_commit (as_consumer_t *self, as_pg_t *pg, as_pg_step_t *before, int count, as_error_t *err)
+{
+    if (self->commit)
+        return self->commit (self->commit_arg, pg, before, count, err);
+    as_pg_step_t steps [2] = { { NULL, NULL, NULL, NULL }, { NULL, "COMMIT", NULL, NULL } };
+    assert (count <= 1);
+    if (count)
+        steps [0] = before [0];
+    int rc = as_pg_pipeline (pg, count ? steps : steps + 1, count + 1, err);
+    PQclear (steps [0].result);
+    PQclear (steps [1].result);
+    return rc;
 }
 
 //  Apply events (sorted by sequence) that continue the cursor, in one
@@ -199,7 +232,8 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
             *gap = true;
             break;
         }
-        int rc = s_apply_one (self, pg, event, &fresh_savepoint, &why);
+        bool flush = self->careful || index + 1 < count;
+        int rc = s_apply_one (self, pg, event, &fresh_savepoint, flush, &why);
         if (rc == 1 && applied > 0 && as_pg_rollback_to (pg, "as_event", err) == 0)
             stalled = true;
         else
@@ -213,16 +247,19 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
             applied++;
         }
     }
-    //  One round trip closes it: the cursor (when it moved) and COMMIT.
+    //  One round trip closes it: the last event's deferred writes, the
+    //  cursor (when it moved) and COMMIT. Should the writes fail there, the
+    //  batch is tried again flushing after each event, so that the failure
+    //  is pinned on its event.
     as_pgp_int (&params, (int64_t) cursor);
-    as_pg_step_t close [] = { { &s_cursor_save, NULL, &params, NULL }, { NULL, "COMMIT", NULL, NULL } };
-    int closed = applied ? as_pg_pipeline (pg, close, 2, err) : as_pg_pipeline (pg, close + 1, 1, err);
-    PQclear (close [0].result);
-    PQclear (close [1].result);
-    if (closed) {
+    as_pg_step_t close [] = { { &s_cursor_save, NULL, &params, NULL } };
+    if (s_commit (self, pg, close, applied ? 1 : 0, err)) {
+        self->careful = self->careful || as_pg_failed_in_deferred (pg);
         as_pg_rollback (pg);
         return -1;
     }
+    PQclear (close [0].result);
+    self->careful = false;
     self->cursor = cursor;
     if (stalled)                        //  tried again later, not at once
         *err = why;
@@ -378,23 +415,34 @@ as_consumer_receive_many (as_consumer_t *self, as_pg_t *pg, as_event_t **events,
 //  Self-test: bursts as the bus delivers them, on a schema of its own.
 
 typedef struct {
-    uint64_t seen [16];
+    uint64_t seen [32];
     int count;
     uint64_t refuse;            //  this sequence fails for good
     uint64_t wait;              //  this one fails for now (a fact it needs is missing)
+    uint64_t bad_write;         //  this one's deferred write fails
 } s_test_log_t;
+
+static const as_stmt_t s_test_applied = { "as_consumer_test_applied",
+    "INSERT INTO applied (sequence) VALUES ($1)" };
 
 static int
 s_test_apply (void *arg, as_pg_t *pg, const as_event_t *event, const msgpack_object *data, as_error_t *err)
 {
-    (void) pg;
     (void) data;
     s_test_log_t *log = arg;
     if (event->sequence == log->refuse)
         return as_error_set (err, AS_INVALID_ARGUMENT, "refused for the test");
     if (event->sequence == log->wait)
         return as_error_set (err, AS_UNAVAILABLE, "not yet, for the test");
-    AS_CHECK (log->count < 16);
+    //  Every applied event leaves a deferred write; a bad one fails only
+    //  when it is sent (division by zero: a permanent failure).
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, (int64_t) event->sequence);
+    if (as_pg_defer (pg, &s_test_applied, &params, err)
+    ||  (event->sequence == log->bad_write && as_pg_defer_sql (pg, "SELECT 1 / 0", err)))
+        return -1;
+    AS_CHECK (log->count < 32);
     log->seen [log->count++] = event->sequence;
     return 0;
 }
@@ -450,6 +498,7 @@ as_consumer_test (bool verbose)
               schema, schema, schema);
     AS_CHECK (as_pg_exec_script (pg, sql, &err) == 0);
     AS_CHECK (as_pg_migrate (pg, schema, "common", as_common_migrations, as_common_migrations_count, &err) == 1);
+    AS_CHECK (as_pg_exec_script (pg, "CREATE TABLE applied (sequence bigint PRIMARY KEY)", &err) == 0);
     s_test_log_t log = { .refuse = 5 };
     //  Nobody listens there: a fetch for a gap goes nowhere, which is fine.
     as_consumer_t *consumer = as_consumer_new ("intake", "tcp://127.0.0.1:1", s_test_apply, &log);
@@ -493,6 +542,26 @@ as_consumer_test (bool verbose)
     AS_CHECK (s_test_burst (consumer, pg, "gr", (uint64_t []) { 13, 14 }, 2) == -1);
     AS_CHECK (as_consumer_cursor (consumer) == 13);
     AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence = 13") == 1);
+    //  Deferred writes: 15's fails where it is sent. Last in its burst, it
+    //  rides with the commit: the batch fails whole; tried again, each
+    //  event's writes go before the next event's, 15 is a dead letter alone.
+    log.wait = 0;
+    log.bad_write = 15;
+    AS_CHECK (s_test_burst (consumer, pg, "rr", (uint64_t []) { 14, 15 }, 2) == -1);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM applied") == 8);        //  1, 3, 4, 6-10
+    AS_CHECK (as_consumer_cursor (consumer) == 13 && s_test_scalar (pg, "SELECT max(sequence) FROM applied") == 10);
+    AS_CHECK (s_test_burst (consumer, pg, "rr", (uint64_t []) { 14, 15 }, 2) == 2);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence = 15") == 1);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM applied WHERE sequence > 10") == 1
+              && s_test_scalar (pg, "SELECT count(*) FROM applied WHERE sequence = 14") == 1);
+    //  Not last, its writes go before the next event's: a dead letter at
+    //  once, the events around it applied, in one transaction.
+    log.bad_write = 17;
+    AS_CHECK (s_test_burst (consumer, pg, "rrr", (uint64_t []) { 16, 17, 18 }, 3) == 3);
+    AS_CHECK (as_consumer_cursor (consumer) == 18);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence = 17") == 1);
+    AS_CHECK (s_test_scalar (pg, "SELECT (string_agg(sequence::text, ',' ORDER BY sequence) = '14,16,18')::int"
+                                 " FROM applied WHERE sequence > 10") == 1);
 
     as_consumer_destroy (&consumer);
     snprintf (sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);

@@ -73,7 +73,8 @@ as_outbox_add (as_pg_t *pg, const char *type, const char *subject,
     as_pgp_str (&params, time);
     as_pgp_str (&params, traceparent && *traceparent ? traceparent : NULL);
     as_pgp_bin (&params, data, size);
-    return as_pg_do (pg, &s_outbox_insert, &params, err) == 1 ? 0 : -1;
+    //  Sent with the transaction's next round trip (often its COMMIT).
+    return as_pg_defer (pg, &s_outbox_insert, &params, err);
 }
 
 void

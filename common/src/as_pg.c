@@ -9,6 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
+//  A statement queued by as_pg_defer (or trusted SQL, stmt NULL), its
+//  parameter values copied into `blob`.
+typedef struct {
+    const as_stmt_t *stmt;
+    char *sql;
+    as_pg_params_t params;
+    char *blob;
+} s_deferred_t;
+
+#define S_DEFER_MAX 64
+
 struct _as_pg_t {
     PGconn *conn;
     char *conninfo;
@@ -16,7 +27,13 @@ struct _as_pg_t {
     char *schema;
     zhashx_t *prepared;         //  statement names prepared on this connection
     bool in_transaction;
+    s_deferred_t deferred [S_DEFER_MAX];    //  sent with the next round trip
+    int deferred_count;
+    bool deferred_failed;       //  the last round trip failed in the queued part
+    uint64_t round_trips;
 };
+
+static void s_drop_deferred (as_pg_t *self);
 
 //  --- Parameters ---------------------------------------------------------------
 
@@ -158,6 +175,7 @@ s_open (as_pg_t *self, as_error_t *err)
         PQfinish (self->conn);
     zhashx_purge (self->prepared);
     self->in_transaction = false;
+    s_drop_deferred (self);
     //  expand_dbname: conninfo may be a whole connection string; the role
     //  given after it overrides its user.
     const char *keywords [] = { "dbname", self->role ? "user" : NULL, NULL };
@@ -213,6 +231,7 @@ as_pg_destroy (as_pg_t **self_p)
     if (!self_p || !*self_p)
         return;
     as_pg_t *self = *self_p;
+    s_drop_deferred (self);
     if (self->conn)
         PQfinish (self->conn);
     zhashx_destroy (&self->prepared);
@@ -258,6 +277,7 @@ s_prepare (as_pg_t *self, const as_stmt_t *stmt, int nparams, as_error_t *err)
         assert (known == stmt || strcmp (known->sql, stmt->sql) == 0);
         return 0;
     }
+    self->round_trips++;
     PGresult *result = PQprepare (self->conn, stmt->name, stmt->sql, nparams, NULL);
     if (PQresultStatus (result) != PGRES_COMMAND_OK)
         return s_result_error (self, result, stmt->name, err);
@@ -269,12 +289,18 @@ s_prepare (as_pg_t *self, const as_stmt_t *stmt, int nparams, as_error_t *err)
 PGresult *
 as_pg_run (as_pg_t *self, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
 {
+    if (self->deferred_count) {
+        as_pg_step_t step = { stmt, NULL, params, NULL };
+        return as_pg_pipeline (self, &step, 1, err) ? NULL : step.result;
+    }
     int count = params ? params->count : 0;
     if (s_ensure_connection (self, err) || s_prepare (self, stmt, count, err)) {
         if (PQstatus (self->conn) != CONNECTION_OK && err)
             err->code = AS_UNAVAILABLE;
         return NULL;
     }
+    self->round_trips++;
+    self->deferred_failed = false;
     PGresult *result = PQexecPrepared (self->conn, stmt->name, count,
                                        count ? params->values : NULL,
                                        count ? params->lengths : NULL,
@@ -303,8 +329,16 @@ as_pg_do (as_pg_t *self, const as_stmt_t *stmt, const as_pg_params_t *params, as
 int
 as_pg_exec_script (as_pg_t *self, const char *sql, as_error_t *err)
 {
+    if (self->deferred_count) {         //  one statement, then (BEGIN, SAVEPOINT x)
+        as_pg_step_t step = { NULL, sql, NULL, NULL };
+        int rc = as_pg_pipeline (self, &step, 1, err);
+        PQclear (step.result);
+        return rc;
+    }
     if (s_ensure_connection (self, err))
         return -1;
+    self->round_trips++;
+    self->deferred_failed = false;
     PGresult *result = PQexec (self->conn, sql);
     ExecStatusType status = PQresultStatus (result);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -348,9 +382,12 @@ s_read_step (as_pg_t *self, as_pg_step_t *step, as_error_t *err)
     return s_result_error (self, result, step->stmt ? step->stmt->name : step->sql, err);
 }
 
-int
-as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
+//  The steps in one round trip; *failed_at gets the first failed step's
+//  index (count when none failed before the sync).
+static int
+s_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, int *failed_at, as_error_t *err)
 {
+    *failed_at = count;
     if (s_ensure_connection (self, err))
         return -1;
     for (int index = 0; index < count; index++) {
@@ -363,10 +400,13 @@ as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
     for (int index = 0; sent && index < count; index++)
         sent = s_send_step (self, &steps [index]) == 1;
     sent = sent && PQpipelineSync (self->conn) == 1;
+    self->round_trips++;
     int rc = sent ? 0 : as_error_set (err, AS_UNAVAILABLE, "pipeline: %s", PQerrorMessage (self->conn));
     for (int index = 0; sent && index < count; index++)
-        if (s_read_step (self, &steps [index], err) && rc == 0)
+        if (s_read_step (self, &steps [index], err) && rc == 0) {
             rc = -1;
+            *failed_at = index;
+        }
     if (sent) {
         PGresult *sync = PQgetResult (self->conn);     //  PGRES_PIPELINE_SYNC
         PQclear (sync);
@@ -376,6 +416,123 @@ as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
     self->in_transaction = state == PQTRANS_INTRANS || state == PQTRANS_INERROR;
     if (PQstatus (self->conn) != CONNECTION_OK && err)
         err->code = AS_UNAVAILABLE;
+    return rc;
+}
+
+//  --- Deferred statements ---------------------------------------------------------
+
+static void
+s_drop_deferred (as_pg_t *self)
+{
+    for (int index = 0; index < self->deferred_count; index++) {
+        free (self->deferred [index].blob);
+        free (self->deferred [index].sql);
+    }
+    self->deferred_count = 0;
+}
+
+//  Copy parameter values into one block the queue owns.
+static void
+s_params_copy (as_pg_params_t *to, const as_pg_params_t *from, char **blob)
+{
+    size_t total = 0;
+    int count = from ? from->count : 0;
+    for (int index = 0; index < count; index++)
+        if (from->values [index])
+            total += from->formats [index] ? (size_t) from->lengths [index] : strlen (from->values [index]) + 1;
+    *blob = malloc (total + 1);
+    assert (*blob);
+    as_pgp_reset (to);
+    size_t at = 0;
+    for (int index = 0; index < count; index++) {
+        to->lengths [index] = from->lengths [index];
+        to->formats [index] = from->formats [index];
+        to->values [index] = NULL;
+        if (from->values [index]) {
+            size_t size = from->formats [index] ? (size_t) from->lengths [index] : strlen (from->values [index]) + 1;
+            memcpy (*blob + at, from->values [index], size);
+            to->values [index] = *blob + at;
+            at += size;
+        }
+    }
+    to->count = count;
+}
+
+static int
+s_defer (as_pg_t *self, const as_stmt_t *stmt, const char *sql, const as_pg_params_t *params, as_error_t *err)
+{
+    if (self->deferred_count == S_DEFER_MAX && as_pg_flush (self, err))
+        return -1;
+    s_deferred_t *entry = &self->deferred [self->deferred_count++];
+    entry->stmt = stmt;
+    entry->sql = sql ? strdup (sql) : NULL;
+    s_params_copy (&entry->params, params, &entry->blob);
+    return 0;
+}
+
+int
+as_pg_defer (as_pg_t *self, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
+{
+    if (!self->in_transaction) {
+        int64_t rows = as_pg_do (self, stmt, params, err);
+        return rows < 0 ? -1 : 0;
+    }
+    return s_defer (self, stmt, NULL, params, err);
+}
+
+int
+as_pg_defer_sql (as_pg_t *self, const char *sql, as_error_t *err)
+{
+    if (!self->in_transaction)
+        return as_pg_exec_script (self, sql, err);
+    return s_defer (self, NULL, sql, NULL, err);
+}
+
+int
+as_pg_flush (as_pg_t *self, as_error_t *err)
+{
+    return self->deferred_count ? as_pg_pipeline (self, NULL, 0, err) : 0;
+}
+
+bool
+as_pg_failed_in_deferred (as_pg_t *self)
+{
+    return self->deferred_failed;
+}
+
+uint64_t
+as_pg_round_trips (as_pg_t *self)
+{
+    return self->round_trips;
+}
+
+//  The queue goes first, in the same round trip; its results are only
+//  checked. A failure there fails the whole pipeline (the caller's steps
+//  are skipped by the server) and says so (as_pg_failed_in_deferred).
+int
+as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
+{
+    self->deferred_failed = false;
+    int queued = self->deferred_count, failed_at;
+    if (queued == 0)
+        return s_pipeline (self, steps, count, &failed_at, err);
+    as_pg_step_t all [S_DEFER_MAX + 16];
+    as_pg_step_t *joined = count <= 16 ? all : malloc ((size_t) (queued + count) * sizeof *joined);
+    assert (joined);
+    for (int index = 0; index < queued; index++)
+        joined [index] = (as_pg_step_t) { self->deferred [index].stmt, self->deferred [index].sql,
+                                          &self->deferred [index].params, NULL };
+    for (int index = 0; index < count; index++)
+        joined [queued + index] = steps [index];
+    int rc = s_pipeline (self, joined, queued + count, &failed_at, err);
+    self->deferred_failed = rc != 0 && failed_at < queued;
+    for (int index = 0; index < queued; index++)
+        PQclear (joined [index].result);
+    for (int index = 0; index < count; index++)
+        steps [index].result = joined [queued + index].result;
+    if (joined != all)
+        free (joined);
+    s_drop_deferred (self);
     return rc;
 }
 
@@ -393,6 +550,16 @@ int
 as_pg_commit (as_pg_t *self, as_error_t *err)
 {
     assert (self->in_transaction);
+    if (self->deferred_count) {
+        as_pg_step_t step = { NULL, "COMMIT", NULL, NULL };
+        int rc = as_pg_pipeline (self, &step, 1, err);
+        PQclear (step.result);
+        if (rc)                         //  as a failed COMMIT: rolled back
+            as_pg_rollback (self);
+        return rc;
+    }
+    self->round_trips++;
+    self->deferred_failed = false;
     PGresult *result = PQexec (self->conn, "COMMIT");
     self->in_transaction = false;
     //  COMMIT of a failed transaction answers ROLLBACK: that is a failure.
@@ -411,9 +578,11 @@ as_pg_commit (as_pg_t *self, as_error_t *err)
 void
 as_pg_rollback (as_pg_t *self)
 {
+    s_drop_deferred (self);
     if (!self->in_transaction)
         return;
     self->in_transaction = false;
+    self->round_trips++;
     if (PQstatus (self->conn) == CONNECTION_OK)
         PQclear (PQexec (self->conn, "ROLLBACK"));
 }
@@ -430,6 +599,19 @@ int
 as_pg_rollback_to (as_pg_t *self, const char *name, as_error_t *err)
 {
     char sql [96];
+    //  A savepoint still in the queue: rolling back to it drops what was
+    //  queued after it, and nothing need be sent.
+    snprintf (sql, sizeof sql, "SAVEPOINT %s", name);
+    for (int index = self->deferred_count - 1; index >= 0; index--)
+        if (self->deferred [index].sql && strcmp (self->deferred [index].sql, sql) == 0) {
+            while (self->deferred_count > index + 1) {
+                s_deferred_t *last = &self->deferred [--self->deferred_count];
+                free (last->blob);
+                free (last->sql);
+            }
+            return 0;
+        }
+    s_drop_deferred (self);             //  queued after the savepoint: undone with it
     snprintf (sql, sizeof sql, "ROLLBACK TO SAVEPOINT %s", name);
     return as_pg_exec_script (self, sql, err);
 }
@@ -661,6 +843,85 @@ as_pg_test (bool verbose)
     as_pg_rollback (pg);
     AS_CHECK (as_pg_exec_script (pg, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM widgets WHERE name = 'after the duplicate')"
                                      " THEN RAISE EXCEPTION 'skipped step ran'; END IF; END $$", &err) == 0);
+
+    //  Deferred statements ride on the next round trip: a read after them
+    //  sees them, a COMMIT carries them, a failure among them fails the
+    //  round trip that carried them, a rollback drops them.
+    static const as_stmt_t s_test_count = { "as_pg_test_count",
+        "SELECT count(*) FROM widgets WHERE name LIKE $1" };
+    as_pgp_reset (&params);
+    as_pgp_str (&params, "deferred%");
+    result = as_pg_run (pg, &s_test_count, &params, &err);      //  prepared: a round trip of its own
+    AS_CHECK (result && as_pg_get_int (result, 0, 0) == 0);
+    PQclear (result);
+    AS_CHECK (as_pg_begin (pg, &err) == 0);
+    uint64_t trips = as_pg_round_trips (pg);
+    char name [32];
+    for (int index = 0; index < 3; index++) {
+        snprintf (name, sizeof name, "deferred %d", index);
+        as_pg_params_t insert;
+        as_pgp_reset (&insert);
+        as_pgp_str (&insert, name);         //  overwritten next time: must have been copied
+        as_pgp_null (&insert);
+        AS_CHECK (as_pg_defer (pg, &s_test_insert, &insert, &err) == 0);
+    }
+    AS_CHECK (as_pg_round_trips (pg) == trips);
+    result = as_pg_run (pg, &s_test_count, &params, &err);
+    AS_CHECK (result && as_pg_get_int (result, 0, 0) == 3 && as_pg_round_trips (pg) == trips + 1);
+    PQclear (result);
+    AS_CHECK (as_pg_defer_sql (pg, "SAVEPOINT as_pg_test", &err) == 0);
+    as_pg_params_t extra;
+    as_pgp_reset (&extra);
+    as_pgp_str (&extra, "deferred undone");
+    as_pgp_null (&extra);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &extra, &err) == 0);
+    AS_CHECK (as_pg_flush (pg, &err) == 0 && as_pg_round_trips (pg) == trips + 2);
+    AS_CHECK (as_pg_flush (pg, &err) == 0 && as_pg_round_trips (pg) == trips + 2);
+    AS_CHECK (as_pg_rollback_to (pg, "as_pg_test", &err) == 0);
+    as_pgp_reset (&extra);
+    as_pgp_str (&extra, "deferred never sent");
+    as_pgp_null (&extra);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &extra, &err) == 0);
+    AS_CHECK (as_pg_rollback_to (pg, "as_pg_test", &err) == 0);
+    //  Back to a savepoint still queued: what followed it is dropped, what
+    //  came before it stays.
+    AS_CHECK (as_pg_defer_sql (pg, "SAVEPOINT as_pg_test", &err) == 0);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &extra, &err) == 0);
+    trips = as_pg_round_trips (pg);
+    AS_CHECK (as_pg_rollback_to (pg, "as_pg_test", &err) == 0 && as_pg_round_trips (pg) == trips);
+    as_pgp_reset (&extra);
+    as_pgp_str (&extra, "deferred 3");
+    as_pgp_null (&extra);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &extra, &err) == 0);
+    AS_CHECK (as_pg_commit (pg, &err) == 0 && !as_pg_in_transaction (pg));
+    result = as_pg_run (pg, &s_test_count, &params, &err);
+    AS_CHECK (result && as_pg_get_int (result, 0, 0) == 4);
+    PQclear (result);
+    //  A duplicate among the queued fails the read that carried it.
+    AS_CHECK (as_pg_begin (pg, &err) == 0);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &extra, &err) == 0);
+    AS_CHECK (as_pg_run (pg, &s_test_count, &params, &err) == NULL);
+    AS_CHECK (err.code == AS_ALREADY_EXISTS && as_pg_failed_in_deferred (pg));
+    as_pg_rollback (pg);
+    AS_CHECK (as_pg_exec_script (pg, "SELECT 1", &err) == 0 && !as_pg_failed_in_deferred (pg));
+    //  ... and a COMMIT that carried it: rolled back, the transaction over.
+    AS_CHECK (as_pg_begin (pg, &err) == 0);
+    as_pg_params_t fresh;
+    as_pgp_reset (&fresh);
+    as_pgp_str (&fresh, "deferred lost");
+    as_pgp_null (&fresh);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &fresh, &err) == 0);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &extra, &err) == 0);
+    AS_CHECK (as_pg_commit (pg, &err) == -1 && err.code == AS_ALREADY_EXISTS && !as_pg_in_transaction (pg));
+    result = as_pg_run (pg, &s_test_count, &params, &err);
+    AS_CHECK (result && as_pg_get_int (result, 0, 0) == 4);
+    PQclear (result);
+    //  Outside a transaction a deferred statement runs at once.
+    trips = as_pg_round_trips (pg);
+    AS_CHECK (as_pg_defer (pg, &s_test_insert, &fresh, &err) == 0 && as_pg_round_trips (pg) == trips + 1);
+    result = as_pg_run (pg, &s_test_count, &params, &err);
+    AS_CHECK (result && as_pg_get_int (result, 0, 0) == 5);
+    PQclear (result);
 
     //  The connection is re-opened after the server drops it.
     PGresult *pid = PQexec (as_pg_conn (pg), "SELECT pg_backend_pid()");

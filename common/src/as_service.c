@@ -253,6 +253,8 @@ s_metrics (as_call_t *call)
         int64_t *value = zhashx_lookup (self->counters, name);
         as_service_count (self, name, (int64_t) as_consumer_cursor (consumer) - (value ? *value : 0));
     }
+    int64_t *trips = zhashx_lookup (self->counters, "pg_round_trips");
+    as_service_count (self, "pg_round_trips", (int64_t) as_pg_round_trips (self->pg) - (trips ? *trips : 0));
     msgpack_pack_map (call->result, 2);
     as_pack_kv_str (call->result, "service", self->def->name);
     as_pack_str (call->result, "counters");
@@ -437,6 +439,10 @@ s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sb
     }
     if (claimed < 0 || handler (call) || s_check_result (request->method, result, err))
         return -1;
+    //  Its deferred writes go now when another request follows in the
+    //  transaction (a failure among them is its own); alone, with the commit.
+    if (strcmp (opening, "BEGIN") != 0 && as_pg_flush (self->pg, err))
+        return -1;
     //  The reply is stored with the key by the commit's round trip.
     as_pgp_reset (store);
     as_pgp_str (store, request->idempotency_key);
@@ -520,11 +526,17 @@ s_fail_batch (as_service_t *self, s_entry_t *entries, size_t count, const as_err
 {
     as_pg_rollback (self->pg);
     self->emitted = 0;
+    size_t pending = 0;
+    for (size_t index = 0; index < count; index++)
+        pending += entries [index].mutates;
     for (size_t index = 0; index < count; index++)
         if (entries [index].mutates && entries [index].rc == 0) {
             entries [index].rc = -1;
-            as_error_set (&entries [index].err, AS_UNAVAILABLE, "the transaction failed, retry: %s",
-                          err->message);
+            //  A request alone whose deferred writes failed at the commit
+            //  gets that failure as it is (retrying would fail again).
+            bool own = pending == 1 && !as_pg_error_is_transient (err);
+            as_error_set (&entries [index].err, own ? err->code : AS_UNAVAILABLE, "%s%s",
+                          own ? "" : "the transaction failed, retry: ", err->message);
         }
 }
 
@@ -668,6 +680,23 @@ s_apply_subscribed (void *arg, as_pg_t *pg, const as_event_t *event,
             return entry->handler (&delivery);
         }
     return 0;
+}
+
+//  A consumer batch's commit. When its handlers emitted events, they are
+//  sealed into our log by this same commit, which then must wait for the
+//  disk (they are published live right after it: docs/decisions/003); a
+//  batch that emitted nothing commits without waiting.
+static int
+s_consumer_commit (void *arg, as_pg_t *pg, as_pg_step_t *before, int count, as_error_t *err)
+{
+    as_service_t *self = arg;
+    assert (pg == self->pg && count <= 1);
+    as_pg_step_t steps [2];
+    for (int index = 0; index < count; index++)
+        steps [index] = before [index];
+    if (self->emitted > 0)
+        steps [count++] = (as_pg_step_t) { NULL, "SET LOCAL synchronous_commit TO on", NULL, NULL };
+    return s_commit (self, steps, count, err);
 }
 
 static as_consumer_t *
@@ -842,6 +871,7 @@ s_start_consumers (as_service_t *self)
         if (!consumer) {
             consumer = as_consumer_new (entry->producer, as_endpoint (entry->producer),
                                         s_apply_subscribed, self);
+            as_consumer_set_commit (consumer, s_consumer_commit, self);
             zlistx_add_end (self->consumers, consumer);
             zloop_reader (self->loop, as_consumer_socket (consumer), s_on_fetched, self);
             void *pair [2] = { self->sub, (void *) entry->producer };
