@@ -99,6 +99,9 @@ bool dispatch_transition_allowed (const char *from, const char *to);
 //  status the caller read: a different one means someone moved it meanwhile.
 int dispatch_visit_move (as_pg_t *pg, int64_t visit_id, const char *to, const char *actor,
                          const char *note, as_error_t *err);
+//  The same when the caller holds the row's lock and read its status.
+int dispatch_visit_move_from (as_pg_t *pg, int64_t visit_id, const char *from, const char *to,
+                              const char *actor, const char *note, as_error_t *err);
 //  Emit visit.scheduled / visit.rescheduled / visit.cancelled for a visit
 //  as it now stands (reason: for the last two).
 int dispatch_emit_scheduled (as_service_t *service, as_pg_t *pg, int64_t visit_id,

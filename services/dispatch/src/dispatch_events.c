@@ -57,20 +57,21 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     as_pgp_str (&params, *lat ? lat : NULL);
     as_pgp_str (&params, *lon ? lon : NULL);
     as_pgp_str (&params, reported);
-    return as_pg_do (delivery->pg, &s_insert_case, &params, delivery->err) < 0 ? -1 : 0;
+    return as_pg_defer (delivery->pg, &s_insert_case, &params, delivery->err);
 }
 
 static const as_stmt_t s_case_state = { "dispatch_case_state",
     "SELECT triaged, entitlement IS NOT NULL, closed,"
     " EXISTS (SELECT 1 FROM visits v WHERE v.case_id = c.id) FROM cases c WHERE c.id = $1 FOR UPDATE" };
+//  The visit and the first line of its history, in one statement.
 static const as_stmt_t s_new_visit = { "dispatch_new_visit",
-    "INSERT INTO visits (case_id, skill, minutes, priority)"
+    "WITH v AS (INSERT INTO visits (case_id, skill, minutes, priority)"
     " SELECT c.id, c.category, coalesce("
     "  (SELECT d.minutes FROM service_durations d WHERE d.category = c.category AND d.fault_code = c.fault_code),"
     "  (SELECT d.minutes FROM service_durations d WHERE d.category = c.category AND d.fault_code = ''), 60),"
-    " c.priority FROM cases c WHERE c.id = $1 RETURNING id" };
-static const as_stmt_t s_visit_history = { "dispatch_events_history",
-    "INSERT INTO visit_history (visit_id, from_status, to_status, actor, note) VALUES ($1, NULL, 'unscheduled', $2, $3)" };
+    " c.priority FROM cases c WHERE c.id = $1 RETURNING id)"
+    " INSERT INTO visit_history (visit_id, from_status, to_status, actor, note)"
+    " SELECT id, NULL, 'unscheduled', $2, $3 FROM v" };
 
 //  A case that is triaged and entitled (or triaged only, when billing's
 //  decision is not awaited) and has never had a visit gets one.
@@ -96,15 +97,10 @@ s_maybe_ready (as_delivery_t *delivery, int64_t case_id)
                              "the way from intake): retrying", (long long) case_id);
     if (!ready)
         return 0;
-    PGresult *visit = as_pg_run (delivery->pg, &s_new_visit, &params, delivery->err);
-    if (!visit)
-        return -1;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, as_pg_get_int (visit, 0, 0));
+    //  The case row is locked and has no visit: the insert cannot conflict.
     as_pgp_str (&params, delivery->publisher);
     as_pgp_str (&params, "case ready: waiting for an appointment");
-    PQclear (visit);
-    return as_pg_do (delivery->pg, &s_visit_history, &params, delivery->err) == 1 ? 0 : -1;
+    return as_pg_defer (delivery->pg, &s_new_visit, &params, delivery->err);
 }
 
 static const as_stmt_t s_triaged = { "dispatch_case_triaged",
@@ -127,7 +123,8 @@ s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, co
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
     as_pgp_str (&params, value);
-    if (as_pg_do (delivery->pg, stmt, &params, delivery->err) < 0)
+    //  Goes with the case's state read (which so sees it).
+    if (as_pg_defer (delivery->pg, stmt, &params, delivery->err))
         return -1;
     return s_maybe_ready (delivery, case_id);
 }

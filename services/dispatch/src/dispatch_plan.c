@@ -498,7 +498,8 @@ s_place_stop (as_pg_t *pg, const s_day_t *day, const as_vrp_solution_t *solution
     as_pgp_str (&params, eta);
     as_pgp_str (&params, start);
     as_pgp_str (&params, end);
-    return as_pg_do (pg, &s_place, &params, err) == 1 ? 0 : -1;
+    //  The visit's day is locked and the visit is in it: nothing to check.
+    return as_pg_defer (pg, &s_place, &params, err);
 }
 
 //  A planned visit that no engineer of the day can take any more goes back
@@ -511,7 +512,7 @@ s_unplace_stop (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
     if (dispatch_visit_move (pg, visit_id, "unscheduled", actor, reason, err)
-    ||  as_pg_do (pg, &s_unplace, &params, err) != 1)
+    ||  as_pg_defer (pg, &s_unplace, &params, err))     //  locked by the move
         return -1;
     return dispatch_emit_scheduled (service, pg, visit_id, "visit.rescheduled", reason, err);
 }
@@ -556,21 +557,25 @@ s_day_save (as_service_t *service, as_pg_t *pg, const s_day_t *day, const as_vrp
 
 //  --- Windows, candidate stations, probes ---------------------------------------
 
-#define S_NEED_SQL \
-    "SELECT v.id, v.case_id, coalesce(v.engineer_id, 0), coalesce(v.station_id, 0), v.status, v.skill," \
-    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon" \
-    " FROM visits v JOIN cases c ON c.id = v.case_id" \
+//  $1 the visit, or 0 and $2 the case (its latest open visit).
+#define S_NEED_WHERE \
     " WHERE (v.id = $1 OR ($1 = 0 AND v.case_id = $2))" \
     "  AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed')" \
     " ORDER BY v.id DESC LIMIT 1"
+#define S_NEED_SQL \
+    "SELECT v.id, v.case_id, coalesce(v.engineer_id, 0), coalesce(v.station_id, 0), v.status, v.skill," \
+    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon" \
+    " FROM visits v JOIN cases c ON c.id = v.case_id" S_NEED_WHERE
 static const as_stmt_t s_need = { "dispatch_plan_need", S_NEED_SQL " FOR UPDATE OF v" };
 //  slots.offer only reads: a row lock there would make its own transaction
 //  and a commit that waits for the disk.
 static const as_stmt_t s_need_read = { "dispatch_plan_need_read", S_NEED_SQL };
+//  Stations with an active engineer holding the skill of that visit (the
+//  same parameters, so it goes in the need's round trip).
 static const as_stmt_t s_skilled_stations = { "dispatch_plan_skilled_stations",
     "SELECT s.id, s.lat, s.lon, s.radius_km FROM stations s WHERE EXISTS (SELECT 1 FROM engineers e"
     " JOIN engineer_skills k ON k.engineer_id = e.id WHERE e.station_id = s.id AND e.active"
-    " AND k.category = $1) ORDER BY s.id" };
+    " AND k.category = (SELECT v.skill FROM visits v" S_NEED_WHERE ")) ORDER BY s.id" };
 static const as_stmt_t s_dates = { "dispatch_plan_dates",
     "SELECT to_char(coalesce($1::date, (now() AT TIME ZONE $2)::date) + i, 'YYYY-MM-DD')"
     " FROM generate_series(0, $3::int - 1) i" };
@@ -578,55 +583,75 @@ static const as_stmt_t s_local_date = { "dispatch_plan_local_date",
     "SELECT (($1::timestamptz AT TIME ZONE $2)::date)::text, extract(epoch FROM $1::timestamptz)::float8" };
 
 //  The open visit of a case (or the visit) that can still take an
-//  appointment, its row locked when it is about to be booked.
+//  appointment, its row locked when it is about to be booked; with
+//  `stations`, the rows of the stations that have its skill (caller
+//  clears); with `also`, one more statement of the caller's (its result
+//  set there). All in one round trip.
 static int
-s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, s_need_t *need, as_error_t *err)
+s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult **stations,
+             as_pg_step_t *also, s_need_t *need, as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
     as_pgp_int (&params, case_id);
-    PGresult *result = as_pg_run (pg, lock ? &s_need : &s_need_read, &params, err);
-    if (!result)
-        return -1;
-    if (PQntuples (result) == 0) {
-        PQclear (result);
-        if (visit_id)
-            return as_error_set (err, AS_FAILED_PRECONDITION,
-                                 "visit %lld does not exist or can no longer take an appointment", (long long) visit_id);
-        return as_error_set (err, AS_FAILED_PRECONDITION,
-                             "case %lld has no visit waiting for an appointment (unknown, not triaged,"
-                             " entitlement not decided, or already under way)", (long long) case_id);
+    as_pg_step_t steps [3] = { { lock ? &s_need : &s_need_read, NULL, &params, NULL } };
+    int count = 1, station_step = -1, also_step = -1;
+    if (stations) {
+        station_step = count;
+        steps [count++] = (as_pg_step_t) { &s_skilled_stations, NULL, &params, NULL };
     }
-    memset (need, 0, sizeof *need);
-    need->id = as_pg_get_int (result, 0, 0);
-    need->case_id = as_pg_get_int (result, 0, 1);
-    need->engineer_id = as_pg_get_int (result, 0, 2);
-    need->station_id = as_pg_get_int (result, 0, 3);
-    snprintf (need->status, sizeof need->status, "%s", as_pg_get_str (result, 0, 4));
-    snprintf (need->skill, sizeof need->skill, "%s", as_pg_get_str (result, 0, 5));
-    snprintf (need->priority, sizeof need->priority, "%s", as_pg_get_str (result, 0, 6));
-    snprintf (need->plan_date, sizeof need->plan_date, "%s", as_pg_get_str (result, 0, 7));
-    need->minutes = (int) as_pg_get_int (result, 0, 8);
-    need->located = !PQgetisnull (result, 0, 9);
-    need->lat = s_float (result, 0, 9);
-    need->lon = s_float (result, 0, 10);
+    if (also) {
+        also_step = count;
+        steps [count++] = *also;
+    }
+    int rc = as_pg_pipeline (pg, steps, count, err);
+    PGresult *result = steps [0].result;
+    if (stations)
+        *stations = rc == 0 ? steps [station_step].result : (PQclear (steps [station_step].result), NULL);
+    if (also)
+        also->result = rc == 0 ? steps [also_step].result : (PQclear (steps [also_step].result), NULL);
+    if (rc == 0 && PQntuples (result) == 0) {
+        rc = visit_id ? as_error_set (err, AS_FAILED_PRECONDITION,
+                                      "visit %lld does not exist or can no longer take an appointment",
+                                      (long long) visit_id)
+                      : as_error_set (err, AS_FAILED_PRECONDITION,
+                                      "case %lld has no visit waiting for an appointment (unknown, not triaged,"
+                                      " entitlement not decided, or already under way)", (long long) case_id);
+    }
+    if (rc == 0) {
+        memset (need, 0, sizeof *need);
+        need->id = as_pg_get_int (result, 0, 0);
+        need->case_id = as_pg_get_int (result, 0, 1);
+        need->engineer_id = as_pg_get_int (result, 0, 2);
+        need->station_id = as_pg_get_int (result, 0, 3);
+        snprintf (need->status, sizeof need->status, "%s", as_pg_get_str (result, 0, 4));
+        snprintf (need->skill, sizeof need->skill, "%s", as_pg_get_str (result, 0, 5));
+        snprintf (need->priority, sizeof need->priority, "%s", as_pg_get_str (result, 0, 6));
+        snprintf (need->plan_date, sizeof need->plan_date, "%s", as_pg_get_str (result, 0, 7));
+        need->minutes = (int) as_pg_get_int (result, 0, 8);
+        need->located = !PQgetisnull (result, 0, 9);
+        need->lat = s_float (result, 0, 9);
+        need->lon = s_float (result, 0, 10);
+    }
     PQclear (result);
-    return 0;
+    if (rc && stations) {
+        PQclear (*stations);
+        *stations = NULL;
+    }
+    if (rc && also) {
+        PQclear (also->result);
+        also->result = NULL;
+    }
+    return rc;
 }
 
-//  Stations with an engineer holding the skill whose radius covers the
-//  customer, nearest first. A customer without a location: every such
-//  station (the README says why).
+//  Of the stations with the skill (rows of s_skilled_stations), those whose
+//  radius covers the customer, nearest first. A customer without a
+//  location: every such station (the README says why).
 static int
-s_candidate_stations (as_pg_t *pg, const s_need_t *need, int64_t *stations, as_error_t *err)
+s_candidate_stations (const PGresult *result, const s_need_t *need, int64_t *stations)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, need->skill);
-    PGresult *result = as_pg_run (pg, &s_skilled_stations, &params, err);
-    if (!result)
-        return -1;
     double distances [S_MAX_STATIONS];
     int count = 0;
     for (int row = 0; row < PQntuples (result) && count < S_MAX_STATIONS; row++) {
@@ -643,7 +668,6 @@ s_candidate_stations (as_pg_t *pg, const s_need_t *need, int64_t *stations, as_e
         distances [at] = distance;
         stations [at] = as_pg_get_int (result, row, 0);
     }
-    PQclear (result);
     return count;
 }
 
@@ -700,13 +724,11 @@ s_probe_station (s_day_t *day, const s_need_t *need, s_probe_t *probe, time_t ea
 //  check as booking (cheapest feasible insertion into the day as it
 //  stands). All the days come from one bulk load; probes [i] is dates [i].
 static int
-s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, s_date_t *dates,
-               int date_count, s_probe_t *probes, s_bulk_t *keep, as_error_t *err)
+s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, const PGresult *skilled,
+               s_date_t *dates, int date_count, s_probe_t *probes, s_bulk_t *keep, as_error_t *err)
 {
     int64_t stations [S_MAX_STATIONS];
-    int station_count = s_candidate_stations (pg, need, stations, err);
-    if (station_count < 0)
-        return -1;
+    int station_count = s_candidate_stations (skilled, need, stations);
     memset (probes, 0, (size_t) date_count * sizeof *probes);
     if (keep)
         memset (keep, 0, sizeof *keep);
@@ -780,15 +802,16 @@ s_announce_booking (as_service_t *service, as_pg_t *pg, const s_need_t *need, co
                     as_error_t *err)
 {
     bool first = strcmp (need->status, "unscheduled") == 0;
+    //  The need was read with its row locked: its status is the one to move from.
     if (strcmp (need->status, "scheduled") != 0
-    &&  dispatch_visit_move (pg, need->id, "scheduled", booking->actor,
-                             first ? "appointment booked" : "appointment moved", err))
+    &&  dispatch_visit_move_from (pg, need->id, need->status, "scheduled", booking->actor,
+                                  first ? "appointment booked" : "appointment moved", err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, need->id);
     as_pgp_bool (&params, booking->engineer_id != 0);
-    if (booking->engineer_id && as_pg_do (pg, &s_set_pinned, &params, err) != 1)
+    if (booking->engineer_id && as_pg_defer (pg, &s_set_pinned, &params, err))
         return -1;
     return dispatch_emit_scheduled (service, pg, need->id, first ? "visit.scheduled" : "visit.rescheduled",
                                     first ? NULL : "appointment moved", err);
@@ -830,22 +853,24 @@ s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, con
     return rc ? -1 : s_announce_booking (service, pg, need, booking, err);
 }
 
-//  Local date and epoch of an RFC 3339 time.
-static int
-s_locate_time (as_pg_t *pg, const dispatch_config_t *config, const char *time_text, char date [11],
-               double *epoch, as_error_t *err)
+//  The statement giving the local date and epoch of an RFC 3339 time (for
+//  s_need_load's `also`), and reading its answer.
+static void
+s_locate_step (const dispatch_config_t *config, const char *time_text, as_pg_params_t *params, as_pg_step_t *step)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, time_text);
-    as_pgp_str (&params, config->zone);
-    PGresult *result = as_pg_run (pg, &s_local_date, &params, err);
-    if (!result)
-        return -1;
-    snprintf (date, 11, "%s", as_pg_get_str (result, 0, 0));
-    *epoch = s_float (result, 0, 1);
-    PQclear (result);
-    return 0;
+    as_pgp_reset (params);
+    as_pgp_str (params, time_text);
+    as_pgp_str (params, config->zone);
+    *step = (as_pg_step_t) { &s_local_date, NULL, params, NULL };
+}
+
+static void
+s_located (as_pg_step_t *step, char date [11], double *epoch)
+{
+    snprintf (date, 11, "%s", as_pg_get_str (step->result, 0, 0));
+    *epoch = s_float (step->result, 0, 1);
+    PQclear (step->result);
+    step->result = NULL;
 }
 
 static int
@@ -872,9 +897,16 @@ dispatch_visit_book (as_call_t *call)
     double epoch = 0;
     s_probe_t probe;
     s_bulk_t days;
-    if (s_need_load (call->pg, visit_id, case_id, true, &need, call->err)
-    ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err)
-    ||  s_probe_dates (call->pg, config, &need, &date, 1, &probe, &days, call->err))
+    as_pg_params_t locate_params;
+    as_pg_step_t locate;
+    s_locate_step (config, window_start, &locate_params, &locate);
+    PGresult *skilled = NULL;
+    if (s_need_load (call->pg, visit_id, case_id, true, &skilled, &locate, &need, call->err))
+        return -1;
+    s_located (&locate, date, &epoch);
+    int probed = s_probe_dates (call->pg, config, &need, skilled, &date, 1, &probe, &days, call->err);
+    PQclear (skilled);
+    if (probed)
         return -1;
     int window = s_window_of (&probe, epoch);
     int rc = window < 0 || !probe.station [window]
@@ -889,16 +921,26 @@ dispatch_visit_book (as_call_t *call)
     return rc ? -1 : dispatch_reply_visit (call, need.id);
 }
 
-//  Dates from `from` (NULL = today, local) for `days` days.
+//  The statement listing dates from `from` (NULL = today, local) for `days`
+//  days.
+static void
+s_dates_step (const dispatch_config_t *config, const char *from, int64_t days, as_pg_params_t *params,
+              as_pg_step_t *step)
+{
+    as_pgp_reset (params);
+    as_pgp_str (params, from);
+    as_pgp_str (params, config->zone);
+    as_pgp_int (params, days);
+    *step = (as_pg_step_t) { &s_dates, NULL, params, NULL };
+}
+
 static PGresult *
 s_date_list (as_pg_t *pg, const dispatch_config_t *config, const char *from, int64_t days, as_error_t *err)
 {
     as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, from);
-    as_pgp_str (&params, config->zone);
-    as_pgp_int (&params, days);
-    return as_pg_run (pg, &s_dates, &params, err);
+    as_pg_step_t step;
+    s_dates_step (config, from, days, &params, &step);
+    return as_pg_run (pg, step.stmt, step.params, err);
 }
 
 //  Rows [first, first + count) of a date list as an array (caller frees).
@@ -935,17 +977,20 @@ dispatch_slots_offer (as_call_t *call)
     char from [11] = "";
     as_obj_strcpy (call->params, "from_date", from, sizeof from);
     s_need_t need;
-    if (s_need_load (call->pg, 0, case_id, false, &need, call->err))
+    as_pg_params_t date_params;
+    as_pg_step_t listed;
+    s_dates_step (config, *from ? from : NULL, days, &date_params, &listed);
+    PGresult *skilled = NULL;
+    if (s_need_load (call->pg, 0, case_id, false, &skilled, &listed, &need, call->err))
         return -1;
-    PGresult *dates = s_date_list (call->pg, config, *from ? from : NULL, days, call->err);
-    if (!dates)
-        return -1;
+    PGresult *dates = listed.result;
     int rows = PQntuples (dates);
     s_date_t *list = s_dates_copy (dates, 0, rows);
     s_probe_t *probes = calloc ((size_t) rows + 1, sizeof *probes);
     assert (probes);
     size_t offered = 0;
-    int rc = s_probe_dates (call->pg, config, &need, list, rows, probes, NULL, call->err);
+    int rc = s_probe_dates (call->pg, config, &need, skilled, list, rows, probes, NULL, call->err);
+    PQclear (skilled);
     free (list);
     for (int row = 0; row < rows && rc == 0; row++)
         for (int window = 0; window < probes [row].count; window++)
@@ -1010,9 +1055,12 @@ dispatch_visit_assign (as_call_t *call)
                              (long long) visit_id);
     s_need_t need;
     double epoch = 0, starts [S_MAX_WINDOWS], ends [S_MAX_WINDOWS];
-    if (s_need_load (call->pg, visit_id, 0, true, &need, call->err)
-    ||  s_locate_time (call->pg, config, window_start, date, &epoch, call->err))
+    as_pg_params_t locate_params;
+    as_pg_step_t locate;
+    s_locate_step (config, window_start, &locate_params, &locate);
+    if (s_need_load (call->pg, visit_id, 0, true, NULL, &locate, &need, call->err))
         return -1;
+    s_located (&locate, date, &epoch);
     s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, NULL, call->err);
     if (!day)
         return -1;
@@ -1036,18 +1084,21 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
 {
     dispatch_config_t *config = dispatch_config (service);
     s_need_t need;
-    if (s_need_load (pg, visit_id, 0, true, &need, err))
+    as_pg_params_t date_params;
+    as_pg_step_t listed;
+    s_dates_step (config, NULL, 15, &date_params, &listed);
+    PGresult *skilled = NULL;
+    if (s_need_load (pg, visit_id, 0, true, &skilled, &listed, &need, err))
         return -1;
-    PGresult *dates = s_date_list (pg, config, NULL, 15, err);
-    if (!dates)
-        return -1;
+    PGresult *dates = listed.result;
     //  From tomorrow (row 1) on.
     int count = PQntuples (dates) > 1 ? PQntuples (dates) - 1 : 0;
     s_date_t *days = s_dates_copy (dates, 1, count);
     s_probe_t *probes = calloc ((size_t) count + 1, sizeof *probes);
     assert (probes);
     s_bulk_t loaded;
-    int rc = s_probe_dates (pg, config, &need, days, count, probes, &loaded, err) ? -1 : 1;
+    int rc = s_probe_dates (pg, config, &need, skilled, days, count, probes, &loaded, err) ? -1 : 1;
+    PQclear (skilled);
     for (int date = 0; date < count && rc == 1; date++)
         for (int window = 0; window < probes [date].count && rc == 1; window++)
             if (probes [date].station [window]) {

@@ -62,11 +62,22 @@ dispatch_visit_move (as_pg_t *pg, int64_t visit_id, const char *to, const char *
     char from [24];
     snprintf (from, sizeof from, "%s", as_pg_get_str (locked, 0, 0));
     PQclear (locked);
+    return dispatch_visit_move_from (pg, visit_id, from, to, actor, note, err);
+}
+
+int
+dispatch_visit_move_from (as_pg_t *pg, int64_t visit_id, const char *from, const char *to, const char *actor,
+                          const char *note, as_error_t *err)
+{
     if (!dispatch_transition_allowed (from, to))
         return as_error_set (err, AS_FAILED_PRECONDITION, "visit %lld is %s: it cannot become %s",
                              (long long) visit_id, from, to);
+    //  The row is locked: the status and its history go with the next round trip.
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
     as_pgp_str (&params, to);
-    if (as_pg_do (pg, &s_set_status, &params, err) != 1)
+    if (as_pg_defer (pg, &s_set_status, &params, err))
         return -1;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
@@ -74,7 +85,7 @@ dispatch_visit_move (as_pg_t *pg, int64_t visit_id, const char *to, const char *
     as_pgp_str (&params, to);
     as_pgp_str (&params, actor);
     as_pgp_str (&params, note && *note ? note : NULL);
-    return as_pg_do (pg, &s_insert_history, &params, err) == 1 ? 0 : -1;
+    return as_pg_defer (pg, &s_insert_history, &params, err);
 }
 
 //  --- Reading visits -------------------------------------------------------------------------
