@@ -57,6 +57,7 @@ typedef struct {
     int minutes;
     bool located;
     double lat, lon;
+    int64_t fleet_version;      //  fleet_version when the need was read
 } s_need_t;
 
 //  Days are loaded in bulk: every candidate station over every date of an
@@ -215,19 +216,94 @@ s_day_add_stop (s_day_t *day, const s_stop_t *stop, bool located, double lat, do
 //  --- Loading days in bulk ----------------------------------------------------------
 
 //  What one round trip brought back for some stations over some dates.
+//  Stations, shifts and absences are in the fleet cache (`cached`) or the
+//  load's own; s_fleet says which.
 typedef struct {
-    PGresult *origins, *stations, *engineers, *absences, *visits;
+    PGresult *origins, *stations, *engineers, *absences;
+} s_fleet_t;
+
+typedef struct {
+    s_fleet_t *cached;
+    s_fleet_t own;
+    PGresult *visits;
 } s_bulk_t;
+
+static const s_fleet_t *
+s_fleet (const s_bulk_t *bulk)
+{
+    return bulk->cached ? bulk->cached : &bulk->own;
+}
+
+static void
+s_fleet_clear (s_fleet_t *fleet)
+{
+    PQclear (fleet->origins);
+    PQclear (fleet->stations);
+    PQclear (fleet->engineers);
+    PQclear (fleet->absences);
+    memset (fleet, 0, sizeof *fleet);
+}
 
 static void
 s_bulk_clear (s_bulk_t *bulk)
 {
-    PQclear (bulk->origins);
-    PQclear (bulk->stations);
-    PQclear (bulk->engineers);
-    PQclear (bulk->absences);
+    s_fleet_clear (&bulk->own);
     PQclear (bulk->visits);
     memset (bulk, 0, sizeof *bulk);
+}
+
+//  The fleet cache: what bulk loads brought back of stations, engineers'
+//  shifts and absences, by (stations, dates), while fleet_version (moved
+//  by triggers on those tables, whoever changes them: migration 003) stays
+//  where it was when they were loaded. Offers and bookings read the
+//  version with their need; other loads (re-plans, the board) go without
+//  the cache. One dispatchd is one loop thread: one cache per process.
+static zhashx_t *s_fleet_cache;
+static int64_t s_fleet_cache_version;
+
+#define S_FLEET_CACHE_MAX 512
+
+static void
+s_fleet_destroy (void **item)
+{
+    s_fleet_t *fleet = *item;
+    s_fleet_clear (fleet);
+    free (fleet);
+    *item = NULL;
+}
+
+//  The cached fleet for a key at this version, or NULL (the cache is
+//  emptied when the version moved).
+static s_fleet_t *
+s_fleet_cached (const char *key, int64_t version)
+{
+    if (!s_fleet_cache) {
+        s_fleet_cache = zhashx_new ();
+        zhashx_set_destructor (s_fleet_cache, s_fleet_destroy);
+    }
+    if (version != s_fleet_cache_version || zhashx_size (s_fleet_cache) >= S_FLEET_CACHE_MAX) {
+        zhashx_purge (s_fleet_cache);
+        s_fleet_cache_version = version;
+    }
+    return zhashx_lookup (s_fleet_cache, key);
+}
+
+void
+dispatch_plan_cache_free (void)
+{
+    zhashx_destroy (&s_fleet_cache);
+}
+
+//  Keep a load's fleet in the cache; the bulk now uses it from there.
+static void
+s_fleet_keep (s_bulk_t *bulk, const char *key)
+{
+    s_fleet_t *kept = malloc (sizeof *kept);
+    assert (kept);
+    *kept = bulk->own;
+    memset (&bulk->own, 0, sizeof bulk->own);
+    zhashx_insert (s_fleet_cache, key, kept);
+    bulk->cached = kept;
 }
 
 //  "{a,b,c}" of ids or of dates (YYYY-MM-DD, no quoting needed).
@@ -309,14 +385,22 @@ s_lock_params (as_pg_params_t *params, const char *station_list, const char *dat
 //  Engineers, absences and planned visits (except `exclude`) of `stations`
 //  on `dates`, with each date's origin and each station's place. With
 //  `lock`, those days (and lock's extra day) are locked first, in the same
-//  round trip.
+//  round trip. With `fleet_version` (> 0, read in this request) all but the
+//  visits may come from the fleet cache.
 static int
 s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *stations, int station_count,
-             s_date_t *dates, int date_count, int64_t exclude, const s_lock_t *lock, s_bulk_t *bulk,
-             as_error_t *err)
+             s_date_t *dates, int date_count, int64_t exclude, const s_lock_t *lock, int64_t fleet_version,
+             s_bulk_t *bulk, as_error_t *err)
 {
     memset (bulk, 0, sizeof *bulk);
     char *station_list = s_array_ids (stations, station_count), *date_list = s_array_dates (dates, date_count);
+    char *key = NULL;
+    if (fleet_version > 0) {
+        key = malloc (strlen (station_list) + strlen (date_list) + 2);
+        assert (key);
+        sprintf (key, "%s|%s", station_list, date_list);
+        bulk->cached = s_fleet_cached (key, fleet_version);
+    }
     as_pg_params_t origin_params, station_params, params;
     as_pgp_reset (&origin_params);
     as_pgp_str (&origin_params, date_list);
@@ -333,37 +417,54 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
     as_pgp_str (&visit_params, date_list);
     as_pgp_int (&visit_params, exclude);
     as_pg_params_t lock_params;
-    if (lock)
+    //  Their array parameters would make PostgreSQL plan them afresh at
+    //  every call (a custom plan looks cheaper to it); the generic plan is
+    //  as good and saves the planning (the pipeline's transaction, or the
+    //  booking's, ends the setting).
+    as_pg_step_t steps [7];
+    int count = 0, first_fleet = -1;
+    steps [count++] = (as_pg_step_t) { NULL, "SET LOCAL plan_cache_mode TO force_generic_plan", NULL, NULL };
+    if (lock) {
         s_lock_params (&lock_params, station_list, date_list, lock);
-    as_pg_step_t all [] = { { &s_lock_days, NULL, &lock_params, NULL },
-        { &s_bulk_origins, NULL, &origin_params, NULL }, { &s_bulk_stations, NULL, &station_params, NULL },
-        { &s_bulk_engineers, NULL, &params, NULL }, { &s_bulk_absences, NULL, &params, NULL },
-        { &s_bulk_visits, NULL, &visit_params, NULL } };
-    as_pg_step_t *steps = all + 1;
-    int rc = as_pg_pipeline (pg, lock ? all : steps, lock ? 6 : 5, err);
-    PQclear (all [0].result);
-    bulk->origins = steps [0].result;
-    bulk->stations = steps [1].result;
-    bulk->engineers = steps [2].result;
-    bulk->absences = steps [3].result;
-    bulk->visits = steps [4].result;
+        steps [count++] = (as_pg_step_t) { &s_lock_days, NULL, &lock_params, NULL };
+    }
+    if (!bulk->cached) {
+        first_fleet = count;
+        steps [count++] = (as_pg_step_t) { &s_bulk_origins, NULL, &origin_params, NULL };
+        steps [count++] = (as_pg_step_t) { &s_bulk_stations, NULL, &station_params, NULL };
+        steps [count++] = (as_pg_step_t) { &s_bulk_engineers, NULL, &params, NULL };
+        steps [count++] = (as_pg_step_t) { &s_bulk_absences, NULL, &params, NULL };
+    }
+    steps [count++] = (as_pg_step_t) { &s_bulk_visits, NULL, &visit_params, NULL };
+    int rc = as_pg_pipeline (pg, steps, count, err);
+    if (first_fleet >= 0) {
+        bulk->own = (s_fleet_t) { steps [first_fleet].result, steps [first_fleet + 1].result,
+                                  steps [first_fleet + 2].result, steps [first_fleet + 3].result };
+    }
+    bulk->visits = steps [count - 1].result;
+    for (int index = 0; index < (first_fleet >= 0 ? first_fleet : count - 1); index++)
+        PQclear (steps [index].result);
     free (station_list);
     free (date_list);
     if (rc)
         s_bulk_clear (bulk);
+    else
+    if (key && !bulk->cached)
+        s_fleet_keep (bulk, key);
+    free (key);
     return rc;
 }
 
 static void
 s_day_add_engineers (s_day_t *day, const s_bulk_t *bulk)
 {
-    const PGresult *engineers = bulk->engineers;
+    const PGresult *engineers = s_fleet (bulk)->engineers;
     for (int row = 0; row < PQntuples (engineers) && day->vehicles < S_MAX_ENGINEERS; row++) {
         if (as_pg_get_int (engineers, row, 5) != day->station_id || strcmp (as_pg_get_str (engineers, row, 6), day->date))
             continue;
         int64_t id = as_pg_get_int (engineers, row, 0);
         double start = s_float (engineers, row, 2), end = s_float (engineers, row, 3);
-        if (!s_clip_shift (bulk->absences, id, &start, &end))
+        if (!s_clip_shift (s_fleet (bulk)->absences, id, &start, &end))
             continue;
         as_vrp_vehicle_t vehicle = { 0, 0, start - day->origin, end - day->origin,
             (int) as_pg_get_int (engineers, row, 1), s_skill_bits (as_pg_get_str (engineers, row, 4)) };
@@ -400,9 +501,9 @@ static s_day_t *
 s_day_build (const s_bulk_t *bulk, const dispatch_config_t *config, int64_t station_id, int date,
              as_error_t *err)
 {
-    int station = -1, origin = date < PQntuples (bulk->origins) ? date : -1;
-    for (int row = 0; row < PQntuples (bulk->stations); row++)
-        if (as_pg_get_int (bulk->stations, row, 0) == station_id)
+    int station = -1, origin = date < PQntuples (s_fleet (bulk)->origins) ? date : -1;
+    for (int row = 0; row < PQntuples (s_fleet (bulk)->stations); row++)
+        if (as_pg_get_int (s_fleet (bulk)->stations, row, 0) == station_id)
             station = row;
     if (station < 0 || origin < 0) {
         as_error_set (err, AS_NOT_FOUND, "station %lld not found", (long long) station_id);
@@ -412,12 +513,12 @@ s_day_build (const s_bulk_t *bulk, const dispatch_config_t *config, int64_t stat
     assert (day);
     day->config = config;
     day->station_id = station_id;
-    snprintf (day->date, sizeof day->date, "%s", as_pg_get_str (bulk->origins, origin, 0));
+    snprintf (day->date, sizeof day->date, "%s", as_pg_get_str (s_fleet (bulk)->origins, origin, 0));
     day->problem = as_vrp_problem_new ();
     as_vrp_problem_set_great_circle (day->problem, config->road_factor, config->speed);
-    day->lat = s_float (bulk->stations, station, 1);
-    day->lon = s_float (bulk->stations, station, 2);
-    day->origin = s_float (bulk->origins, origin, 1);
+    day->lat = s_float (s_fleet (bulk)->stations, station, 1);
+    day->lon = s_float (s_fleet (bulk)->stations, station, 2);
+    day->origin = s_float (s_fleet (bulk)->origins, origin, 1);
     as_vrp_problem_add_site (day->problem, day->lon, day->lat);
     s_day_add_engineers (day, bulk);
     s_day_add_visits (day, bulk);
@@ -434,7 +535,7 @@ s_day_load (as_pg_t *pg, const dispatch_config_t *config, int64_t station_id, co
     s_date_t dates [1];
     snprintf (dates [0], sizeof dates [0], "%s", date);
     s_bulk_t bulk;
-    if (s_bulk_load (pg, config, &station_id, 1, dates, 1, exclude, lock, &bulk, err))
+    if (s_bulk_load (pg, config, &station_id, 1, dates, 1, exclude, lock, 0, &bulk, err))
         return NULL;
     s_day_t *day = s_day_build (&bulk, config, station_id, 0, err);
     s_bulk_clear (&bulk);
@@ -582,8 +683,12 @@ static const as_stmt_t s_dates = { "dispatch_plan_dates",
 static const as_stmt_t s_local_date = { "dispatch_plan_local_date",
     "SELECT (($1::timestamptz AT TIME ZONE $2)::date)::text, extract(epoch FROM $1::timestamptz)::float8" };
 
+static const as_stmt_t s_fleet_version = { "dispatch_plan_fleet_version",
+    "SELECT version FROM fleet_version" };
+
 //  The open visit of a case (or the visit) that can still take an
-//  appointment, its row locked when it is about to be booked; with
+//  appointment, its row locked when it is about to be booked, and the
+//  fleet's version (for the fleet cache); with
 //  `stations`, the rows of the stations that have its skill (caller
 //  clears); with `also`, one more statement of the caller's (its result
 //  set there). All in one round trip.
@@ -595,8 +700,9 @@ s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
     as_pgp_int (&params, case_id);
-    as_pg_step_t steps [3] = { { lock ? &s_need : &s_need_read, NULL, &params, NULL } };
-    int count = 1, station_step = -1, also_step = -1;
+    as_pg_step_t steps [4] = { { lock ? &s_need : &s_need_read, NULL, &params, NULL },
+                               { &s_fleet_version, NULL, NULL, NULL } };
+    int count = 2, station_step = -1, also_step = -1;
     if (stations) {
         station_step = count;
         steps [count++] = (as_pg_step_t) { &s_skilled_stations, NULL, &params, NULL };
@@ -633,8 +739,10 @@ s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult
         need->located = !PQgetisnull (result, 0, 9);
         need->lat = s_float (result, 0, 9);
         need->lon = s_float (result, 0, 10);
+        need->fleet_version = PQntuples (steps [1].result) ? as_pg_get_int (steps [1].result, 0, 0) : 0;
     }
     PQclear (result);
+    PQclear (steps [1].result);
     if (rc && stations) {
         PQclear (*stations);
         *stations = NULL;
@@ -739,7 +847,7 @@ s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *nee
     s_lock_t lock = { need->station_id, need->plan_date };
     s_bulk_t bulk;
     if (s_bulk_load (pg, config, stations, station_count, dates, date_count, need->id, keep ? &lock : NULL,
-                     &bulk, err))
+                     need->fleet_version, &bulk, err))
         return -1;
     time_t earliest = time (NULL) + config->lead * 60;
     int rc = 0;

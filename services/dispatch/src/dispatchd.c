@@ -175,5 +175,7 @@ static const as_service_def_t s_dispatch = {
 int
 main (int argc, char *argv [])
 {
-    return as_service_main (&s_dispatch, argc, argv);
+    int status = as_service_main (&s_dispatch, argc, argv);
+    dispatch_plan_cache_free ();
+    return status;
 }

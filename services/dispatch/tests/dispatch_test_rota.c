@@ -4,7 +4,7 @@
     weekday engineer has room, the board shows the weekday engineer off on
     Saturday, and a rota that is not ISO weekday digits is refused. When
     the weekday engineer stops working Mondays, their Monday visits move to
-    a colleague who does.                                                */
+    a colleague who does, and so does the next Monday booking.             */
 #include "dispatch_testlib.h"
 
 //  The first local date from today + 2 on that is ISO weekday `isodow`.
@@ -121,11 +121,16 @@ main (void)
               " AND status = 'scheduled' AND case_id IN (%lld, %lld)", monday, (long long) everyday,
               (long long) cases [1], (long long) cases [2]);
     AS_CHECK (as_harness_scalar (harness, sql) == 2);
+    //  Offers and bookings of Monday see the new rota at once, although
+    //  dispatchd keeps the shifts it loaded for that day (its fleet cache,
+    //  which the change invalidates): the next Monday visit goes to the
+    //  colleague too.
+    AS_CHECK (s_book_first (dispatch, cases [3], monday) == everyday);
     //  Nothing planned against the rota.
     snprintf (sql, sizeof sql, "SELECT count(*) FROM dispatch.visits v JOIN dispatch.engineers e ON e.id = v.engineer_id"
               " WHERE strpos(e.work_days, extract(isodow FROM v.plan_date)::int::text) = 0");
     AS_CHECK (as_harness_scalar (harness, sql) == 0);
-    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.visits WHERE plan_date IS NOT NULL") == 3);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.visits WHERE plan_date IS NOT NULL") == 4);
 
     as_rpc_client_destroy (&intake);
     as_rpc_client_destroy (&dispatch);
