@@ -232,7 +232,9 @@ intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
     as_pgp_str (&params, to);
     as_pgp_str (&params, actor);
     as_pgp_str (&params, note && *note ? note : NULL);
-    return as_pg_do (pg, &s_insert_history, &params, err) == 1 ? 0 : -1;
+    //  Nothing the caller sends can make it fail (the case exists, the
+    //  actor is set): it rides on the transaction's next round trip.
+    return as_pg_defer (pg, &s_insert_history, &params, err);
 }
 
 static const char *
@@ -551,6 +553,15 @@ s_load_case (as_pg_t *pg, int64_t case_id, as_error_t *err)
     return result;
 }
 
+//  Reply {case: {...}} from the case's row as s_load_case read it.
+static void
+s_reply_loaded (as_call_t *call, const PGresult *loaded)
+{
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "case");
+    s_pack_case (call->result, loaded, 0);
+}
+
 //  Reply {case: {...}} for the case as it is now.
 int
 intake_reply_case (as_call_t *call, int64_t case_id)
@@ -558,9 +569,7 @@ intake_reply_case (as_call_t *call, int64_t case_id)
     PGresult *result = s_load_case (call->pg, case_id, call->err);
     if (!result)
         return -1;
-    msgpack_pack_map (call->result, 1);
-    as_pack_str (call->result, "case");
-    s_pack_case (call->result, result, 0);
+    s_reply_loaded (call, result);
     PQclear (result);
     return 0;
 }
@@ -655,7 +664,9 @@ s_move (as_pg_t *pg, int64_t case_id, const char *const *steps, int step_count,
     as_pgp_str (&params, change->cancel_reason);
     as_pgp_str (&params, change->escalation_reason);
     as_pgp_str (&params, change->escalated_to);
-    return as_pg_do (pg, &s_set_status, &params, err) == 1 ? 0 : -1;
+    //  The row is locked, the move is allowed and the catalogue bounds
+    //  what the caller changes: the update rides on the next round trip.
+    return as_pg_defer (pg, &s_set_status, &params, err);
 }
 
 //  After a move: emit the event (data packed by the caller) and reply with
@@ -686,30 +697,30 @@ intake_case_triage (as_call_t *call)
     s_change_t change = { s_opt (priority), NULL, NULL, NULL };
     if (s_move (call->pg, case_id, steps, 2, &change, *actor ? actor : call->actor, note, call->err))
         return -1;
+    //  One read of the moved case (the move's deferred writes ride on it)
+    //  serves the event (the priority the case now has) and the reply.
+    PGresult *current = s_load_case (call->pg, case_id, call->err);
+    if (!current)
+        return -1;
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &data, msgpack_sbuffer_write);
-    if (remote) {
-        msgpack_pack_map (&pk, 1 + (*note != 0));
-        as_pack_kv_int (&pk, "case_id", case_id);
-        if (*note)
-            as_pack_kv_str (&pk, "note", note);
-        return s_finish_move (call, case_id, "case.resolved_remotely", &data);
-    }
-    PGresult *current = s_load_case (call->pg, case_id, call->err);
-    if (!current) {
-        msgpack_sbuffer_destroy (&data);
-        return -1;
-    }
-    msgpack_pack_map (&pk, 3 + (*note != 0));
+    msgpack_pack_map (&pk, (remote ? 1 : 3) + (*note != 0));
     as_pack_kv_int (&pk, "case_id", case_id);
-    as_pack_kv_str (&pk, "outcome", outcome);
-    as_pack_kv_str (&pk, "priority", as_pg_get_str (current, 0, 3));
+    if (!remote) {
+        as_pack_kv_str (&pk, "outcome", outcome);
+        as_pack_kv_str (&pk, "priority", as_pg_get_str (current, 0, 3));
+    }
     if (*note)
         as_pack_kv_str (&pk, "note", note);
+    int rc = s_emit (call->service, remote ? "case.resolved_remotely" : "case.triaged", case_id, &data,
+                     call->err);
+    msgpack_sbuffer_destroy (&data);
+    if (rc == 0)
+        s_reply_loaded (call, current);
     PQclear (current);
-    return s_finish_move (call, case_id, "case.triaged", &data);
+    return rc;
 }
 
 //  Cancel and escalate: one step with a reason, and an event carrying it
@@ -760,16 +771,20 @@ intake_case_history (as_call_t *call)
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    PGresult *exists = s_load_case (call->pg, case_id, call->err);
-    if (!exists)
-        return -1;
-    PQclear (exists);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    PGresult *result = as_pg_run (call->pg, &s_case_history, &params, call->err);
-    if (!result)
+    //  The case (not_found when unknown) and its history in one round trip.
+    as_pg_step_t steps [] = { { &s_get_case, NULL, &params, NULL }, { &s_case_history, NULL, &params, NULL } };
+    int rc = as_pg_pipeline (call->pg, steps, 2, call->err);
+    if (rc == 0 && PQntuples (steps [0].result) == 0)
+        rc = as_error_set (call->err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
+    PQclear (steps [0].result);
+    PGresult *result = steps [1].result;
+    if (rc) {
+        PQclear (result);
         return -1;
+    }
     static const char *keys [] = { "at", "from_status", "to_status", "actor", "note" };
     msgpack_pack_map (call->result, 1);
     as_pack_str (call->result, "entries");

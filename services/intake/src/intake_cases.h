@@ -24,7 +24,8 @@ int intake_on_visit_cancelled (as_delivery_t *delivery);
 
 //  Shared by intake_cases.c and intake_closing.c.
 bool intake_transition_allowed (const char *from, const char *to);
-//  One line of a case's history, in the caller's transaction.
+//  One line of a case's history, in the caller's transaction: deferred
+//  (as_pg_defer), it is sent with the transaction's next round trip.
 int intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *to,
                     const char *actor, const char *note, as_error_t *err);
 //  Reply {case: {...}} for the case as it is now.

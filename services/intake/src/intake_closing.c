@@ -20,14 +20,19 @@
 #include "as_log.h"
 #include "as_msg.h"
 #include "as_test.h"
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
+//  The case's status, and the transaction's now(): the instant a close
+//  stamps as closed_at, known before the close is sent.
 static const as_stmt_t s_lock = { "intake_closing_lock",
-    "SELECT status FROM cases WHERE id = $1 FOR UPDATE" };
-//  A state only moves forward: a repeated or late event returns no row.
+    "SELECT status, rfc3339(now()) FROM cases WHERE id = $1 FOR UPDATE" };
+//  A state only moves forward: a repeated or late event returns no row,
+//  and so does a visit of an unknown case (the caller says not_found).
 static const as_stmt_t s_visit_state = { "intake_visit_state",
-    "INSERT INTO case_visits (visit_id, case_id, follow_up_of, state) VALUES ($1, $2, $3, $4)"
+    "INSERT INTO case_visits (visit_id, case_id, follow_up_of, state)"
+    " SELECT $1::bigint, id, $3::bigint, $4 FROM cases WHERE id = $2"
     " ON CONFLICT (visit_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),"
     "  follow_up_of = coalesce(case_visits.follow_up_of, EXCLUDED.follow_up_of)"
     " WHERE visit_state_rank(case_visits.state) < visit_state_rank(EXCLUDED.state)"
@@ -40,7 +45,7 @@ static const as_stmt_t s_live_visit = { "intake_live_visit",
     " ORDER BY visit_id LIMIT 1" };
 static const as_stmt_t s_close_row = { "intake_close_case",
     "UPDATE cases SET status = 'closed', closed_at = now(), close_outcome = $2, close_reason = $3,"
-    " closed_by_visit = $4, updated_at = now() WHERE id = $1 RETURNING rfc3339(closed_at)" };
+    " closed_by_visit = $4, updated_at = now() WHERE id = $1" };
 
 typedef struct {
     int64_t case_id;
@@ -49,6 +54,12 @@ typedef struct {
     const char *reason;         //  what was done, why not, or the operator's reason
     const char *actor;
 } s_closing_t;
+
+//  A case locked, as s_lock read it.
+typedef struct {
+    char status [32];
+    char now [40];              //  the transaction's now(), RFC 3339
+} s_locked_t;
 
 //  What the end of a visit does to its case.
 typedef enum { S_KEEP_OPEN, S_CLOSE, S_NOTE_ONLY } s_decision_t;
@@ -65,42 +76,55 @@ s_decide (const char *status, bool other_visit_live)
     return intake_transition_allowed (status, "closed") ? S_CLOSE : S_NOTE_ONLY;
 }
 
-//  Lock the case row and read its status; not_found when unknown.
+//  Lock the case and, in the same round trip, run `steps` (statements
+//  that need the lock; their results are the caller's to PQclear, also on
+//  failure). not_found when the case is unknown.
 static int
-s_lock_case (as_pg_t *pg, int64_t case_id, char *status, size_t size, as_error_t *err)
+s_lock_case (as_pg_t *pg, int64_t case_id, as_pg_step_t *steps, int count, s_locked_t *locked,
+             as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    PGresult *locked = as_pg_run (pg, &s_lock, &params, err);
-    if (!locked)
-        return -1;
-    int rows = PQntuples (locked);
-    if (rows == 1)
-        snprintf (status, size, "%s", as_pg_get_str (locked, 0, 0));
-    PQclear (locked);
-    return rows == 1 ? 0 : as_error_set (err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
+    as_pg_step_t all [4] = { { &s_lock, NULL, &params, NULL } };
+    assert (count < 4);
+    for (int index = 0; index < count; index++)
+        all [1 + index] = steps [index];
+    int rc = as_pg_pipeline (pg, all, 1 + count, err);
+    for (int index = 0; index < count; index++)
+        steps [index].result = all [1 + index].result;
+    PGresult *lock = all [0].result;
+    if (rc == 0 && PQntuples (lock) != 1)
+        rc = as_error_set (err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
+    if (rc == 0) {
+        snprintf (locked->status, sizeof locked->status, "%s", as_pg_get_str (lock, 0, 0));
+        snprintf (locked->now, sizeof locked->now, "%s", as_pg_get_str (lock, 0, 1));
+    }
+    PQclear (lock);
+    return rc;
 }
 
-//  Another live visit of the case than `visit_id`, or 0; -1 on error.
+//  The step that reads another live visit of the case than `visit_id`
+//  (params: case id, visit id), and what it found (a visit id or 0).
+static as_pg_step_t
+s_live_visit_step (const as_pg_params_t *params)
+{
+    return (as_pg_step_t) { &s_live_visit, NULL, params, NULL };
+}
+
 static int64_t
-s_other_live_visit (as_pg_t *pg, int64_t case_id, int64_t visit_id, as_error_t *err)
+s_live_visit_found (const PGresult *live)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, case_id);
-    as_pgp_int (&params, visit_id);
-    PGresult *live = as_pg_run (pg, &s_live_visit, &params, err);
-    if (!live)
-        return -1;
-    int64_t other = PQntuples (live) ? as_pg_get_int (live, 0, 0) : 0;
-    PQclear (live);
-    return other;
+    return PQntuples (live) ? as_pg_get_int (live, 0, 0) : 0;
 }
 
-//  Close a locked case that is in `from`: the row, its history, case.closed.
+//  Close a locked case: the row, its history, case.closed. Nothing in
+//  them can break a constraint (the outcome is ours, a reason is at most
+//  2000 bytes), so they ride on the next round trip; closed_at is the
+//  transaction's now(), read with the lock.
 static int
-s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const char *from, as_error_t *err)
+s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const s_locked_t *locked,
+         as_error_t *err)
 {
     const char *reason = closing->reason && *closing->reason ? closing->reason : NULL;
     as_pg_params_t params;
@@ -112,19 +136,16 @@ s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const c
         as_pgp_int (&params, closing->visit_id);
     else
         as_pgp_null (&params);
-    PGresult *closed = as_pg_run (pg, &s_close_row, &params, err);
-    if (!closed)
+    if (as_pg_defer (pg, &s_close_row, &params, err))
         return -1;
-    char closed_at [40], note [600];
-    snprintf (closed_at, sizeof closed_at, "%s", as_pg_get_str (closed, 0, 0));
-    PQclear (closed);
+    char note [600];
     if (closing->visit_id)
         snprintf (note, sizeof note, "visit %lld %s%s%.500s", (long long) closing->visit_id,
                   strcmp (closing->outcome, "repaired") ? "not repaired" : "repaired", reason ? ": " : "",
                   reason ? reason : "");
     else
         snprintf (note, sizeof note, "%.500s", reason ? reason : "");
-    if (intake_history (pg, closing->case_id, from, "closed", closing->actor, note, err))
+    if (intake_history (pg, closing->case_id, locked->status, "closed", closing->actor, note, err))
         return -1;
 
     msgpack_sbuffer data;
@@ -134,7 +155,7 @@ s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const c
     msgpack_pack_map (&pk, 3 + (reason != NULL) + (closing->visit_id != 0));
     as_pack_kv_int (&pk, "case_id", closing->case_id);
     as_pack_kv_str (&pk, "outcome", closing->outcome);
-    as_pack_kv_str (&pk, "closed_at", closed_at);
+    as_pack_kv_str (&pk, "closed_at", locked->now);
     if (reason)
         as_pack_kv_str (&pk, "reason", reason);
     if (closing->visit_id)
@@ -150,41 +171,49 @@ s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const c
 
 //  --- Dispatch's visit events ---------------------------------------------------------------
 
-//  Record a visit's new state under the lock of its case (status into
-//  status). Returns 1 when the state moved, 0 when the event told nothing
-//  new (told twice, or late), -1 on error (not_found: unknown case).
+//  Record a visit's new state under the lock of its case, in one round
+//  trip: the lock, the end of older live visits, the visit's state and,
+//  for a completion (`other_live` not NULL), another live visit of the
+//  case than this one. Returns 1 when the state moved, 0 when the event
+//  told nothing new (told twice, or late), -1 on error (not_found:
+//  unknown case).
 static int
-s_record_visit (as_delivery_t *delivery, const char *state, char *status, size_t size)
+s_record_visit (as_delivery_t *delivery, const char *state, s_locked_t *locked, int64_t *other_live)
 {
     int64_t visit_id = 0, case_id = 0, follow_up_of = 0;
     as_obj_int (delivery->data, "visit_id", &visit_id);
     as_obj_int (delivery->data, "case_id", &case_id);
     bool follow_up = as_obj_int (delivery->data, "follow_up_of", &follow_up_of);
-    if (s_lock_case (delivery->pg, case_id, status, size, delivery->err))
-        return -1;
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, case_id);
-    as_pgp_int (&params, visit_id);
-    if (as_pg_do (delivery->pg, &s_supersede, &params, delivery->err) < 0)
-        return -1;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, visit_id);
-    as_pgp_int (&params, case_id);
+    as_pg_params_t visit, record;
+    as_pgp_reset (&visit);
+    as_pgp_int (&visit, case_id);
+    as_pgp_int (&visit, visit_id);
+    as_pgp_reset (&record);
+    as_pgp_int (&record, visit_id);
+    as_pgp_int (&record, case_id);
     if (follow_up)
-        as_pgp_int (&params, follow_up_of);
+        as_pgp_int (&record, follow_up_of);
     else
-        as_pgp_null (&params);
-    as_pgp_str (&params, state);
-    int64_t moved = as_pg_do (delivery->pg, &s_visit_state, &params, delivery->err);
-    return moved < 0 ? -1 : moved > 0;
+        as_pgp_null (&record);
+    as_pgp_str (&record, state);
+    as_pg_step_t steps [] = { { &s_supersede, NULL, &visit, NULL }, { &s_visit_state, NULL, &record, NULL },
+                              s_live_visit_step (&visit) };
+    int rc = s_lock_case (delivery->pg, case_id, steps, other_live ? 3 : 2, locked, delivery->err);
+    if (rc == 0) {
+        rc = PQntuples (steps [1].result) > 0;
+        if (other_live)
+            *other_live = s_live_visit_found (steps [2].result);
+    }
+    for (int index = 0; index < 3; index++)
+        PQclear (steps [index].result);
+    return rc;
 }
 
 static int
 s_visit_event (as_delivery_t *delivery, const char *state)
 {
-    char status [32];
-    return s_record_visit (delivery, state, status, sizeof status) < 0 ? -1 : 0;
+    s_locked_t locked;
+    return s_record_visit (delivery, state, &locked, NULL) < 0 ? -1 : 0;
 }
 
 int
@@ -210,30 +239,29 @@ intake_on_visit_cancelled (as_delivery_t *delivery)
 int
 intake_on_visit_completed (as_delivery_t *delivery)
 {
-    char outcome [16] = "", status [32] = "", work [2001] = "";
+    char outcome [16] = "", work [2001] = "";
     as_obj_strcpy (delivery->data, "outcome", outcome, sizeof outcome);
     as_obj_strcpy (delivery->data, "work_done", work, sizeof work);
     bool repaired = !strcmp (outcome, "repaired");
-    int moved = s_record_visit (delivery, repaired ? "repaired" : "not_repaired", status, sizeof status);
+    s_locked_t locked;
+    int64_t other = 0;
+    int moved = s_record_visit (delivery, repaired ? "repaired" : "not_repaired", &locked, &other);
     if (moved <= 0)
         return moved;
     s_closing_t closing = { 0, 0, repaired ? "repaired" : "not_repaired", work, delivery->publisher };
     as_obj_int (delivery->data, "case_id", &closing.case_id);
     as_obj_int (delivery->data, "visit_id", &closing.visit_id);
-    int64_t other = s_other_live_visit (delivery->pg, closing.case_id, closing.visit_id, delivery->err);
-    if (other < 0)
-        return -1;
-    s_decision_t decision = s_decide (status, other > 0);
+    s_decision_t decision = s_decide (locked.status, other > 0);
     if (decision == S_CLOSE)
-        return s_close (delivery->service, delivery->pg, &closing, status, delivery->err);
+        return s_close (delivery->service, delivery->pg, &closing, &locked, delivery->err);
     if (decision == S_KEEP_OPEN)
         return 0;
     char note [160];
     snprintf (note, sizeof note, "visit %lld ended %s while the case was %s: the case stays %s",
-              (long long) closing.visit_id, closing.outcome, status, status);
+              (long long) closing.visit_id, closing.outcome, locked.status, locked.status);
     as_info ("case %lld: %s", (long long) closing.case_id, note);
-    return intake_history (delivery->pg, closing.case_id, status, status, delivery->publisher, note,
-                           delivery->err);
+    return intake_history (delivery->pg, closing.case_id, locked.status, locked.status, delivery->publisher,
+                           note, delivery->err);
 }
 
 //  --- The operator's close ------------------------------------------------------------------
@@ -245,25 +273,31 @@ int
 intake_case_close (as_call_t *call)
 {
     s_closing_t closing = { 0, 0, "operator", NULL, call->actor };
-    char reason [501] = "", actor [101] = "", status [32] = "";
+    char reason [501] = "", actor [101] = "";
     as_obj_int (call->params, "case_id", &closing.case_id);
     as_obj_strcpy (call->params, "reason", reason, sizeof reason);
     if (as_obj_strcpy (call->params, "actor", actor, sizeof actor) && *actor)
         closing.actor = actor;
     closing.reason = reason;
-    if (s_lock_case (call->pg, closing.case_id, status, sizeof status, call->err))
+    as_pg_params_t visit;
+    as_pgp_reset (&visit);
+    as_pgp_int (&visit, closing.case_id);
+    as_pgp_int (&visit, 0);
+    as_pg_step_t live = s_live_visit_step (&visit);
+    s_locked_t locked;
+    int rc = s_lock_case (call->pg, closing.case_id, &live, 1, &locked, call->err);
+    int64_t other = rc == 0 ? s_live_visit_found (live.result) : 0;
+    PQclear (live.result);
+    if (rc)
         return -1;
-    if (!intake_transition_allowed (status, "closed"))
+    if (!intake_transition_allowed (locked.status, "closed"))
         return as_error_set (call->err, AS_FAILED_PRECONDITION, "case %lld is %s: it cannot be closed",
-                             (long long) closing.case_id, status);
-    int64_t live = s_other_live_visit (call->pg, closing.case_id, 0, call->err);
-    if (live < 0)
-        return -1;
-    if (live > 0)
+                             (long long) closing.case_id, locked.status);
+    if (other > 0)
         return as_error_set (call->err, AS_FAILED_PRECONDITION, "case %lld has visit %lld planned or under way: "
                              "cancel the case (its visits are cancelled) or let the visit end",
-                             (long long) closing.case_id, (long long) live);
-    if (s_close (call->service, call->pg, &closing, status, call->err))
+                             (long long) closing.case_id, (long long) other);
+    if (s_close (call->service, call->pg, &closing, &locked, call->err))
         return -1;
     return intake_reply_case (call, closing.case_id);
 }

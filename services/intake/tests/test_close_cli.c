@@ -1,6 +1,6 @@
 /*  intake.close_cli: the operator closes a case that ended outside the
     suite (`intakectl close` / `intakectl case close`), and the refusals:
-    unknown case (not_found), a case closed or cancelled already, a case
+    unknown case (not_found, as for its history), a case closed or cancelled already, a case
     not yet triaged, a case with a visit planned at dispatch
     (failed_precondition, exit 1), no reason (usage, exit 2).            */
 #include "as_harness.h"
@@ -46,6 +46,7 @@ main (void)
     char command [256], data [512];
 
     as_harness_expect (harness, "intakectl close 999999 --reason 'went elsewhere' 2>&1", 1, "not_found", true);
+    as_harness_expect (harness, "intakectl history 999999 2>&1", 1, "not_found", true);
     int64_t reported = as_harness_report (intake, "SN-CLI-CLOSE-1", NULL);
     snprintf (command, sizeof command, "intakectl close %lld --reason 'went elsewhere' 2>&1", (long long) reported);
     as_harness_expect (harness, command, 1, "is reported: it cannot be closed", true);

@@ -5,7 +5,9 @@
     when the completion is told twice; a diagnosis that needs parts keeps
     the case open until the follow-up visit is repaired; a visit that ends
     not repaired closes the case as not_repaired; a completion intake never
-    saw planned still closes; a cancelled case stays cancelled.          */
+    saw planned still closes; a cancelled case stays cancelled; the
+    closed_at of case.closed is the one stored; a visit of a case intake
+    does not know is refused (not_found, dead letter) and leaves nothing. */
 #include "as_harness.h"
 #include "as_msg.h"
 #include <stdio.h>
@@ -117,10 +119,11 @@ s_status_is (s_world_t *world, int64_t case_id, const char *status)
 #define S_EMITTED "(SELECT type, subject, data, 0 AS queued, sequence AS position FROM intake.event_log" \
                   " UNION ALL SELECT type, subject, data, 1, id FROM intake.outbox) e"
 
-//  case.closed events intake emitted for the case; the last one's outcome
-//  and visit_id (0 when absent) are read from its data.
+//  case.closed events intake emitted for the case; the last one's outcome,
+//  closed_at and visit_id (0 when absent) are read from its data.
 static int
-s_closed_events (s_world_t *world, int64_t case_id, char *outcome, size_t size, int64_t *visit_id)
+s_closed_events (s_world_t *world, int64_t case_id, char *outcome, size_t size, char *closed_at,
+                 size_t closed_at_size, int64_t *visit_id)
 {
     char sql [400];
     snprintf (sql, sizeof sql, "SELECT encode(data, 'hex') FROM " S_EMITTED " WHERE type = 'case.closed'"
@@ -129,6 +132,7 @@ s_closed_events (s_world_t *world, int64_t case_id, char *outcome, size_t size, 
     AS_CHECK (PQresultStatus (result) == PGRES_TUPLES_OK);
     int rows = PQntuples (result);
     *outcome = 0;
+    *closed_at = 0;
     *visit_id = 0;
     if (rows > 0) {
         const char *hex = PQgetvalue (result, rows - 1, 0);
@@ -142,7 +146,7 @@ s_closed_events (s_world_t *world, int64_t case_id, char *outcome, size_t size, 
         const msgpack_object *root = as_msg_root (data);
         int64_t event_case = 0;
         AS_CHECK (as_obj_int (root, "case_id", &event_case) && event_case == case_id);
-        AS_CHECK (as_obj_get (root, "closed_at"));
+        AS_CHECK (as_obj_strcpy (root, "closed_at", closed_at, closed_at_size));
         as_obj_strcpy (root, "outcome", outcome, size);
         as_obj_int (root, "visit_id", visit_id);
         as_msg_destroy (&data);
@@ -155,14 +159,16 @@ s_closed_events (s_world_t *world, int64_t case_id, char *outcome, size_t size, 
 static void
 s_check_closed (s_world_t *world, int64_t case_id, const char *outcome, int64_t visit_id)
 {
-    char event_outcome [32], sql [200];
+    char event_outcome [32], closed_at [40], sql [300];
     int64_t event_visit = 0;
     AS_CHECK (s_status_is (world, case_id, "closed"));
-    AS_CHECK (s_closed_events (world, case_id, event_outcome, sizeof event_outcome, &event_visit) == 1);
+    AS_CHECK (s_closed_events (world, case_id, event_outcome, sizeof event_outcome, closed_at, sizeof closed_at,
+                               &event_visit) == 1);
     AS_CHECK (!strcmp (event_outcome, outcome));
     AS_CHECK (event_visit == visit_id);
     snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.cases WHERE id = %lld AND close_outcome = '%s'"
-              " AND closed_by_visit = %lld AND closed_at IS NOT NULL", (long long) case_id, outcome, (long long) visit_id);
+              " AND closed_by_visit = %lld AND intake.rfc3339(closed_at) = '%s'", (long long) case_id, outcome,
+              (long long) visit_id, closed_at);
     AS_CHECK (as_harness_scalar (world->harness, sql) == 1);
     snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.case_history WHERE case_id = %lld AND to_status = 'closed'"
               " AND from_status = 'awaiting_visit' AND actor = 'dispatch'", (long long) case_id);
@@ -246,13 +252,25 @@ s_cancelled_stays (s_world_t *world)
     s_completed (world, 501, case_id, true, 0);
     s_visit_cancelled (world, 501, case_id);
     AS_CHECK (s_status_is (world, case_id, "cancelled"));
-    char outcome [32], sql [200];
+    char outcome [32], closed_at [40], sql [200];
     int64_t visit_id;
-    AS_CHECK (s_closed_events (world, case_id, outcome, sizeof outcome, &visit_id) == 0);
+    AS_CHECK (s_closed_events (world, case_id, outcome, sizeof outcome, closed_at, sizeof closed_at, &visit_id) == 0);
     snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.case_history WHERE case_id = %lld"
               " AND from_status = 'cancelled' AND to_status = 'cancelled' AND note LIKE 'visit 501 ended repaired%%'",
               (long long) case_id);
     AS_CHECK (as_harness_scalar (world->harness, sql) == 1);
+}
+
+//  A visit of a case intake never made: refused (not_found, dead letter),
+//  and nothing of it kept.
+static void
+s_unknown_case (s_world_t *world)
+{
+    s_scheduled (world, 901, 999999, 0);
+    s_completed (world, 901, 999999, true, 0);
+    AS_CHECK (as_harness_scalar (world->harness, "SELECT count(*) FROM intake.dead_letters"
+                                                 " WHERE error_code = 'not_found'") == 2);
+    AS_CHECK (as_harness_scalar (world->harness, "SELECT count(*) FROM intake.case_visits WHERE visit_id = 901") == 0);
 }
 
 int
@@ -276,6 +294,8 @@ main (void)
     //  And the relay logs them all.
     AS_CHECK (as_harness_await (world.harness, "SELECT count(*) FROM intake.event_log WHERE type = 'case.closed'",
                                 4, 10000) == 4);
+    s_unknown_case (&world);
+    AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM intake.dead_letters") == 2);
 
     as_rpc_client_destroy (&world.intake);
     as_rpc_client_destroy (&world.dispatch);
