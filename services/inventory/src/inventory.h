@@ -27,18 +27,23 @@ typedef struct {
 
 //  Apply a movement: the balance and its ledger row, in the caller's
 //  transaction. 1 = applied; 0 = refused because the bucket would go below
-//  zero (nothing changed); -1 = error.
+//  zero (nothing changed); -1 = error. The ledger row is deferred (as_pg_defer):
+//  it is written by the connection's next round trip.
 int inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_t *err);
 
 //  Move quantity from one bucket/location to another as two movements
 //  (the same reason, references and actor). Rows of two locations are
 //  locked in location order first, so two opposite shifts cannot deadlock.
 //  1 = done; 0 = the source had too little (nothing changed); -1 = error.
+//  Only the source's decrease costs a round trip when the destination's
+//  row exists: its increase and both ledger rows are deferred.
 int inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_location_id,
                      const char *to_bucket, as_error_t *err);
 //  The integer in the first column of the first row of a statement's
 //  result: 0 when there is no row or it is NULL, -1 on error.
 int64_t inventory_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err);
+//  The same of a result at hand (a pipeline step's): 0 when no row or NULL.
+int64_t inventory_first_int (const PGresult *result);
 //  Pack the stock row of part/location as a map ({} values 0 when none).
 int inventory_pack_stock (as_pg_t *pg, const char *part_no, int64_t location_id,
                           msgpack_packer *pk, as_error_t *err);

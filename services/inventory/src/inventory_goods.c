@@ -61,7 +61,8 @@ s_receive (as_pg_t *pg, const char *supplier, const char *delivery_ref, const ch
     as_pgp_str (&params, part_no);
     as_pgp_int (&params, location_id);
     as_pgp_int (&params, quantity);
-    if (receipt < 0 || inventory_move (pg, &movement, err) != 1 || as_pg_do (pg, &s_settle_requests, &params, err) < 0)
+    //  Settling requests is an update whose count nobody reads: deferred.
+    if (receipt < 0 || inventory_move (pg, &movement, err) != 1 || as_pg_defer (pg, &s_settle_requests, &params, err))
         return -1;
     return receipt;
 }

@@ -47,8 +47,15 @@ s_pgp_ref (as_pg_params_t *params, int64_t id)
         as_pgp_null (params);
 }
 
-int
-inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_t *err)
+//  The balance first: its row count says whether the movement happened.
+//  The ledger row then rides on the connection's next round trip: once the
+//  balance of that part and place changed it cannot fail (reason and bucket
+//  are ours or checked by the catalogue), save for a quantity of 0, which
+//  its CHECK refuses, so such a row keeps reporting its own error.
+//  `row_held`: this transaction already holds the stock row (it changed or
+//  locked it), so an increase only updates it and cannot fail either.
+static int
+s_move (as_pg_t *pg, const inventory_movement_t *movement, bool row_held, as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -56,9 +63,15 @@ inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_t *e
     as_pgp_int (&params, movement->location_id);
     as_pgp_str (&params, movement->bucket);
     as_pgp_int (&params, movement->quantity);
-    int64_t changed = as_pg_do (pg, movement->quantity < 0 ? &s_decrease : &s_increase, &params, err);
-    if (changed <= 0)
-        return (int) changed;
+    if (movement->quantity > 0 && row_held) {
+        if (as_pg_defer (pg, &s_increase, &params, err))
+            return -1;
+    }
+    else {
+        int64_t changed = as_pg_do (pg, movement->quantity < 0 ? &s_decrease : &s_increase, &params, err);
+        if (changed <= 0)
+            return (int) changed;
+    }
     as_pgp_reset (&params);
     as_pgp_str (&params, movement->reason);
     as_pgp_str (&params, movement->part_no);
@@ -70,14 +83,25 @@ inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_t *e
     s_pgp_ref (&params, movement->case_id);
     as_pgp_str (&params, movement->actor);
     as_pgp_str (&params, movement->note);
-    return as_pg_do (pg, &s_insert_movement, &params, err) == 1 ? 1 : -1;
+    if (movement->quantity == 0)
+        return as_pg_do (pg, &s_insert_movement, &params, err) == 1 ? 1 : -1;
+    return as_pg_defer (pg, &s_insert_movement, &params, err) ? -1 : 1;
+}
+
+int
+inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_t *err)
+{
+    return s_move (pg, movement, false, err);
 }
 
 int
 inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_location_id,
                  const char *to_bucket, as_error_t *err)
 {
-    if (to_location_id != from->location_id) {
+    //  The destination's row is held once the source's is taken from (one
+    //  row), or when the lock found it (two rows).
+    bool to_held = to_location_id == from->location_id;
+    if (!to_held) {
         as_pg_params_t params;
         as_pgp_reset (&params);
         as_pgp_str (&params, from->part_no);
@@ -86,17 +110,25 @@ inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_locat
         PGresult *locked = as_pg_run (pg, &s_lock_rows, &params, err);
         if (!locked)
             return -1;
+        for (int row = 0; row < PQntuples (locked); row++)
+            to_held = to_held || as_pg_get_int (locked, row, 0) == to_location_id;
         PQclear (locked);
     }
     inventory_movement_t take = *from;
     take.quantity = -from->quantity;
-    int taken = inventory_move (pg, &take, err);
+    int taken = s_move (pg, &take, false, err);
     if (taken != 1)
         return taken;
     inventory_movement_t put = *from;
     put.location_id = to_location_id;
     put.bucket = to_bucket;
-    return inventory_move (pg, &put, err) == 1 ? 1 : -1;
+    return s_move (pg, &put, to_held, err) == 1 ? 1 : -1;
+}
+
+int64_t
+inventory_first_int (const PGresult *result)
+{
+    return PQntuples (result) && !PQgetisnull (result, 0, 0) ? as_pg_get_int (result, 0, 0) : 0;
 }
 
 int64_t
@@ -105,7 +137,7 @@ inventory_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *para
     PGresult *result = as_pg_run (pg, stmt, params, err);
     if (!result)
         return -1;
-    int64_t value = PQntuples (result) && !PQgetisnull (result, 0, 0) ? as_pg_get_int (result, 0, 0) : 0;
+    int64_t value = inventory_first_int (result);
     PQclear (result);
     return value;
 }

@@ -264,8 +264,10 @@ s_review (as_service_t *service, as_pg_t *pg, const PGresult *result, int row, c
     as_pgp_reset (&params);
     as_pgp_str (&params, part_no);
     as_pgp_int (&params, location_id);
+    //  Back above: nothing depends on whether a row changed, so the update
+    //  rides on the pass's next round trip.
     if (position >= estimate.reorder_point)
-        return as_pg_do (pg, &s_mark_above, &params, err) < 0 ? -1 : 0;
+        return as_pg_defer (pg, &s_mark_above, &params, err);
     PGresult *crossed = as_pg_run (pg, &s_mark_below, &params, err);
     if (!crossed)
         return -1;

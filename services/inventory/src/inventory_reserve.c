@@ -43,60 +43,79 @@ static const as_stmt_t s_candidates = { "inventory_candidates",
     "    OR l.kind = 'central' END"
     " ORDER BY CASE l.kind WHEN 'van' THEN 0 WHEN 'station' THEN 1 ELSE 2 END, l.id" };
 
-//  Where the parts go: the engineer's van, else the station's store.
-static const as_stmt_t s_destination = { "inventory_destination",
-    "SELECT id FROM locations WHERE (kind = 'van' AND engineer_id = $1) OR (kind = 'station' AND station_id = $2)"
-    " ORDER BY CASE kind WHEN 'van' THEN 0 ELSE 1 END LIMIT 1" };
+//  Where a back-order is bought for: the store of the engineer's station
+//  (one per station at most).
+static const as_stmt_t s_station_store = { "inventory_station_store",
+    "SELECT id FROM locations WHERE kind = 'station' AND station_id = $1" };
 
-static const as_stmt_t s_set_reserved = { "inventory_set_reserved",
-    "UPDATE reservations SET status = 'reserved', location_id = $2, updated_at = now(),"
-    " ship_by = CASE WHEN $3 THEN now() + make_interval(hours => $4::int) ELSE ship_by END"
-    " WHERE id = $1"
-    " RETURNING case_id, visit_id, part_no, quantity, engineer_id, station_id, rfc3339(ship_by)" };
+//  Reservations as the replies show them (reservation.create, .release
+//  and .list).
+static const as_stmt_t s_list_reservations = { "inventory_list_reservations",
+    "SELECT r.id, r.case_id, r.visit_id, r.part_no, r.quantity, r.issued_quantity, r.location_id,"
+    " r.status, rfc3339(r.ship_by), rfc3339(r.created_at),"
+    " (SELECT max(id) FROM shipments WHERE reservation_id = r.id)"
+    " FROM reservations r WHERE ($1::bigint IS NULL OR r.id = $1) AND ($2::bigint IS NULL OR r.case_id = $2)"
+    "  AND ($3::text IS NULL OR r.status = $3) ORDER BY r.id DESC LIMIT $4" };
+static const char *s_reservation_keys [] = { "reservation_id", "case_id", "visit_id", "part_no", "quantity",
+    "issued_quantity", "location_id", "status", "ship_by", "created_at", "shipment_id" };
+#define S_RESERVATION_TYPES "iiisiiissii"
 
-static const as_stmt_t s_insert_shipment = { "inventory_insert_shipment",
-    "INSERT INTO shipments (reservation_id, case_id, part_no, quantity, from_location_id, to_location_id, ship_by)"
-    " SELECT id, case_id, part_no, quantity, location_id, $2, ship_by FROM reservations WHERE id = $1"
-    " RETURNING id" };
-
-//  The shipment to the engineer, when the parts are not already where the
-//  engineer works from. Returns its id, 0 for none, -1 on error.
-static int64_t
-s_ship_to_engineer (as_pg_t *pg, int64_t reservation_id, int64_t location_id, int64_t engineer_id,
-                    int64_t station_id, as_error_t *err)
+//  The parameters of s_list_reservations for one reservation.
+static void
+s_one_reservation (as_pg_params_t *params, int64_t reservation_id)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, engineer_id);
-    as_pgp_int (&params, station_id);
-    int64_t destination = inventory_scalar (pg, &s_destination, &params, err);
-    if (destination <= 0 || destination == location_id)
-        return destination < 0 ? -1 : 0;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, reservation_id);
-    as_pgp_int (&params, destination);
-    return inventory_scalar (pg, &s_insert_shipment, &params, err);
+    as_pgp_reset (params);
+    as_pgp_int (params, reservation_id);
+    as_pgp_null (params);
+    as_pgp_null (params);
+    as_pgp_int (params, 1);
 }
+
+//  The reservation holds the parts at $2; when that is not where the
+//  engineer works from (the van, else the station's store), a shipment
+//  with the reservation's ship-by takes them there. One statement, so one
+//  round trip, whatever the outcome.
+static const as_stmt_t s_set_reserved = { "inventory_set_reserved_and_ship",
+    "WITH r AS ("
+    "  UPDATE reservations SET status = 'reserved', location_id = $2, updated_at = now(),"
+    "   ship_by = CASE WHEN $3 THEN now() + make_interval(hours => $4::int) ELSE ship_by END"
+    "  WHERE id = $1"
+    "  RETURNING id, case_id, visit_id, part_no, quantity, engineer_id, station_id, location_id, ship_by),"
+    " destination AS ("
+    "  SELECT l.id FROM locations l, r"
+    "  WHERE (l.kind = 'van' AND l.engineer_id = r.engineer_id) OR (l.kind = 'station' AND l.station_id = r.station_id)"
+    "  ORDER BY CASE l.kind WHEN 'van' THEN 0 ELSE 1 END LIMIT 1),"
+    " shipment AS ("
+    "  INSERT INTO shipments (reservation_id, case_id, part_no, quantity, from_location_id, to_location_id, ship_by)"
+    "  SELECT r.id, r.case_id, r.part_no, r.quantity, r.location_id, d.id, r.ship_by"
+    "  FROM r, destination d WHERE d.id <> r.location_id RETURNING id)"
+    " SELECT case_id, visit_id, part_no, quantity, rfc3339(ship_by), (SELECT id FROM shipment) FROM r" };
 
 //  The reservation now holds parts at location: its row, the shipment, the
 //  event part.reserved. refresh_ship_by: a fulfilled back-order of a
-//  regular part gets a fresh 24 h promise from now.
+//  regular part gets a fresh 24 h promise from now. `reply` (may be NULL)
+//  gets the reservation as the replies show it, read in the same round trip.
 static int
 s_commit_reserved (as_service_t *service, as_pg_t *pg, int64_t reservation_id, int64_t location_id,
-                   const char *location_kind, bool refresh_ship_by, as_error_t *err)
+                   const char *location_kind, bool refresh_ship_by, PGresult **reply, as_error_t *err)
 {
-    as_pg_params_t params;
+    as_pg_params_t params, read;
     as_pgp_reset (&params);
     as_pgp_int (&params, reservation_id);
     as_pgp_int (&params, location_id);
     as_pgp_bool (&params, refresh_ship_by);
     as_pgp_int (&params, as_service_setting_int (service, S_REGULAR_HOURS));
-    PGresult *row = as_pg_run (pg, &s_set_reserved, &params, err);
-    if (!row)
+    s_one_reservation (&read, reservation_id);
+    as_pg_step_t steps [2] = { { &s_set_reserved, NULL, &params, NULL },
+                               { &s_list_reservations, NULL, &read, NULL } };
+    if (as_pg_pipeline (pg, steps, reply ? 2 : 1, err)) {
+        PQclear (steps [0].result);
         return -1;
-    int64_t shipment_id = s_ship_to_engineer (pg, reservation_id, location_id,
-        PQgetisnull (row, 0, 4) ? 0 : as_pg_get_int (row, 0, 4),
-        PQgetisnull (row, 0, 5) ? 0 : as_pg_get_int (row, 0, 5), err);
+    }
+    PGresult *row = steps [0].result;
+    if (reply)
+        *reply = steps [1].result;
+    int64_t shipment_id = as_pg_get_int (row, 0, 5);
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
     msgpack_packer pk;
@@ -111,7 +130,7 @@ s_commit_reserved (as_service_t *service, as_pg_t *pg, int64_t reservation_id, i
     as_pack_kv_int (&pk, "quantity", as_pg_get_int (row, 0, 3));
     as_pack_kv_int (&pk, "location_id", location_id);
     as_pack_kv_str (&pk, "location_kind", location_kind);
-    as_pack_kv_str (&pk, "ship_by", as_pg_get_str (row, 0, 6));
+    as_pack_kv_str (&pk, "ship_by", as_pg_get_str (row, 0, 4));
     if (shipment_id > 0)
         as_pack_kv_int (&pk, "shipment_id", shipment_id);
     else
@@ -119,38 +138,29 @@ s_commit_reserved (as_service_t *service, as_pg_t *pg, int64_t reservation_id, i
     int64_t case_id = as_pg_get_int (row, 0, 0);
     PQclear (row);
     as_service_count (service, "reservations", 1);
-    if (shipment_id < 0) {
-        msgpack_sbuffer_destroy (&data);
-        return -1;
-    }
     return inventory_emit (service, "part.reserved", "case", case_id, &data, err);
 }
 
 static const as_stmt_t s_set_backordered = { "inventory_set_backordered",
     "UPDATE reservations r SET ship_by = r.demand_at + make_interval(days => p.lead_time_days)"
-    " FROM parts p WHERE r.id = $1 AND p.part_no = r.part_no RETURNING (r.ship_by)::date::text" };
+    " FROM parts p WHERE r.id = $1 AND p.part_no = r.part_no" };
 
-//  Nobody has the parts: the reservation waits for a purchase and the case
-//  is told the date the supplier's lead time gives.
+//  Nobody has the parts: the reservation waits for a purchase (for `store`,
+//  the station the engineer works from; 0: the warehouse) and the case is
+//  told the date the supplier's lead time gives.
 static int
-s_backorder (as_service_t *service, as_pg_t *pg, int64_t reservation_id, const s_demand_t *demand,
-             as_error_t *err)
+s_backorder (as_service_t *service, as_pg_t *pg, int64_t reservation_id, int64_t store,
+             const s_demand_t *demand, as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, reservation_id);
-    PGresult *row = as_pg_run (pg, &s_set_backordered, &params, err);
-    if (!row)
+    //  The row this transaction just inserted: its new ship-by rides on the
+    //  purchase request's round trip.
+    if (as_pg_defer (pg, &s_set_backordered, &params, err))
         return -1;
-    PQclear (row);
     char expected_on [16] = "";
-    //  Bought for the station the engineer works from, else the warehouse.
-    as_pgp_reset (&params);
-    as_pgp_int (&params, -1);
-    as_pgp_int (&params, demand->station_id);
-    int64_t store = inventory_scalar (pg, &s_destination, &params, err);
-    int64_t request = store < 0 ? -1
-                    : inventory_purchase_request (service, pg, demand->part_no, store, demand->quantity,
+    int64_t request = inventory_purchase_request (service, pg, demand->part_no, store, demand->quantity,
                                                   "backorder", demand->case_id, expected_on, err);
     if (request < 0)
         return -1;
@@ -170,80 +180,95 @@ s_backorder (as_service_t *service, as_pg_t *pg, int64_t reservation_id, const s
     return inventory_emit (service, "part.backordered", "case", demand->case_id, &data, err);
 }
 
-//  Reserve one demand. Returns the reservation id or -1. A forced
-//  location that is short is refused; the nearest search back-orders.
-static int64_t
-s_reserve (as_service_t *service, as_pg_t *pg, const s_demand_t *demand, as_error_t *err)
+//  Take the demand from the first candidate location that still has it.
+//  1 = reserved there (*location_id, kind), 0 = none had it, -1 = error.
+static int
+s_take_nearest (as_pg_t *pg, const s_demand_t *demand, int64_t reservation_id, const PGresult *candidates,
+                int64_t *location_id, char *kind, size_t kind_size, as_error_t *err)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, demand->case_id);
-    if (demand->visit_id > 0) as_pgp_int (&params, demand->visit_id); else as_pgp_null (&params);
-    as_pgp_str (&params, demand->part_no);
-    as_pgp_int (&params, demand->quantity);
-    if (demand->engineer_id > 0) as_pgp_int (&params, demand->engineer_id); else as_pgp_null (&params);
-    if (demand->station_id > 0) as_pgp_int (&params, demand->station_id); else as_pgp_null (&params);
-    as_pgp_str (&params, demand->demand_at);
-    as_pgp_int (&params, as_service_setting_int (service, S_REGULAR_HOURS));
-    int64_t reservation_id = inventory_scalar (pg, &s_insert_reservation, &params, err);
-    if (reservation_id <= 0)
-        return reservation_id < 0 ? -1
-             : as_error_set (err, AS_FAILED_PRECONDITION, "part %s is not in the catalogue", demand->part_no);
-
-    as_pgp_reset (&params);
-    as_pgp_str (&params, demand->part_no);
-    as_pgp_int (&params, demand->quantity);
-    as_pgp_int (&params, demand->engineer_id);
-    as_pgp_int (&params, demand->station_id);
-    if (demand->location_id > 0) as_pgp_int (&params, demand->location_id); else as_pgp_null (&params);
-    PGresult *candidates = as_pg_run (pg, &s_candidates, &params, err);
-    if (!candidates)
-        return -1;
     inventory_movement_t movement = { "reserve", demand->part_no, 0, "available", demand->quantity,
                                       reservation_id, 0, demand->case_id, demand->actor, NULL };
-    int got = 0, row = 0;
-    for (; row < PQntuples (candidates) && got == 0; row++) {
+    int got = 0;
+    for (int row = 0; row < PQntuples (candidates) && got == 0; row++) {
         movement.location_id = as_pg_get_int (candidates, row, 0);
         got = inventory_shift (pg, &movement, movement.location_id, "reserved", err);
+        if (got == 1) {
+            *location_id = movement.location_id;
+            snprintf (kind, kind_size, "%s", as_pg_get_str (candidates, row, 1));
+        }
     }
+    return got;
+}
+
+//  Reserve one demand. Returns the reservation id or -1. A forced
+//  location that is short is refused; the nearest search back-orders.
+//  `reply` (may be NULL) gets the reservation as s_list_reservations
+//  shows it, read with the last of its changes.
+static int64_t
+s_reserve (as_service_t *service, as_pg_t *pg, const s_demand_t *demand, PGresult **reply, as_error_t *err)
+{
+    as_pg_params_t insert, nearest, store;
+    as_pgp_reset (&insert);
+    as_pgp_int (&insert, demand->case_id);
+    if (demand->visit_id > 0) as_pgp_int (&insert, demand->visit_id); else as_pgp_null (&insert);
+    as_pgp_str (&insert, demand->part_no);
+    as_pgp_int (&insert, demand->quantity);
+    if (demand->engineer_id > 0) as_pgp_int (&insert, demand->engineer_id); else as_pgp_null (&insert);
+    if (demand->station_id > 0) as_pgp_int (&insert, demand->station_id); else as_pgp_null (&insert);
+    as_pgp_str (&insert, demand->demand_at);
+    as_pgp_int (&insert, as_service_setting_int (service, S_REGULAR_HOURS));
+    as_pgp_reset (&nearest);
+    as_pgp_str (&nearest, demand->part_no);
+    as_pgp_int (&nearest, demand->quantity);
+    as_pgp_int (&nearest, demand->engineer_id);
+    as_pgp_int (&nearest, demand->station_id);
+    if (demand->location_id > 0) as_pgp_int (&nearest, demand->location_id); else as_pgp_null (&nearest);
+    as_pgp_reset (&store);
+    as_pgp_int (&store, demand->station_id);
+    //  The reads need nothing from the insert: all three in one round trip.
+    as_pg_step_t steps [3] = { { &s_insert_reservation, NULL, &insert, NULL },
+                               { &s_candidates, NULL, &nearest, NULL },
+                               { &s_station_store, NULL, &store, NULL } };
+    int rc = as_pg_pipeline (pg, steps, 3, err);
+    int64_t reservation_id = rc == 0 ? inventory_first_int (steps [0].result) : 0;
+    int64_t store_id = rc == 0 ? inventory_first_int (steps [2].result) : 0;
+    int64_t location_id = 0;
     char kind [16] = "";
-    if (got == 1)
-        snprintf (kind, sizeof kind, "%s", as_pg_get_str (candidates, row - 1, 1));
-    PQclear (candidates);
+    int got = -1;
+    if (rc == 0 && reservation_id <= 0)
+        as_error_set (err, AS_FAILED_PRECONDITION, "part %s is not in the catalogue", demand->part_no);
+    else
+    if (rc == 0)
+        got = s_take_nearest (pg, demand, reservation_id, steps [1].result, &location_id, kind, sizeof kind, err);
+    for (int step = 0; step < 3; step++)
+        PQclear (steps [step].result);
     if (got < 0)
         return -1;
     if (got == 1)
-        return s_commit_reserved (service, pg, reservation_id, movement.location_id, kind, false, err)
+        return s_commit_reserved (service, pg, reservation_id, location_id, kind, false, reply, err)
              ? -1 : reservation_id;
     if (demand->location_id > 0)
         return as_error_set (err, AS_FAILED_PRECONDITION, "location %lld has fewer than %lld of %s available",
                              (long long) demand->location_id, (long long) demand->quantity, demand->part_no);
     as_service_count (service, "backorders", 1);
-    return s_backorder (service, pg, reservation_id, demand, err) ? -1 : reservation_id;
+    if (s_backorder (service, pg, reservation_id, store_id, demand, err))
+        return -1;
+    if (reply) {
+        as_pg_params_t read;
+        s_one_reservation (&read, reservation_id);
+        if (!(*reply = as_pg_run (pg, &s_list_reservations, &read, err)))
+            return -1;
+    }
+    return reservation_id;
 }
 
 //  --- Reading reservations and shipments -------------------------------------------
 
-static const as_stmt_t s_list_reservations = { "inventory_list_reservations",
-    "SELECT r.id, r.case_id, r.visit_id, r.part_no, r.quantity, r.issued_quantity, r.location_id,"
-    " r.status, rfc3339(r.ship_by), rfc3339(r.created_at),"
-    " (SELECT max(id) FROM shipments WHERE reservation_id = r.id)"
-    " FROM reservations r WHERE ($1::bigint IS NULL OR r.id = $1) AND ($2::bigint IS NULL OR r.case_id = $2)"
-    "  AND ($3::text IS NULL OR r.status = $3) ORDER BY r.id DESC LIMIT $4" };
-static const char *s_reservation_keys [] = { "reservation_id", "case_id", "visit_id", "part_no", "quantity",
-    "issued_quantity", "location_id", "status", "ship_by", "created_at", "shipment_id" };
-#define S_RESERVATION_TYPES "iiisiiissii"
-
+//  Reply with one reservation: `result` is its s_list_reservations row
+//  (cleared here), NULL when reading it failed (err set).
 static int
-s_reply_reservation (as_call_t *call, int64_t reservation_id)
+s_reply_reservation (as_call_t *call, int64_t reservation_id, PGresult *result)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, reservation_id);
-    as_pgp_null (&params);
-    as_pgp_null (&params);
-    as_pgp_int (&params, 1);
-    PGresult *result = as_pg_run (call->pg, &s_list_reservations, &params, call->err);
     if (!result)
         return -1;
     if (PQntuples (result) == 0) {
@@ -270,8 +295,13 @@ inventory_reservation_create (as_call_t *call)
     as_obj_int (call->params, "station_id", &demand.station_id);
     as_obj_int (call->params, "location_id", &demand.location_id);
     demand.actor = call->actor;
-    int64_t reservation_id = s_reserve (call->service, call->pg, &demand, call->err);
-    return reservation_id < 0 ? -1 : s_reply_reservation (call, reservation_id);
+    PGresult *reply = NULL;
+    int64_t reservation_id = s_reserve (call->service, call->pg, &demand, &reply, call->err);
+    if (reservation_id < 0) {
+        PQclear (reply);
+        return -1;
+    }
+    return s_reply_reservation (call, reservation_id, reply);
 }
 
 int
@@ -502,14 +532,13 @@ static const as_stmt_t s_unit_cost = { "inventory_unit_cost",
 static const as_stmt_t s_van_of = { "inventory_van_of",
     "SELECT id FROM locations WHERE kind = 'van' AND engineer_id = $1" };
 
-static PGresult *
-s_lock_reservations (as_pg_t *pg, int64_t case_id, int64_t reservation_id, as_error_t *err)
+//  The parameters of s_lock_open: a case's reservations (case_id), or one.
+static void
+s_lock_params (as_pg_params_t *params, int64_t case_id, int64_t reservation_id)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, case_id);
-    as_pgp_int (&params, reservation_id);
-    return as_pg_run (pg, &s_lock_open, &params, err);
+    as_pgp_reset (params);
+    as_pgp_int (params, case_id);
+    as_pgp_int (params, reservation_id);
 }
 
 //  End one locked open reservation (row of s_lock_open): what is still
@@ -531,10 +560,12 @@ s_release (as_service_t *service, as_pg_t *pg, const PGresult *open, int row, co
                              (long long) reservation_id);
     if (moved < 0)
         return -1;
+    //  The row is locked (s_lock_open): ending it and its shipments cannot
+    //  fail, and rides on the next round trip.
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, reservation_id);
-    if (as_pg_do (pg, &s_end_reservation, &params, err) != 1 || as_pg_do (pg, &s_cancel_shipments, &params, err) < 0)
+    if (as_pg_defer (pg, &s_end_reservation, &params, err) || as_pg_defer (pg, &s_cancel_shipments, &params, err))
         return -1;
     if (remaining <= 0)
         return 0;
@@ -560,7 +591,9 @@ static int
 s_release_all (as_service_t *service, as_pg_t *pg, int64_t case_id, int64_t reservation_id,
                const char *reason, const char *actor, as_error_t *err)
 {
-    PGresult *open = s_lock_reservations (pg, case_id, reservation_id, err);
+    as_pg_params_t params;
+    s_lock_params (&params, case_id, reservation_id);
+    PGresult *open = as_pg_run (pg, &s_lock_open, &params, err);
     if (!open)
         return -1;
     int rc = 0;
@@ -596,7 +629,8 @@ inventory_reservation_release (as_call_t *call)
     PQclear (found);
     if (rc || s_release_all (call->service, call->pg, -1, reservation_id, reason, call->actor, call->err))
         return -1;
-    return s_reply_reservation (call, reservation_id);
+    s_one_reservation (&params, reservation_id);
+    return s_reply_reservation (call, reservation_id, as_pg_run (call->pg, &s_list_reservations, &params, call->err));
 }
 
 static int
@@ -627,6 +661,7 @@ typedef struct {
     as_service_t *service;
     as_pg_t *pg;
     int64_t case_id, visit_id, engineer_id;
+    int64_t van;                    //  the engineer's van, 0 when none
     const char *actor;
     as_error_t *err;
 } s_completion_t;
@@ -634,14 +669,9 @@ typedef struct {
 //  Issue `used` of a part: first from the case's reservations of it, then
 //  (parts the engineer took without a reservation) from the van's stock.
 static int
-s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, int64_t used)
+s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, int64_t used, int64_t unit_cost)
 {
     as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, part_no);
-    int64_t unit_cost = inventory_scalar (done->pg, &s_unit_cost, &params, done->err);
-    if (unit_cost < 0)
-        return -1;
     for (int row = 0; row < PQntuples (open) && used > 0; row++) {
         if (strcmp (as_pg_get_str (open, row, 2), part_no) || strcmp (as_pg_get_str (open, row, 5), "reserved"))
             continue;
@@ -662,12 +692,9 @@ s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, i
     }
     if (used <= 0)
         return 0;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, done->engineer_id);
-    int64_t van = inventory_scalar (done->pg, &s_van_of, &params, done->err);
-    inventory_movement_t movement = { "issue", part_no, van, "available", -used, 0, 0, done->case_id,
+    inventory_movement_t movement = { "issue", part_no, done->van, "available", -used, 0, 0, done->case_id,
                                       done->actor, "used without a reservation" };
-    int issued = van > 0 ? inventory_move (done->pg, &movement, done->err) : van;
+    int issued = done->van > 0 ? inventory_move (done->pg, &movement, done->err) : 0;
     if (issued < 0)
         return -1;
     if (issued == 0) {
@@ -677,7 +704,8 @@ s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, i
         as_service_count (done->service, "issues_without_stock", 1);
         return 0;
     }
-    return s_emit_issued (done->service, done->case_id, done->visit_id, part_no, used, van, unit_cost, 0, done->err);
+    return s_emit_issued (done->service, done->case_id, done->visit_id, part_no, used, done->van, unit_cost, 0,
+                          done->err);
 }
 
 static int
@@ -692,16 +720,13 @@ s_compare_lines (const void *a, const void *b)
 int
 inventory_on_completed (as_delivery_t *delivery)
 {
-    s_completion_t done = { delivery->service, delivery->pg, 0, 0, 0, NULL, delivery->err };
+    s_completion_t done = { delivery->service, delivery->pg, 0, 0, 0, 0, NULL, delivery->err };
     as_obj_int (delivery->data, "case_id", &done.case_id);
     as_obj_int (delivery->data, "visit_id", &done.visit_id);
     as_obj_int (delivery->data, "engineer_id", &done.engineer_id);
     char actor [64];
     snprintf (actor, sizeof actor, "dispatch:visit/%lld", (long long) done.visit_id);
     done.actor = actor;
-    PGresult *open = s_lock_reservations (delivery->pg, done.case_id, -1, delivery->err);
-    if (!open)
-        return -1;
     //  In part order, like every other multi-row change (lock order).
     const msgpack_object *used = as_obj_get (delivery->data, "parts_used");
     uint32_t count = used ? used->via.array.size : 0;
@@ -711,11 +736,30 @@ inventory_on_completed (as_delivery_t *delivery)
         as_obj_int (&used->via.array.ptr [index], "quantity", &lines [index].quantity);
     }
     qsort (lines, count, sizeof *lines, s_compare_lines);
-    int rc = 0;
+    //  One round trip: the case's open reservations (locked), then the
+    //  engineer's van and the unit cost of each part used.
+    as_pg_params_t *params = calloc (count + 2, sizeof *params);
+    as_pg_step_t *steps = calloc (count + 2, sizeof *steps);
+    s_lock_params (&params [0], done.case_id, -1);
+    steps [0] = (as_pg_step_t) { &s_lock_open, NULL, &params [0], NULL };
+    as_pgp_reset (&params [1]);
+    as_pgp_int (&params [1], done.engineer_id);
+    steps [1] = (as_pg_step_t) { &s_van_of, NULL, &params [1], NULL };
+    for (uint32_t index = 0; index < count; index++) {
+        as_pgp_reset (&params [index + 2]);
+        as_pgp_str (&params [index + 2], lines [index].part_no);
+        steps [index + 2] = (as_pg_step_t) { &s_unit_cost, NULL, &params [index + 2], NULL };
+    }
+    int rc = as_pg_pipeline (delivery->pg, steps, (int) count + 2, delivery->err);
+    done.van = rc == 0 ? inventory_first_int (steps [1].result) : 0;
     for (uint32_t index = 0; index < count && rc == 0; index++)
-        rc = s_issue_part (&done, open, lines [index].part_no, lines [index].quantity);
+        rc = s_issue_part (&done, steps [0].result, lines [index].part_no, lines [index].quantity,
+                           inventory_first_int (steps [index + 2].result));
+    for (uint32_t step = 0; step < count + 2; step++)
+        PQclear (steps [step].result);
+    free (steps);
+    free (params);
     free (lines);
-    PQclear (open);
     return rc ? -1 : s_release_all (delivery->service, delivery->pg, done.case_id, -1,
                                     "visit completed without using them", actor, delivery->err);
 }
@@ -757,7 +801,7 @@ inventory_on_diagnosed (as_delivery_t *delivery)
     qsort (lines, count, sizeof *lines, s_compare_lines);
     int rc = 0;
     for (uint32_t index = 0; index < count && rc == 0; index++)
-        rc = s_reserve (delivery->service, delivery->pg, &lines [index], delivery->err) < 0 ? -1 : 0;
+        rc = s_reserve (delivery->service, delivery->pg, &lines [index], NULL, delivery->err) < 0 ? -1 : 0;
     free (lines);
     return rc;
 }
@@ -789,7 +833,7 @@ inventory_fulfil_backorders (as_service_t *service, as_pg_t *pg, const char *par
         got = inventory_shift (pg, &movement, location_id, "reserved", err);
         if (got == 1 && s_commit_reserved (service, pg, movement.reservation_id, location_id,
                                            as_pg_get_str (waiting, row, 4),
-                                           as_pg_get_bool (waiting, row, 3), err))
+                                           as_pg_get_bool (waiting, row, 3), NULL, err))
             got = -1;
         fulfilled += got == 1;
     }
