@@ -19,6 +19,7 @@ typedef struct {
 } s_deferred_t;
 
 #define S_DEFER_MAX 64
+#define S_STEPS_MAX 128         //  a caller's pipeline behind deferred statements
 
 struct _as_pg_t {
     PGconn *conn;
@@ -514,11 +515,11 @@ as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
 {
     self->deferred_failed = false;
     int queued = self->deferred_count, failed_at;
-    if (queued == 0)
+    if (queued <= 0)
         return s_pipeline (self, steps, count, &failed_at, err);
-    as_pg_step_t all [S_DEFER_MAX + 16];
-    as_pg_step_t *joined = count <= 16 ? all : malloc ((size_t) (queued + count) * sizeof *joined);
-    assert (joined);
+    as_pg_step_t joined [S_DEFER_MAX + S_STEPS_MAX];
+    if (count < 0 || count > S_STEPS_MAX || queued > S_DEFER_MAX)
+        return as_error_set (err, AS_INTERNAL, "a pipeline of %d steps after %d deferred", count, queued);
     for (int index = 0; index < queued; index++)
         joined [index] = (as_pg_step_t) { self->deferred [index].stmt, self->deferred [index].sql,
                                           &self->deferred [index].params, NULL };
@@ -530,8 +531,6 @@ as_pg_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, as_error_t *err)
         PQclear (joined [index].result);
     for (int index = 0; index < count; index++)
         steps [index].result = joined [queued + index].result;
-    if (joined != all)
-        free (joined);
     s_drop_deferred (self);
     return rc;
 }
