@@ -25,11 +25,24 @@ typedef struct {
 
 #define BILLING_MAX_LINES 120
 
+//  Of the versions in a table (policies, fee schedules), the one in effect
+//  on `day` (an SQL date expression): the latest effective_from on or
+//  before it (the latest loaded on a tie); before every version, the earliest.
+#define BILLING_IN_EFFECT_ON(day) \
+    " ORDER BY effective_from <= " day " DESC," \
+    " CASE WHEN effective_from <= " day " THEN effective_from END DESC NULLS LAST, effective_from, id DESC LIMIT 1"
+
 //  --- billing_tariff_rpc.c ---
 //  Business date (BILLING_TIME_ZONE) of an RFC 3339 instant, or of now when NULL.
 int billing_business_date (as_service_t *service, as_pg_t *pg, const char *instant, char *date, as_error_t *err);
+//  The same in two halves, so that it rides in a pipeline of the caller's:
+//  the step (its parameters kept in *params), then the date from its result.
+as_pg_step_t billing_business_date_step (as_service_t *service, const char *instant, as_pg_params_t *params);
+int billing_business_date_read (const PGresult *result, const char *instant, char *date, as_error_t *err);
 //  The policy in effect on a day (the earliest one if the day precedes all).
 int billing_policy_for (as_pg_t *pg, const char *on, billing_policy_t *policy, as_error_t *err);
+//  A stored policy document parsed; NULL when none is in effect on `day`.
+int billing_policy_stored (const char *document, const char *day, billing_policy_t *policy, as_error_t *err);
 //  The fee schedule in effect on a day (caller frees *fees).
 int billing_fees_for (as_pg_t *pg, const char *on, billing_fees_t **fees, as_error_t *err);
 //  Load the shipped policy and fees when none are loaded yet (start-up).
@@ -46,6 +59,19 @@ int billing_contract_sold (as_delivery_t *delivery);
 //  first known purchase date and proof stay with the product.
 int billing_register (as_pg_t *pg, const msgpack_object *product, const char *source, const char *owner_ref,
                       const char *owner_name, as_error_t *err);
+//  The same in two halves, so that the upsert rides in a pipeline of the
+//  caller's: the step (its values kept in *self; owner_ref, owner_name and
+//  source must live until the second half), then, given the step's result,
+//  the owner joins the product's owners (deferred).
+typedef struct {
+    char serial [65], category [32], model [65], purchased [16], proof [16], reference [65], retailer [101];
+    const char *owner_ref, *owner_name, *source;
+    as_pg_params_t params;
+} billing_registration_t;
+as_pg_step_t billing_registration_step (billing_registration_t *self, const msgpack_object *product,
+                                        const char *source, const char *owner_ref, const char *owner_name);
+int billing_registration_owner (as_pg_t *pg, const billing_registration_t *self, const PGresult *registered,
+                                as_error_t *err);
 
 //  --- billing_cases.c ---
 int billing_entitlement_check (as_call_t *call);

@@ -23,8 +23,14 @@ s_opt (const char *text)
     return text && *text ? text : NULL;
 }
 
-static const as_stmt_t s_registration = { "billing_case_registration",
-    "SELECT purchase_date::text, proof_kind FROM registrations WHERE serial = $1" };
+//  The product's purchase data and the policy of its purchase day (given,
+//  else registered, else the day decided on) in one statement, so both see
+//  the same registration.
+static const as_stmt_t s_product_policy = { "billing_product_policy",
+    "SELECT r.purchase_date::text, r.proof_kind, p.document"
+    " FROM (SELECT $2::text AS serial) AS product LEFT JOIN registrations r ON r.serial = product.serial"
+    " LEFT JOIN LATERAL (SELECT document FROM policies"
+    BILLING_IN_EFFECT_ON ("coalesce($1::date, r.purchase_date, $3::date)") ") AS p ON true" };
 static const as_stmt_t s_active_contract = { "billing_active_contract",
     "SELECT contract_no, starts_on::text, ends_on::text FROM contracts"
     " WHERE serial = $1 AND starts_on <= $2::date AND ends_on >= $2::date ORDER BY ends_on DESC LIMIT 1" };
@@ -33,75 +39,92 @@ static const as_stmt_t s_last_repair = { "billing_last_repair",
     "SELECT max(completed_on)::text FROM repairs WHERE serial = $1 AND case_id <> $2"
     " AND ($3::text IS NULL OR component = $3) AND completed_on <= $4::date" };
 
-//  Purchase data the caller did not give comes from the registration.
-static int
-s_fill_from_registration (as_pg_t *pg, s_facts_t *facts, as_error_t *err)
+//  The reads a decision needs, as the steps of one round trip.
+typedef struct {
+    as_pg_params_t product, contract, repair;
+    as_pg_step_t steps [4];
+    int count, product_at, contract_at, repair_at;     //  -1: not read
+} s_reads_t;
+
+//  `first`, when given, goes ahead of them (a write of the caller's).
+static void
+s_reads_prepare (s_reads_t *self, const s_facts_t *facts, const as_pg_step_t *first)
 {
+    self->count = 0;
+    self->contract_at = self->repair_at = -1;
+    if (first)
+        self->steps [self->count++] = *first;
+    as_pgp_reset (&self->product);
+    as_pgp_str (&self->product, s_opt (facts->purchase_date));
+    as_pgp_str (&self->product, facts->serial);
+    as_pgp_str (&self->product, facts->on);
+    self->product_at = self->count;
+    self->steps [self->count++] = (as_pg_step_t) { &s_product_policy, NULL, &self->product, NULL };
     if (!facts->serial [0])
-        return 0;
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, facts->serial);
-    PGresult *row = as_pg_run (pg, &s_registration, &params, err);
-    if (!row)
-        return -1;
-    if (PQntuples (row) == 1) {
-        if (!facts->purchase_date [0] && as_pg_get_str (row, 0, 0))
-            snprintf (facts->purchase_date, sizeof facts->purchase_date, "%s", as_pg_get_str (row, 0, 0));
-        if (!facts->proof_kind [0] && as_pg_get_str (row, 0, 1))
-            snprintf (facts->proof_kind, sizeof facts->proof_kind, "%s", as_pg_get_str (row, 0, 1));
-    }
-    PQclear (row);
-    return 0;
+        return;
+    as_pgp_reset (&self->contract);
+    as_pgp_str (&self->contract, facts->serial);
+    as_pgp_str (&self->contract, facts->on);
+    self->contract_at = self->count;
+    self->steps [self->count++] = (as_pg_step_t) { &s_active_contract, NULL, &self->contract, NULL };
+    if (facts->last_repair_on [0])
+        return;
+    as_pgp_reset (&self->repair);
+    as_pgp_str (&self->repair, facts->serial);
+    as_pgp_int (&self->repair, facts->case_id);
+    as_pgp_str (&self->repair, s_opt (facts->component));
+    as_pgp_str (&self->repair, facts->on);
+    self->repair_at = self->count;
+    self->steps [self->count++] = (as_pg_step_t) { &s_last_repair, NULL, &self->repair, NULL };
 }
 
+//  Purchase data the caller did not give comes from the registration; the
+//  policy is the one of the purchase day, else of the day decided on.
 static int
-s_product_history (as_pg_t *pg, s_facts_t *facts, billing_contract_t *contract, bool *has_contract, as_error_t *err)
+s_reads_product (const s_reads_t *self, s_facts_t *facts, billing_policy_t *policy, as_error_t *err)
 {
-    *has_contract = false;
-    if (!facts->serial [0])
-        return 0;
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, facts->serial);
-    as_pgp_str (&params, facts->on);
-    PGresult *row = as_pg_run (pg, &s_active_contract, &params, err);
-    if (!row)
-        return -1;
-    if ((*has_contract = PQntuples (row) == 1)) {
-        snprintf (contract->contract_no, sizeof contract->contract_no, "%s", as_pg_get_str (row, 0, 0));
-        snprintf (contract->starts_on, sizeof contract->starts_on, "%s", as_pg_get_str (row, 0, 1));
-        snprintf (contract->ends_on, sizeof contract->ends_on, "%s", as_pg_get_str (row, 0, 2));
+    const PGresult *row = self->steps [self->product_at].result;
+    if (!facts->purchase_date [0] && as_pg_get_str (row, 0, 0))
+        snprintf (facts->purchase_date, sizeof facts->purchase_date, "%s", as_pg_get_str (row, 0, 0));
+    if (!facts->proof_kind [0] && as_pg_get_str (row, 0, 1))
+        snprintf (facts->proof_kind, sizeof facts->proof_kind, "%s", as_pg_get_str (row, 0, 1));
+    const char *day = facts->purchase_date [0] ? facts->purchase_date : facts->on;
+    return billing_policy_stored (as_pg_get_str (row, 0, 2), day, policy, err);
+}
+
+//  The active contract (false when none) and the last repair of the product.
+static bool
+s_reads_history (const s_reads_t *self, s_facts_t *facts, billing_contract_t *contract)
+{
+    if (self->repair_at >= 0) {
+        const char *last = as_pg_get_str (self->steps [self->repair_at].result, 0, 0);
+        if (last)
+            snprintf (facts->last_repair_on, sizeof facts->last_repair_on, "%s", last);
     }
-    PQclear (row);
-    if (facts->last_repair_on [0])
-        return 0;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, facts->serial);
-    as_pgp_int (&params, facts->case_id);
-    as_pgp_str (&params, s_opt (facts->component));
-    as_pgp_str (&params, facts->on);
-    row = as_pg_run (pg, &s_last_repair, &params, err);
-    if (!row)
-        return -1;
-    if (as_pg_get_str (row, 0, 0))
-        snprintf (facts->last_repair_on, sizeof facts->last_repair_on, "%s", as_pg_get_str (row, 0, 0));
-    PQclear (row);
-    return 0;
+    const PGresult *row = self->contract_at >= 0 ? self->steps [self->contract_at].result : NULL;
+    if (!row || PQntuples (row) != 1)
+        return false;
+    snprintf (contract->contract_no, sizeof contract->contract_no, "%s", as_pg_get_str (row, 0, 0));
+    snprintf (contract->starts_on, sizeof contract->starts_on, "%s", as_pg_get_str (row, 0, 1));
+    snprintf (contract->ends_on, sizeof contract->ends_on, "%s", as_pg_get_str (row, 0, 2));
+    return true;
 }
 
 //  Read the product's data, the policy of its purchase day, its contract
-//  and last repair, then ask the rules.
+//  and last repair in one round trip, behind `first` when given (whose
+//  result the caller gets back and clears), then ask the rules.
 static int
-s_decide (as_pg_t *pg, s_facts_t *facts, billing_entitlement_t *decision, as_error_t *err)
+s_decide (as_pg_t *pg, s_facts_t *facts, as_pg_step_t *first, billing_entitlement_t *decision, as_error_t *err)
 {
+    s_reads_t reads;
+    s_reads_prepare (&reads, facts, first);
     billing_contract_t contract;
     bool has_contract = false;
     billing_policy_t *policy = calloc (1, sizeof *policy);
-    int rc = s_fill_from_registration (pg, facts, err)
-          || billing_policy_for (pg, facts->purchase_date [0] ? facts->purchase_date : facts->on, policy, err)
-          || s_product_history (pg, facts, &contract, &has_contract, err) ? -1 : 0;
+    int rc = as_pg_pipeline (pg, reads.steps, reads.count, err) || s_reads_product (&reads, facts, policy, err)
+           ? -1 : 0;
     if (rc == 0) {
+        has_contract = s_reads_history (&reads, facts, &contract);
         billing_entitlement_input_t input = { facts->category, s_opt (facts->model), s_opt (facts->purchase_date),
             s_opt (facts->proof_kind), s_opt (facts->cause), s_opt (facts->component), facts->on, policy,
             has_contract ? &contract : NULL, s_opt (facts->last_repair_on) };
@@ -109,6 +132,10 @@ s_decide (as_pg_t *pg, s_facts_t *facts, billing_entitlement_t *decision, as_err
         if (billing_entitlement_decide (&input, decision, why, sizeof why))
             rc = as_error_set (err, AS_INVALID_ARGUMENT, "%s", why);
     }
+    if (first)
+        first->result = reads.steps [0].result;
+    for (int index = first ? 1 : 0; index < reads.count; index++)
+        PQclear (reads.steps [index].result);
     free (policy);
     return rc;
 }
@@ -172,7 +199,7 @@ billing_entitlement_check (as_call_t *call)
     &&  billing_business_date (call->service, call->pg, NULL, facts.on, call->err))
         return -1;
     billing_entitlement_t decision;
-    if (s_decide (call->pg, &facts, &decision, call->err))
+    if (s_decide (call->pg, &facts, NULL, &decision, call->err))
         return -1;
     s_pack_decision (call->result, &decision, facts.on, 0);
     return 0;
@@ -213,6 +240,10 @@ s_pack_case_decision (msgpack_sbuffer *data, const billing_entitlement_t *decisi
 }
 
 //  Record the decision (history row) and emit it; the JSON kept is the event's data.
+//  Both writes ride on the next round trip: the case row was found absent
+//  under the consumer's cursor lock (the insert cannot conflict) or is
+//  locked (the update is of that row), and the history row's visit was
+//  found unapplied; the values are the rules' and the report's own.
 static int
 s_record_decision (as_service_t *service, as_pg_t *pg, const char *kind, const billing_entitlement_t *decision,
                    const s_facts_t *facts, const char *previous, const as_stmt_t *write, as_error_t *err)
@@ -255,30 +286,48 @@ s_record_decision (as_service_t *service, as_pg_t *pg, const char *kind, const b
     char subject [32], type [32];
     snprintf (subject, sizeof subject, "case/%lld", (long long) facts->case_id);
     snprintf (type, sizeof type, "entitlement.%s", kind);
-    int rc = json && as_pg_do (pg, write, &params, err) == 1 && as_pg_do (pg, &s_decision_insert, &history, err) == 1
+    int rc = json && as_pg_defer (pg, write, &params, err) == 0
+          && as_pg_defer (pg, &s_decision_insert, &history, err) == 0
           && as_service_emit (service, type, subject, data.data, data.size, err) == 0 ? 0 : -1;
     free (json);
     msgpack_sbuffer_destroy (&data);
     return rc;
 }
 
-//  The case row, locked; 0 = absent, 1 = present (service type copied), -1 error.
+//  Where a case stands before a decision, read in one round trip with the
+//  business date of the fact (`instant`) into facts->on: for a diagnosis,
+//  whether its visit was applied already; the case row, locked.
+typedef struct {
+    bool visit_seen;
+    bool exists;
+    char service_type [16], status [16];
+} s_case_t;
+
 static int
-s_lock_case (as_pg_t *pg, int64_t case_id, char *service_type, char *status, as_error_t *err)
+s_case_read (as_delivery_t *delivery, s_facts_t *facts, bool diagnosis, const char *instant, s_case_t *kase)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, case_id);
-    PGresult *row = as_pg_run (pg, &s_case_exists, &params, err);
-    if (!row)
-        return -1;
-    int found = PQntuples (row) == 1;
-    if (found) {
-        snprintf (service_type, 16, "%s", as_pg_get_str (row, 0, 0));
-        snprintf (status, 16, "%s", as_pg_get_str (row, 0, 1));
+    memset (kase, 0, sizeof *kase);
+    as_pg_params_t visit, lock, zone;
+    as_pgp_reset (&visit);
+    as_pgp_int (&visit, facts->visit_id);
+    as_pgp_reset (&lock);
+    as_pgp_int (&lock, facts->case_id);
+    as_pg_step_t steps [3] = { { &s_visit_seen, NULL, &visit, NULL }, { &s_case_exists, NULL, &lock, NULL },
+                               billing_business_date_step (delivery->service, instant, &zone) };
+    int rc = diagnosis ? as_pg_pipeline (delivery->pg, steps, 3, delivery->err)
+                       : as_pg_pipeline (delivery->pg, steps + 1, 2, delivery->err);
+    if (rc == 0) {
+        kase->visit_seen = diagnosis && as_pg_get_int (steps [0].result, 0, 0) > 0;
+        kase->exists = PQntuples (steps [1].result) == 1;
+        if (kase->exists) {
+            snprintf (kase->service_type, sizeof kase->service_type, "%s", as_pg_get_str (steps [1].result, 0, 0));
+            snprintf (kase->status, sizeof kase->status, "%s", as_pg_get_str (steps [1].result, 0, 1));
+        }
+        rc = billing_business_date_read (steps [2].result, instant, facts->on, delivery->err);
     }
-    PQclear (row);
-    return found;
+    for (int index = 0; index < 3; index++)
+        PQclear (steps [index].result);
+    return rc;
 }
 
 //  A new case: register the product from the report's purchase data, then
@@ -290,10 +339,13 @@ billing_case_reported (as_delivery_t *delivery)
     s_facts_t facts;
     memset (&facts, 0, sizeof facts);
     as_obj_int (data, "case_id", &facts.case_id);
-    char service_type [16], status [16], reported_at [40] = "", owner_ref [24], owner_name [101] = "";
-    int exists = s_lock_case (delivery->pg, facts.case_id, service_type, status, delivery->err);
-    if (exists != 0)
-        return exists < 0 ? -1 : 0;         //  already decided: a repeated report changes nothing
+    char reported_at [40] = "", owner_ref [24], owner_name [101] = "";
+    as_obj_strcpy (data, "reported_at", reported_at, sizeof reported_at);
+    s_case_t kase;
+    if (s_case_read (delivery, &facts, false, reported_at, &kase))
+        return -1;
+    if (kase.exists)
+        return 0;                           //  already decided: a repeated report changes nothing
     const msgpack_object *product = as_obj_get (data, "product");
     const msgpack_object *customer = as_obj_get (data, "customer");
     int64_t customer_id = 0;
@@ -303,11 +355,14 @@ billing_case_reported (as_delivery_t *delivery)
     as_obj_strcpy (product, "serial", facts.serial, sizeof facts.serial);
     as_obj_strcpy (product, "category", facts.category, sizeof facts.category);
     as_obj_strcpy (product, "model", facts.model, sizeof facts.model);
-    as_obj_strcpy (data, "reported_at", reported_at, sizeof reported_at);
+    //  The registration goes first in the round trip of the decision's reads.
+    billing_registration_t registration;
+    as_pg_step_t registered = billing_registration_step (&registration, product, "case", owner_ref, owner_name);
     billing_entitlement_t decision;
-    if (billing_register (delivery->pg, product, "case", owner_ref, owner_name, delivery->err)
-    ||  billing_business_date (delivery->service, delivery->pg, reported_at, facts.on, delivery->err)
-    ||  s_decide (delivery->pg, &facts, &decision, delivery->err))
+    int rc = s_decide (delivery->pg, &facts, &registered, &decision, delivery->err)
+          || billing_registration_owner (delivery->pg, &registration, registered.result, delivery->err) ? -1 : 0;
+    PQclear (registered.result);
+    if (rc)
         return -1;
     as_service_count (delivery->service, "entitlements_decided", 1);
     return s_record_decision (delivery->service, delivery->pg, "decided", &decision, &facts, NULL, &s_case_insert,
@@ -326,13 +381,13 @@ billing_case_cancelled (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
+    //  Neither count is used and neither update can break a constraint:
+    //  both ride on the next round trip.
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    if (as_pg_do (delivery->pg, &s_case_cancel, &params, delivery->err) < 0
-    ||  as_pg_do (delivery->pg, &s_quotes_void, &params, delivery->err) < 0)
-        return -1;
-    return 0;
+    return as_pg_defer (delivery->pg, &s_case_cancel, &params, delivery->err)
+        || as_pg_defer (delivery->pg, &s_quotes_void, &params, delivery->err) ? -1 : 0;
 }
 
 //  The engineer's cause (and component) revises the decision; a contract
@@ -345,35 +400,28 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     memset (&facts, 0, sizeof facts);
     as_obj_int (data, "case_id", &facts.case_id);
     as_obj_int (data, "visit_id", &facts.visit_id);
-    char previous [16], status [16], diagnosed_at [40] = "";
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, facts.visit_id);
-    PGresult *seen = as_pg_run (delivery->pg, &s_visit_seen, &params, delivery->err);
-    if (!seen)
+    char diagnosed_at [40] = "";
+    as_obj_strcpy (data, "diagnosed_at", diagnosed_at, sizeof diagnosed_at);
+    s_case_t kase;
+    if (s_case_read (delivery, &facts, true, diagnosed_at, &kase))
         return -1;
-    int64_t already = as_pg_get_int (seen, 0, 0);
-    PQclear (seen);
-    if (already)
+    if (kase.visit_seen)
         return 0;                           //  this visit's diagnosis was applied already
-    int exists = s_lock_case (delivery->pg, facts.case_id, previous, status, delivery->err);
-    if (exists <= 0)
-        return exists < 0 ? -1 : as_error_set (delivery->err, AS_FAILED_PRECONDITION,
-                                               "case %lld was never reported to billing", (long long) facts.case_id);
-    if (strcmp (status, "open") != 0)
+    if (!kase.exists)
+        return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld was never reported to billing",
+                             (long long) facts.case_id);
+    if (strcmp (kase.status, "open") != 0)
         return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld is %s",
-                             (long long) facts.case_id, status);
+                             (long long) facts.case_id, kase.status);
     as_obj_strcpy (data, "serial", facts.serial, sizeof facts.serial);
     as_obj_strcpy (data, "category", facts.category, sizeof facts.category);
     as_obj_strcpy (data, "model", facts.model, sizeof facts.model);
     as_obj_strcpy (data, "cause", facts.cause, sizeof facts.cause);
     as_obj_strcpy (data, "component", facts.component, sizeof facts.component);
-    as_obj_strcpy (data, "diagnosed_at", diagnosed_at, sizeof diagnosed_at);
     billing_entitlement_t decision;
-    if (billing_business_date (delivery->service, delivery->pg, diagnosed_at, facts.on, delivery->err)
-    ||  s_decide (delivery->pg, &facts, &decision, delivery->err)
-    ||  s_record_decision (delivery->service, delivery->pg, "changed", &decision, &facts, previous, &s_case_update,
-                           delivery->err))
+    if (s_decide (delivery->pg, &facts, NULL, &decision, delivery->err)
+    ||  s_record_decision (delivery->service, delivery->pg, "changed", &decision, &facts, kase.service_type,
+                           &s_case_update, delivery->err))
         return -1;
     as_service_count (delivery->service, "entitlements_changed", 1);
     return billing_quote_for_diagnosis (delivery->service, delivery->pg, data, &decision, facts.on, delivery->err);

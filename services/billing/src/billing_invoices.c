@@ -71,6 +71,9 @@ static const as_stmt_t s_invoice_line = { "billing_invoice_line",
     "INSERT INTO invoice_lines (invoice_id, line_no, kind, code, description, quantity, unit_fen, amount_fen)"
     " VALUES ($1, $2, $3, $4, $5, $6::int, $7::bigint, $6::int * $7::bigint)" };
 
+//  The lines of a document just inserted ride on the next round trip: the
+//  catalogue bounds every quantity (1..1000), prices come from the fee
+//  schedule or the quote, so no line can break a check of its table.
 static int
 s_store_lines (as_pg_t *pg, const as_stmt_t *stmt, int64_t owner, const billing_line_t *lines, int count,
                as_error_t *err)
@@ -85,7 +88,7 @@ s_store_lines (as_pg_t *pg, const as_stmt_t *stmt, int64_t owner, const billing_
         as_pgp_str (&params, lines [index].description);
         as_pgp_int (&params, lines [index].quantity);
         as_pgp_int (&params, lines [index].unit_fen);
-        if (as_pg_do (pg, stmt, &params, err) != 1)
+        if (as_pg_defer (pg, stmt, &params, err))
             return -1;
     }
     return 0;
@@ -136,10 +139,11 @@ s_insert_quote (as_service_t *service, as_pg_t *pg, int64_t case_id, int64_t vis
     int64_t subtotal = s_subtotal (lines, count);
     int64_t rate = as_service_setting_int (service, "BILLING_TAX_RATE_BP");
     int64_t tax = billing_money_share (subtotal, rate);
+    //  The earlier quote makes way (count unused) in the insert's round trip.
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    if (as_pg_do (pg, &s_quote_supersede, &params, err) < 0)
+    if (as_pg_defer (pg, &s_quote_supersede, &params, err))
         return -1;
     as_pgp_int (&params, visit_id);
     as_pgp_str (&params, service_type);
@@ -279,7 +283,9 @@ s_quote_answer (as_call_t *call, const char *status, const char *event)
     as_pgp_int (&params, quote_id);
     as_pgp_str (&params, status);
     as_pgp_str (&params, by);
-    if (as_pg_do (call->pg, &s_quote_decide, &params, call->err) != 1)
+    //  The quote is locked above: the update is of that row, and rides on
+    //  the reply's read.
+    if (as_pg_defer (call->pg, &s_quote_decide, &params, call->err))
         return -1;
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);
@@ -510,7 +516,9 @@ s_agreed_and_done (const PGresult *quote, const msgpack_object *data, bool repai
 
 //  What this completion invoiced is spent from the quote; a repair the
 //  customer accepted uses the quote up ('invoiced'), so a later completion
-//  under the same quote charges nothing more.
+//  under the same quote charges nothing more. The quote is locked and was
+//  read 'accepted' with these lines, and no quantity exceeds what is left
+//  of its line: the updates ride on the next round trip.
 static int
 s_spend_quote (as_pg_t *pg, int64_t quote_id, const billing_line_t *lines, const int *quote_line, int count,
                bool used_up, as_error_t *err)
@@ -521,14 +529,16 @@ s_spend_quote (as_pg_t *pg, int64_t quote_id, const billing_line_t *lines, const
         as_pgp_int (&params, quote_id);
         as_pgp_int (&params, quote_line [index]);
         as_pgp_int (&params, lines [index].quantity);
-        if (as_pg_do (pg, &s_line_invoiced, &params, err) != 1)
+        if (as_pg_defer (pg, &s_line_invoiced, &params, err))
             return -1;
     }
     as_pgp_reset (&params);
     as_pgp_int (&params, quote_id);
-    return used_up && as_pg_do (pg, &s_quote_invoiced, &params, err) != 1 ? -1 : 0;
+    return used_up && as_pg_defer (pg, &s_quote_invoiced, &params, err) ? -1 : 0;
 }
 
+//  The repair (a visit found unbilled; a repeat does nothing) and the
+//  locked case row: neither count is used, both ride on the next round trip.
 static int
 s_record_repair (as_pg_t *pg, int64_t visit_id, int64_t case_id, const PGresult *kase, const char *on, as_error_t *err)
 {
@@ -539,11 +549,42 @@ s_record_repair (as_pg_t *pg, int64_t visit_id, int64_t case_id, const PGresult 
     as_pgp_str (&params, as_pg_get_str (kase, 0, 0));
     as_pgp_str (&params, as_pg_get_str (kase, 0, 1));
     as_pgp_str (&params, on);
-    if (as_pg_do (pg, &s_repair_insert, &params, err) < 0)
+    if (as_pg_defer (pg, &s_repair_insert, &params, err))
         return -1;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    return as_pg_do (pg, &s_case_complete, &params, err) < 0 ? -1 : 0;
+    return as_pg_defer (pg, &s_case_complete, &params, err);
+}
+
+//  Where a completion stands, in one round trip: whether its visit was
+//  applied already, the case row locked, and the business date of the
+//  completion (into `on`); then a repair is recorded. 1: applied already.
+static int
+s_completion_start (as_delivery_t *delivery, int64_t visit_id, int64_t case_id, bool repaired,
+                    const char *completed_at, char *on)
+{
+    as_pg_params_t visit, kase, zone;
+    as_pgp_reset (&visit);
+    as_pgp_int (&visit, visit_id);
+    as_pgp_reset (&kase);
+    as_pgp_int (&kase, case_id);
+    as_pg_step_t steps [3] = { { &s_visit_billed, NULL, &visit, NULL }, { &s_completed_case, NULL, &kase, NULL },
+                               billing_business_date_step (delivery->service, completed_at, &zone) };
+    int rc = as_pg_pipeline (delivery->pg, steps, 3, delivery->err);
+    if (rc == 0 && as_pg_get_int (steps [0].result, 0, 0))
+        rc = 1;                             //  this visit's completion was applied already
+    else
+    if (rc == 0 && PQntuples (steps [1].result) != 1)
+        rc = as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld was never reported to billing",
+                           (long long) case_id);
+    else
+    if (rc == 0)
+        rc = billing_business_date_read (steps [2].result, completed_at, on, delivery->err)
+          || (repaired && s_record_repair (delivery->pg, visit_id, case_id, steps [1].result, on, delivery->err))
+           ? -1 : 0;
+    for (int index = 0; index < 3; index++)
+        PQclear (steps [index].result);
+    return rc;
 }
 
 //  A completed repair starts its post-repair warranty; chargeable work is
@@ -559,28 +600,13 @@ billing_visit_completed (as_delivery_t *delivery)
     as_obj_bool (data, "customer_accepted", &accepted);
     char completed_at [40] = "", on [AS_DATE_SIZE];
     as_obj_strcpy (data, "completed_at", completed_at, sizeof completed_at);
+    int rc = s_completion_start (delivery, visit_id, case_id, repaired, completed_at, on);
+    if (rc)
+        return rc > 0 ? 0 : -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
-    as_pgp_int (&params, visit_id);
-    PGresult *billed = as_pg_run (delivery->pg, &s_visit_billed, &params, delivery->err);
-    if (!billed)
-        return -1;
-    int64_t seen = as_pg_get_int (billed, 0, 0);
-    PQclear (billed);
-    if (seen)
-        return 0;                           //  this visit's completion was applied already
-    as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
-    PGresult *kase = as_pg_run (delivery->pg, &s_completed_case, &params, delivery->err);
-    if (!kase)
-        return -1;
-    int rc = PQntuples (kase) == 1 ? 0 : as_error_set (delivery->err, AS_FAILED_PRECONDITION,
-                                                       "case %lld was never reported to billing", (long long) case_id);
-    if (rc == 0)
-        rc = billing_business_date (delivery->service, delivery->pg, completed_at, on, delivery->err)
-          || (repaired && s_record_repair (delivery->pg, visit_id, case_id, kase, on, delivery->err)) ? -1 : 0;
-    PQclear (kase);
-    PGresult *quote = rc ? NULL : as_pg_run (delivery->pg, &s_accepted_lines, &params, delivery->err);
+    PGresult *quote = as_pg_run (delivery->pg, &s_accepted_lines, &params, delivery->err);
     if (!quote)
         return -1;
     billing_line_t *lines = calloc (BILLING_MAX_LINES, sizeof *lines);
@@ -863,7 +889,9 @@ billing_credit_note_issue (as_call_t *call)
     as_pgp_reset (&params);
     as_pgp_int (&params, invoice_id);
     as_pgp_int (&params, amount);
-    if (as_pg_do (call->pg, &s_invoice_credited, &params, call->err) != 1)
+    //  The invoice is locked above and the amount checked against what is
+    //  left to credit: the update rides on the commit.
+    if (as_pg_defer (call->pg, &s_invoice_credited, &params, call->err))
         return -1;
     msgpack_sbuffer data;
     msgpack_sbuffer_init (&data);

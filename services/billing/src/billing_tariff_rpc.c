@@ -15,36 +15,42 @@ static const as_stmt_t s_zone_offset = { "billing_zone_offset",
     "SELECT extract(epoch FROM (t AT TIME ZONE $2) - (t AT TIME ZONE 'UTC'))::bigint, rfc3339(t)"
     " FROM (SELECT coalesce($1::timestamptz, now()) AS t) AS instant" };
 
-int
-billing_business_date (as_service_t *service, as_pg_t *pg, const char *instant, char *date, as_error_t *err)
+as_pg_step_t
+billing_business_date_step (as_service_t *service, const char *instant, as_pg_params_t *params)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, instant);
-    as_pgp_str (&params, as_service_setting (service, "BILLING_TIME_ZONE"));
-    PGresult *result = as_pg_run (pg, &s_zone_offset, &params, err);
-    if (!result)
-        return -1;
+    as_pgp_reset (params);
+    as_pgp_str (params, instant);
+    as_pgp_str (params, as_service_setting (service, "BILLING_TIME_ZONE"));
+    return (as_pg_step_t) { &s_zone_offset, NULL, params, NULL };
+}
+
+int
+billing_business_date_read (const PGresult *result, const char *instant, char *date, as_error_t *err)
+{
     int64_t days;
-    bool ok = as_date_of_instant (as_pg_get_str (result, 0, 1), as_pg_get_int (result, 0, 0), &days);
-    PQclear (result);
-    if (!ok)
+    if (!as_date_of_instant (as_pg_get_str (result, 0, 1), as_pg_get_int (result, 0, 0), &days))
         return as_error_set (err, AS_INVALID_ARGUMENT, "'%s' is not an RFC 3339 time", instant ? instant : "now");
     as_date_format (days, date);
     return 0;
 }
 
-//  In effect on $1: the latest effective_from on or before it (the latest
-//  loaded on a tie); before every version, the earliest.
-#define S_IN_EFFECT_ON_1 \
-    " ORDER BY effective_from <= $1::date DESC," \
-    " CASE WHEN effective_from <= $1::date THEN effective_from END DESC NULLS LAST, effective_from, id DESC LIMIT 1"
+int
+billing_business_date (as_service_t *service, as_pg_t *pg, const char *instant, char *date, as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pg_step_t step = billing_business_date_step (service, instant, &params);
+    PGresult *result = as_pg_run (pg, step.stmt, step.params, err);
+    int rc = result ? billing_business_date_read (result, instant, date, err) : -1;
+    PQclear (result);
+    return rc;
+}
+
 static const as_stmt_t s_policy_for = { "billing_policy_for",
-    "SELECT document FROM policies" S_IN_EFFECT_ON_1 };
+    "SELECT document FROM policies" BILLING_IN_EFFECT_ON ("$1::date") };
 static const as_stmt_t s_policy_named = { "billing_policy_named",
     "SELECT document FROM policies WHERE version = $1" };
 static const as_stmt_t s_fees_for = { "billing_fees_for",
-    "SELECT document, format FROM fee_schedules" S_IN_EFFECT_ON_1 };
+    "SELECT document, format FROM fee_schedules" BILLING_IN_EFFECT_ON ("$1::date") };
 static const as_stmt_t s_fees_named = { "billing_fees_named",
     "SELECT document, format FROM fee_schedules WHERE version = $1" };
 
@@ -63,15 +69,26 @@ s_one_row (as_pg_t *pg, const as_stmt_t *stmt, const char *value, const char *wh
     return result;
 }
 
+int
+billing_policy_stored (const char *document, const char *day, billing_policy_t *policy, as_error_t *err)
+{
+    if (!document)
+        return as_error_set (err, AS_FAILED_PRECONDITION, "no warranty policy is loaded for %s", day);
+    char why [256];
+    if (billing_policy_parse (document, policy, why, sizeof why))
+        return as_error_set (err, AS_INTERNAL, "stored policy does not parse: %s", why);
+    return 0;
+}
+
+//  A row s_one_row found (its document is never NULL).
 static int
 s_policy_from_row (PGresult *result, billing_policy_t *policy, as_error_t *err)
 {
     if (!result)
         return -1;
-    char why [256];
-    int rc = billing_policy_parse (as_pg_get_str (result, 0, 0), policy, why, sizeof why);
+    int rc = billing_policy_stored (as_pg_get_str (result, 0, 0), "", policy, err);
     PQclear (result);
-    return rc ? as_error_set (err, AS_INTERNAL, "stored policy does not parse: %s", why) : 0;
+    return rc;
 }
 
 int
@@ -387,34 +404,55 @@ s_field (const msgpack_object *map, const char *key, char *buffer, size_t size)
     return as_obj_strcpy (map, key, buffer, size) && *buffer ? buffer : NULL;
 }
 
+//  The upsert reports its own error (the product's data can break a check);
+//  the caller runs it, alone or in a pipeline of its own.
+as_pg_step_t
+billing_registration_step (billing_registration_t *self, const msgpack_object *product, const char *source,
+                           const char *owner_ref, const char *owner_name)
+{
+    self->owner_ref = owner_ref;
+    self->owner_name = owner_name;
+    self->source = source;
+    as_pg_params_t *params = &self->params;
+    as_pgp_reset (params);
+    as_pgp_str (params, s_field (product, "serial", self->serial, sizeof self->serial));
+    as_pgp_str (params, s_field (product, "category", self->category, sizeof self->category));
+    as_pgp_str (params, s_field (product, "model", self->model, sizeof self->model));
+    as_pgp_str (params, s_field (product, "purchase_date", self->purchased, sizeof self->purchased));
+    as_pgp_str (params, s_field (product, "proof_kind", self->proof, sizeof self->proof));
+    as_pgp_str (params, s_field (product, "proof_reference", self->reference, sizeof self->reference));
+    as_pgp_str (params, s_field (product, "retailer", self->retailer, sizeof self->retailer));
+    as_pgp_str (params, owner_ref);
+    as_pgp_str (params, owner_name);
+    as_pgp_str (params, source);
+    return (as_pg_step_t) { &s_register, NULL, params, NULL };
+}
+
+//  The owner row is history of a registration that exists: nothing the
+//  caller sends can make it fail, so it rides on the next round trip.
+int
+billing_registration_owner (as_pg_t *pg, const billing_registration_t *self, const PGresult *registered,
+                            as_error_t *err)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, as_pg_get_int (registered, 0, 0));
+    as_pgp_str (&params, self->owner_ref);
+    as_pgp_str (&params, self->owner_name);
+    as_pgp_str (&params, self->source);
+    return as_pg_defer (pg, &s_new_owner, &params, err);
+}
+
 int
 billing_register (as_pg_t *pg, const msgpack_object *product, const char *source, const char *owner_ref,
                   const char *owner_name, as_error_t *err)
 {
-    char serial [65], category [32], model [65], purchased [16], proof [16], reference [65], retailer [101];
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, s_field (product, "serial", serial, sizeof serial));
-    as_pgp_str (&params, s_field (product, "category", category, sizeof category));
-    as_pgp_str (&params, s_field (product, "model", model, sizeof model));
-    as_pgp_str (&params, s_field (product, "purchase_date", purchased, sizeof purchased));
-    as_pgp_str (&params, s_field (product, "proof_kind", proof, sizeof proof));
-    as_pgp_str (&params, s_field (product, "proof_reference", reference, sizeof reference));
-    as_pgp_str (&params, s_field (product, "retailer", retailer, sizeof retailer));
-    as_pgp_str (&params, owner_ref);
-    as_pgp_str (&params, owner_name);
-    as_pgp_str (&params, source);
-    PGresult *row = as_pg_run (pg, &s_register, &params, err);
-    if (!row)
-        return -1;
-    int64_t id = as_pg_get_int (row, 0, 0);
+    billing_registration_t registration;
+    as_pg_step_t step = billing_registration_step (&registration, product, source, owner_ref, owner_name);
+    PGresult *row = as_pg_run (pg, step.stmt, step.params, err);
+    int rc = row ? billing_registration_owner (pg, &registration, row, err) : -1;
     PQclear (row);
-    as_pgp_reset (&params);
-    as_pgp_int (&params, id);
-    as_pgp_str (&params, owner_ref);
-    as_pgp_str (&params, owner_name);
-    as_pgp_str (&params, source);
-    return as_pg_do (pg, &s_new_owner, &params, err) < 0 ? -1 : 0;
+    return rc;
 }
 
 static const as_stmt_t s_registration_json = { "billing_registration_json",
