@@ -55,7 +55,9 @@ static const as_setting_t s_daemon_settings [] = {
       "JSON file {\"clients\": {KEY-OR-NAME: [method, prefix., *]}}: which caller may call which "
       "method (health always); empty: any admitted caller may call any", "", 0 },
     { "AFTERSALES_FAULT", AS_CFG_STR, "", 0, 0,
-      "tests only: after_commit or before_publish makes the daemon kill itself there", "", 0 },
+      "tests only: after_commit or before_publish makes the daemon kill itself there; "
+      "deferred_failure gives requests whose idempotency key says deferred-failure a deferred write that fails",
+      "", 0 },
     { NULL, 0, NULL, 0, 0, NULL, "", 0 }
 };
 
@@ -184,7 +186,7 @@ s_commit (as_service_t *self, as_pg_step_t *before, int count, as_error_t *err)
     PGresult *moved = NULL;
     if (as_eventlog_commit (self->pg, before, count, self->emitted > 0, &moved, err))
         return -1;
-    if (moved && self->fault)
+    if (moved && self->fault && (strcmp (self->fault, "after_commit") == 0 || strcmp (self->fault, "before_publish") == 0))
         kill (getpid (), SIGKILL);      //  either crash point: committed, not published
     self->emitted = 0;
     if (moved) {
@@ -306,13 +308,18 @@ s_events_ingest (as_call_t *call)
     if (!handler)
         as_error_set (call->err, AS_INVALID_ARGUMENT, "%s does not take %s events", self->def->name, event->type);
     else
-    if ((data = as_event_data (event, call->err)) && as_pg_begin (call->pg, call->err) == 0) {
+    if ((data = as_event_data (event, call->err))) {
+        //  BEGIN and the inbox's claim of the event id in one round trip.
         as_pg_params_t params;
         as_pgp_reset (&params);
         as_pgp_str (&params, publisher);
         as_pgp_str (&params, event->id);
         as_pgp_str (&params, event->type);
-        int64_t fresh = as_pg_do (call->pg, &s_inbox_insert, &params, call->err);
+        as_pg_step_t steps [] = { { NULL, "BEGIN", NULL, NULL }, { &s_inbox_insert, NULL, &params, NULL } };
+        int64_t fresh = as_pg_pipeline (call->pg, steps, 2, call->err) ? -1
+                      : strtoll (PQcmdTuples (steps [1].result), NULL, 10);
+        PQclear (steps [0].result);
+        PQclear (steps [1].result);
         as_delivery_t delivery = { self, call->pg, event, as_msg_root (data), publisher, call->err };
         if (fresh == 1)
             rc = handler (&delivery);
@@ -321,7 +328,7 @@ s_events_ingest (as_call_t *call)
             rc = 0;
         if (rc == 0)
             rc = s_commit (self, NULL, 0, call->err);
-        else {
+        if (rc) {                       //  the handler or the commit failed
             as_pg_rollback (call->pg);
             self->emitted = 0;
         }
@@ -412,8 +419,11 @@ s_check_result (const char *method, const msgpack_sbuffer *result, as_error_t *e
 //  The body of a state-changing call: open (BEGIN, or a SAVEPOINT inside the
 //  batch's transaction), claim the key, run the handler, check its result,
 //  and prepare `store`, the statement that keeps it with the key at the
-//  commit. Returns 0 done, 1 answered from an earlier call's stored reply,
-//  -1 failed (the caller undoes whatever it did).
+//  commit. Its deferred writes are left queued: they go with the next
+//  request's opening, or the commit. Returns 0 done, 1 answered from an
+//  earlier call's stored reply, -1 failed (the caller undoes whatever it
+//  did), -2 not started: the opening's round trip failed in the previous
+//  request's deferred writes (err says how).
 static int
 s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sbuffer *result,
           const char *opening, as_pg_params_t *store)
@@ -429,6 +439,8 @@ s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sb
     int64_t claimed = as_pg_pipeline (self->pg, steps, 2, err) ? -1 : strtoll (PQcmdTuples (steps [1].result), NULL, 10);
     PQclear (steps [0].result);
     PQclear (steps [1].result);
+    if (claimed < 0 && as_pg_failed_in_deferred (self->pg))
+        return -2;                      //  the previous request's deferred writes failed
     if (claimed == 0) {
         int replayed = s_replay (self, request, result, err);
         if (replayed == 1)
@@ -439,10 +451,11 @@ s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sb
     }
     if (claimed < 0 || handler (call) || s_check_result (request->method, result, err))
         return -1;
-    //  Its deferred writes go now when another request follows in the
-    //  transaction (a failure among them is its own); alone, with the commit.
-    if (strcmp (opening, "BEGIN") != 0 && as_pg_flush (self->pg, err))
-        return -1;
+    //  Tests: a deferred write that fails where it is sent, for the keys
+    //  that ask for it (AFTERSALES_FAULT=deferred_failure).
+    if (self->fault && strcmp (self->fault, "deferred_failure") == 0
+    &&  strstr (request->idempotency_key, "deferred-failure"))
+        return as_pg_defer_sql (self->pg, "SELECT 1 / 0", err);
     //  The reply is stored with the key by the commit's round trip.
     as_pgp_reset (store);
     as_pgp_str (store, request->idempotency_key);
@@ -540,6 +553,22 @@ s_fail_batch (as_service_t *self, s_entry_t *entries, size_t count, const as_err
         }
 }
 
+//  The last request that succeeded in the batch failed after all (its
+//  deferred writes did): back to its savepoint, its reply not kept.
+static void
+s_undo_last (as_service_t *self, s_entry_t *entries, int last, const as_error_t *why, int *store_count,
+             bool *open)
+{
+    s_entry_t *failed = &entries [last];
+    as_service_count (self, "rpc_undone_at_flush", 1);
+    failed->rc = -1;
+    failed->err = *why;
+    (*store_count)--;                   //  its stored reply was the last one added
+    as_error_t err;
+    if (as_pg_rollback_to (self->pg, "as_request", &err))
+        *open = false;
+}
+
 static void
 s_run_transaction (as_service_t *self, s_entry_t *entries, size_t count)
 {
@@ -548,6 +577,8 @@ s_run_transaction (as_service_t *self, s_entry_t *entries, size_t count)
         pending += entries [index].mutates;
     if (pending == 0)
         return;
+    if (pending > 1)
+        as_service_count (self, "rpc_shared_commits", 1);
     //  Alone, a request needs no savepoint: BEGIN is its opening.
     bool open = pending == 1;
     as_error_t err;
@@ -555,7 +586,7 @@ s_run_transaction (as_service_t *self, s_entry_t *entries, size_t count)
     if (!open && as_pg_begin (self->pg, &err) == 0)
         open = true;
     as_pg_step_t stores [S_BATCH_MAX];
-    int store_count = 0;
+    int store_count = 0, last = -1;     //  the last request that succeeded
     for (size_t index = 0; index < count; index++) {
         s_entry_t *entry = &entries [index];
         if (!entry->mutates)
@@ -567,13 +598,32 @@ s_run_transaction (as_service_t *self, s_entry_t *entries, size_t count)
         as_call_t call = s_call_for (self, entry);
         int done = s_mutate (self, &call, entry->handler, &entry->result,
                              pending == 1 ? "BEGIN" : "SAVEPOINT as_request", &entry->store);
+        if (done == -2 && last >= 0) {
+            //  The request before failed where its writes were sent: it is
+            //  undone alone (back to its savepoint) and this one starts again.
+            s_undo_last (self, entries, last, &entry->err, &store_count, &open);
+            last = -1;
+            as_error_clear (&entry->err);
+            msgpack_sbuffer_clear (&entry->result);
+            call = s_call_for (self, entry);
+            done = open ? s_mutate (self, &call, entry->handler, &entry->result, "SAVEPOINT as_request",
+                                    &entry->store) : -1;
+            if (!open)
+                as_error_set (&entry->err, AS_UNAVAILABLE, "the transaction failed, retry");
+        }
         entry->rc = done < 0 ? -1 : 0;
-        if (done == 0)
+        if (done == 0) {
             stores [store_count++] = (as_pg_step_t) { &s_idempotency_store, NULL, &entry->store, NULL };
+            last = (int) index;
+        }
         else
-        if (done < 0 && pending > 1 && as_pg_rollback_to (self->pg, "as_request", &err))
+        if (done < 0 && pending > 1 && open && as_pg_rollback_to (self->pg, "as_request", &err))
             open = false;
     }
+    //  Several requests: the last one's deferred writes go now, so that a
+    //  failure among them is its own and not the whole batch's.
+    if (open && pending > 1 && last >= 0 && as_pg_flush (self->pg, &err))
+        s_undo_last (self, entries, last, &err, &store_count, &open);
     //  Every new change has a reply to store: none means only replays and
     //  failures, and nothing to keep.
     if (store_count == 0) {
