@@ -4,7 +4,9 @@
     the same transaction as the effects. An event whose sequence is not
     cursor + 1 is not applied: the consumer fetches the missing range from
     the producer (events.fetch) and applies that first. Every event of the
-    producer advances the cursor; only declared types reach the callback.
+    producer advances the cursor; only declared types reach the callback,
+    and a burst of undeclared ones alone moves it in memory only, stored
+    with the next transaction or by as_consumer_store.
     A callback that fails for good (not a transient error) sends the event to
     dead_letters in the same transaction, so one bad event cannot stall the
     stream; a transient failure rolls back and the batch is retried later. */
@@ -61,7 +63,11 @@ void as_consumer_poll (as_consumer_t *self);
 int as_consumer_on_reply (as_consumer_t *self, as_pg_t *pg, as_error_t *err);
 //  True when the last answer from the producer showed nothing left.
 bool as_consumer_caught_up (as_consumer_t *self);
-//  Last sequence applied (as of the last transaction of this process).
+//  Events the consumer does not want move its cursor without a
+//  transaction (in memory); this stores such a cursor (a transaction of
+//  its own, none when there is nothing to store). Call it now and then.
+int as_consumer_store (as_consumer_t *self, as_pg_t *pg, as_error_t *err);
+//  Last sequence applied or skipped by this process.
 uint64_t as_consumer_cursor (as_consumer_t *self);
 //  Totals for metrics.
 int64_t as_consumer_applied (as_consumer_t *self);

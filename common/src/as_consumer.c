@@ -23,7 +23,9 @@ struct _as_consumer_t {
     as_consumer_fn *apply;
     void *arg;
     zlistx_t *types;            //  wanted event types (strings)
-    uint64_t cursor;
+    uint64_t cursor;            //  last applied or skipped, in this process
+    uint64_t stored;            //  what our last commit left in cursors
+    bool synced;                //  `stored` is known (a transaction has run)
     bool cursor_row;            //  its row in cursors is known to exist
     bool careful;               //  queued writes failed: flush after every event
     as_consumer_commit_fn *commit;
@@ -189,6 +191,39 @@ s_commit (as_consumer_t *self, as_pg_t *pg, as_pg_step_t *before, int count, as_
     return rc;
 }
 
+//  Events this consumer does not want only move the cursor: no
+//  transaction for them. The cursor moves in memory, ahead of the stored
+//  one, until the next transaction saves it (or the distance reaches
+//  S_LAZY_MAX, when a transaction of its own saves it). Should the stored
+//  cursor be found elsewhere than where we left it (another instance moved
+//  it, or PostgreSQL lost a commit that did not wait for the disk), the
+//  stored one wins and what follows it is fetched again. Returns the events
+//  skipped, or -1 when a transaction is needed.
+#define S_LAZY_MAX 256
+
+static int
+s_skip_unwanted (as_consumer_t *self, as_event_t **events, size_t count, bool *gap)
+{
+    if (!self->synced || self->cursor - self->stored >= S_LAZY_MAX)
+        return -1;
+    uint64_t cursor = self->cursor;
+    for (size_t index = 0; index < count; index++) {
+        const as_event_t *event = events [index];
+        if (event->sequence <= cursor)
+            continue;
+        if (event->sequence != cursor + 1) {
+            *gap = true;
+            break;
+        }
+        if (as_consumer_wants (self, event->type))
+            return -1;
+        cursor = event->sequence;
+    }
+    int skipped = (int) (cursor - self->cursor);
+    self->cursor = cursor;
+    return skipped;
+}
+
 //  Apply events (sorted by sequence) that continue the cursor, in one
 //  transaction. *gap is set when an event is beyond cursor + 1.
 static int
@@ -196,6 +231,9 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
                bool *gap, as_error_t *err)
 {
     *gap = false;
+    int skipped = count ? s_skip_unwanted (self, events, count, gap) : -1;
+    if (skipped >= 0)
+        return skipped;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_str (&params, self->producer);
@@ -213,7 +251,9 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
                              { NULL, "SAVEPOINT as_event", NULL, NULL } };
     int opened = as_pg_pipeline (pg, open, 4, err);
     bool locked = opened == 0 && PQntuples (open [2].result) == 1;
-    uint64_t cursor = locked ? (uint64_t) as_pg_get_int (open [2].result, 0, 0) : 0;
+    uint64_t stored = locked ? (uint64_t) as_pg_get_int (open [2].result, 0, 0) : 0;
+    //  Where we left it: go on from what we skipped since; else from there.
+    uint64_t cursor = self->synced && stored == self->stored && self->cursor > stored ? self->cursor : stored;
     for (int step = 0; step < 4; step++)
         PQclear (open [step].result);
     if (!locked) {
@@ -253,7 +293,7 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
     //  is pinned on its event.
     as_pgp_int (&params, (int64_t) cursor);
     as_pg_step_t close [] = { { &s_cursor_save, NULL, &params, NULL } };
-    if (s_commit (self, pg, close, applied ? 1 : 0, err)) {
+    if (s_commit (self, pg, close, cursor != stored ? 1 : 0, err)) {
         self->careful = self->careful || as_pg_failed_in_deferred (pg);
         as_pg_rollback (pg);
         return -1;
@@ -261,9 +301,20 @@ s_apply_batch (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size_t cou
     PQclear (close [0].result);
     self->careful = false;
     self->cursor = cursor;
+    self->stored = cursor;
+    self->synced = true;
     if (stalled)                        //  tried again later, not at once
         *err = why;
     return stalled ? -1 : applied;
+}
+
+int
+as_consumer_store (as_consumer_t *self, as_pg_t *pg, as_error_t *err)
+{
+    if (!self->synced || self->cursor == self->stored)
+        return 0;
+    bool gap = false;
+    return s_apply_batch (self, pg, NULL, 0, &gap, err) < 0 ? -1 : 0;
 }
 
 zsock_t *
@@ -562,6 +613,27 @@ as_consumer_test (bool verbose)
     AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence = 17") == 1);
     AS_CHECK (s_test_scalar (pg, "SELECT (string_agg(sequence::text, ',' ORDER BY sequence) = '14,16,18')::int"
                                  " FROM applied WHERE sequence > 10") == 1);
+    //  Unwanted events alone take no transaction: the cursor moves in
+    //  memory only, and is stored with the next wanted event.
+    log.bad_write = 0;
+    AS_CHECK (s_test_burst (consumer, pg, "tt", (uint64_t []) { 19, 20 }, 2) == 2);
+    AS_CHECK (as_consumer_cursor (consumer) == 20);
+    AS_CHECK (s_test_scalar (pg, "SELECT last_sequence FROM cursors WHERE producer = 'intake'") == 18);
+    AS_CHECK (as_consumer_store (consumer, pg, &err) == 0);        //  the owner's timer does this
+    AS_CHECK (s_test_scalar (pg, "SELECT last_sequence FROM cursors WHERE producer = 'intake'") == 20);
+    AS_CHECK (s_test_burst (consumer, pg, "r", (uint64_t []) { 21 }, 1) == 1);
+    AS_CHECK (s_test_scalar (pg, "SELECT last_sequence FROM cursors WHERE producer = 'intake'") == 21);
+    //  The stored cursor is not where we left it (as if PostgreSQL lost the
+    //  commit of 20 and 21, which did not wait for the disk): it wins, and
+    //  what follows it is applied again when fetched.
+    AS_CHECK (as_pg_exec_script (pg, "DELETE FROM applied WHERE sequence = 21;"
+                                     " UPDATE cursors SET last_sequence = 19 WHERE producer = 'intake'", &err) == 0);
+    AS_CHECK (s_test_burst (consumer, pg, "t", (uint64_t []) { 22 }, 1) == 1);     //  skipped in memory
+    AS_CHECK (s_test_burst (consumer, pg, "r", (uint64_t []) { 23 }, 1) == 0);     //  a gap: 20 to 22 again
+    AS_CHECK (as_consumer_cursor (consumer) == 19);
+    AS_CHECK (s_test_burst (consumer, pg, "trtr", (uint64_t []) { 20, 21, 22, 23 }, 4) == 4);
+    AS_CHECK (s_test_scalar (pg, "SELECT last_sequence FROM cursors WHERE producer = 'intake'") == 23);
+    AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM applied WHERE sequence IN (21, 23)") == 2);
 
     as_consumer_destroy (&consumer);
     snprintf (sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);

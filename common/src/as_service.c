@@ -875,8 +875,13 @@ s_on_poll (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     as_service_t *self = arg;
     for (as_consumer_t *consumer = zlistx_first (self->consumers); consumer;
-         consumer = zlistx_next (self->consumers))
+         consumer = zlistx_next (self->consumers)) {
         as_consumer_poll (consumer);
+        //  The cursor moved past unwanted events is stored within a poll.
+        as_error_t err;
+        if (as_consumer_store (consumer, self->pg, &err))
+            as_warn ("storing the cursor of %s: %s (will retry)", as_consumer_producer (consumer), err.message);
+    }
     //  Sweep what a crash or another instance left in the outbox.
     s_relay (self);
     return 0;
