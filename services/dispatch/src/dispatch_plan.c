@@ -88,11 +88,13 @@ static const as_stmt_t s_bulk_absences = { "dispatch_plan_bulk_absences",
     " WHERE e.station_id = ANY($1::bigint[])"
     "  AND a.starts_at < (((SELECT max(d) FROM unnest($2::date[]) d) + 1)::timestamp AT TIME ZONE $3)"
     "  AND a.ends_at > ((SELECT min(d) FROM unnest($2::date[]) d)::timestamp AT TIME ZONE $3)" };
+//  (date_part: a double at once; extract gives a numeric, slower to make
+//  and to cast, on every row of every load.)
 static const as_stmt_t s_bulk_visits = { "dispatch_plan_bulk_visits",
-    "SELECT v.id, v.engineer_id, extract(epoch FROM v.window_start)::float8,"
-    " extract(epoch FROM v.window_end)::float8, v.minutes, v.skill, v.priority, c.lat, c.lon,"
+    "SELECT v.id, v.engineer_id, date_part('epoch', v.window_start),"
+    " date_part('epoch', v.window_end), v.minutes, v.skill, v.priority, c.lat, c.lon,"
     " v.pinned OR v.status IN ('confirmed', 'en_route', 'on_site'), v.status IN ('en_route', 'on_site'),"
-    " v.station_id, v.plan_date::text, coalesce(v.seq, 0), coalesce(extract(epoch FROM v.eta)::float8, -1)"
+    " v.station_id, v.plan_date::text, coalesce(v.seq, 0), coalesce(date_part('epoch', v.eta), -1)"
     " FROM visits v JOIN cases c ON c.id = v.case_id"
     " WHERE v.station_id = ANY($1::bigint[]) AND v.plan_date = ANY($2::date[]) AND v.id <> $3"
     "  AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')"
@@ -417,13 +419,8 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
     as_pgp_str (&visit_params, date_list);
     as_pgp_int (&visit_params, exclude);
     as_pg_params_t lock_params;
-    //  Their array parameters would make PostgreSQL plan them afresh at
-    //  every call (a custom plan looks cheaper to it); the generic plan is
-    //  as good and saves the planning (the pipeline's transaction, or the
-    //  booking's, ends the setting).
     as_pg_step_t steps [7];
     int count = 0, first_fleet = -1;
-    steps [count++] = (as_pg_step_t) { NULL, "SET LOCAL plan_cache_mode TO force_generic_plan", NULL, NULL };
     if (lock) {
         s_lock_params (&lock_params, station_list, date_list, lock);
         steps [count++] = (as_pg_step_t) { &s_lock_days, NULL, &lock_params, NULL };
@@ -658,9 +655,14 @@ s_day_save (as_service_t *service, as_pg_t *pg, const s_day_t *day, const as_vrp
 
 //  --- Windows, candidate stations, probes ---------------------------------------
 
-//  $1 the visit, or 0 and $2 the case (its latest open visit).
+//  $1 the visit, or 0 and $2 the case (its latest open visit). Written
+//  as one case's visits (visits_case) so that its plan is an index scan
+//  whether PostgreSQL plans it for the values or once for all (an OR of
+//  the two would make the generic plan a scan of every visit).
 #define S_NEED_WHERE \
-    " WHERE (v.id = $1 OR ($1 = 0 AND v.case_id = $2))" \
+    " WHERE v.case_id = (CASE WHEN $1::bigint = 0 THEN $2::bigint" \
+    "                    ELSE (SELECT w.case_id FROM visits w WHERE w.id = $1) END)" \
+    "  AND ($1 = 0 OR v.id = $1)" \
     "  AND v.status IN ('unscheduled', 'scheduled', 'dispatched', 'confirmed')" \
     " ORDER BY v.id DESC LIMIT 1"
 #define S_NEED_SQL \
