@@ -49,6 +49,7 @@ static const as_service_def_t s_intake = {
     .methods = s_methods,
     .ingress = s_ingress,
     .subscriptions = s_subscriptions,
+    .consume_linger_ms = 200,           //  visit events only close cases: gather bursts
 };
 
 int
