@@ -454,8 +454,9 @@ s_mutate (as_service_t *self, as_call_t *call, as_method_fn *handler, msgpack_sb
     //  Tests: a deferred write that fails where it is sent, for the keys
     //  that ask for it (AFTERSALES_FAULT=deferred_failure).
     if (self->fault && strcmp (self->fault, "deferred_failure") == 0
-    &&  strstr (request->idempotency_key, "deferred-failure"))
-        return as_pg_defer_sql (self->pg, "SELECT 1 / 0", err);
+    &&  strstr (request->idempotency_key, "deferred-failure")
+    &&  as_pg_defer_sql (self->pg, "SELECT 1 / 0", err))
+        return -1;
     //  The reply is stored with the key by the commit's round trip.
     as_pgp_reset (store);
     as_pgp_str (store, request->idempotency_key);

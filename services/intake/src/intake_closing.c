@@ -118,6 +118,23 @@ s_live_visit_found (const PGresult *live)
     return PQntuples (live) ? as_pg_get_int (live, 0, 0) : 0;
 }
 
+//  The note keeps the first 500 bytes of the engineer's words, which may
+//  end inside a UTF-8 character (Chinese text is three bytes a character);
+//  PostgreSQL would refuse the whole note: drop that partial character.
+static void
+s_utf8_trim (char *text)
+{
+    size_t length = strlen (text), start = length;
+    while (start > 0 && ((unsigned char) text [start - 1] & 0xC0) == 0x80)
+        start--;                        //  continuation bytes
+    if (start == 0)
+        return;
+    unsigned char lead = (unsigned char) text [start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (length - (start - 1) < need)
+        text [start - 1] = 0;
+}
+
 //  Close a locked case: the row, its history, case.closed. Nothing in
 //  them can break a constraint (the outcome is ours, a reason is at most
 //  2000 bytes), so they ride on the next round trip; closed_at is the
@@ -145,6 +162,7 @@ s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const s
                   reason ? reason : "");
     else
         snprintf (note, sizeof note, "%.500s", reason ? reason : "");
+    s_utf8_trim (note);
     if (intake_history (pg, closing->case_id, locked->status, "closed", closing->actor, note, err))
         return -1;
 

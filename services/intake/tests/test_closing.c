@@ -237,6 +237,30 @@ s_not_repaired_and_unseen (s_world_t *world)
     s_check_closed (world, unseen, "repaired", 401);
 }
 
+//  Not repaired, the engineer's reason in Chinese and longer than the 500
+//  bytes the history note keeps (200 characters of 3 bytes): the note is
+//  cut at a character, not inside one (PostgreSQL would refuse it and the
+//  event would be a dead letter), and the case closes.
+static void
+s_long_chinese_reason (s_world_t *world)
+{
+    int64_t case_id = s_case_waiting (world, "SN-CLOSE-6");
+    s_scheduled (world, 601, case_id, 0);
+    char work [700] = "", data [1400];
+    for (int index = 0; index < 200; index++)
+        strcat (work, "\xe4\xbf\xae");         //  修
+    snprintf (data, sizeof data, "\"visit_id\":601,\"case_id\":%lld,\"engineer_id\":3,\"station_id\":1,"
+              "\"outcome\":\"not_repaired\",\"work_done\":\"%s\",\"repair_items\":[],\"parts_used\":[],"
+              "\"labour_minutes\":0,\"customer_accepted\":false,\"end_status\":\"cannot_complete\","
+              "\"completed_at\":\"2026-11-23T02:00:00.000Z\"", (long long) case_id, work);
+    s_tell (world, "visit.completed", 601, data);
+    s_check_closed (world, case_id, "not_repaired", 601);
+    char sql [200];
+    snprintf (sql, sizeof sql, "SELECT octet_length(note) FROM intake.case_history WHERE case_id = %lld"
+              " AND to_status = 'closed'", (long long) case_id);
+    AS_CHECK (as_harness_scalar (world->harness, sql) == (int64_t) strlen ("visit 601 not repaired: ") + 498);
+}
+
 //  Cancelled in intake: the visit's late end is noted, never reopens it.
 static void
 s_cancelled_stays (s_world_t *world)
@@ -288,12 +312,13 @@ main (void)
     s_parts_follow_up (&world);
     s_not_repaired_and_unseen (&world);
     s_cancelled_stays (&world);
+    s_long_chinese_reason (&world);
     //  Every event was applied, none refused.
     AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM intake.dead_letters") == 0);
-    AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM " S_EMITTED " WHERE type = 'case.closed'") == 4);
+    AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM " S_EMITTED " WHERE type = 'case.closed'") == 5);
     //  And the relay logs them all.
     AS_CHECK (as_harness_await (world.harness, "SELECT count(*) FROM intake.event_log WHERE type = 'case.closed'",
-                                4, 10000) == 4);
+                                5, 10000) == 5);
     s_unknown_case (&world);
     AS_CHECK (as_harness_scalar (world.harness, "SELECT count(*) FROM intake.dead_letters") == 2);
 
