@@ -78,9 +78,9 @@ main (void)
         as_harness_report_json (params, sizeof params, serial);
         s_send (dealer, "case.report", id, key, params);
         if (index == 0)
-            zclock_sleep (300);         //  the first one is waiting for the lock
+            zclock_sleep (500);         //  the first one is waiting for the lock
     }
-    zclock_sleep (300);                 //  the others on the daemon's socket
+    zclock_sleep (500);                 //  the others on the daemon's socket
     PQclear (PQexec (db, "COMMIT"));
     int ok = 0, failed = 0;
     for (int answered = 0; answered < S_REQUESTS; answered++) {
