@@ -3,6 +3,7 @@
 #include "as_catalog.h"
 #include "as_config.h"
 #include "as_msg.h"
+#include "as_rpcmsg.h"
 #include <arpa/inet.h>
 #include <czmq.h>
 #include <fcntl.h>
@@ -405,6 +406,21 @@ as_harness_report_json (char *buffer, size_t size, const char *serial)
         "\"product\":{\"category\":\"air_conditioner\",\"model\":\"KFR-35GW\",\"serial\":\"%s\","
         "\"purchase_date\":\"2026-03-01\",\"proof\":{\"kind\":\"invoice\",\"reference\":\"INV-1\"}},"
         "\"symptom\":\"no cooling\",\"channel\":\"phone\"}", serial);
+}
+
+void
+as_harness_send_raw (zsock_t *dealer, const char *id, const char *method, const char *key,
+                     const char *params_json)
+{
+    msgpack_sbuffer params, request;
+    msgpack_sbuffer_init (&params);
+    msgpack_sbuffer_init (&request);
+    as_error_t err;
+    AS_CHECK (as_json_to_msgpack (params_json, &params, &err) == 0);
+    as_rpc_request_encode (&request, id, method, as_now_ms () + 30000, key, NULL, NULL, params.data, params.size);
+    AS_CHECK (zsock_send (dealer, "b", request.data, request.size) == 0);
+    msgpack_sbuffer_destroy (&params);
+    msgpack_sbuffer_destroy (&request);
 }
 
 int64_t

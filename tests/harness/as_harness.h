@@ -7,6 +7,7 @@
 #ifndef AS_HARNESS_H
 #define AS_HARNESS_H
 
+#include <czmq.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,6 +65,10 @@ void as_harness_expect (as_harness_t *self, const char *command, int status, con
 
 //  case.report params for a valid phone report of product `serial`.
 void as_harness_report_json (char *buffer, size_t size, const char *serial);
+//  Send a request (params as JSON) on a raw DEALER, without waiting for
+//  the reply: for tests that need requests in flight together.
+void as_harness_send_raw (zsock_t *dealer, const char *id, const char *method, const char *key,
+                          const char *params_json);
 //  Report and return the case id (fails the test on an error reply).
 int64_t as_harness_report (as_rpc_client_t *client, const char *serial, const char *key);
 #endif

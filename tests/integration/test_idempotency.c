@@ -11,20 +11,13 @@ static void
 s_raw (zsock_t *dealer, const char *id, const char *method, const char *key,
        const char *params_json, as_rpc_reply_t *reply)
 {
-    msgpack_sbuffer params, request;
-    msgpack_sbuffer_init (&params);
-    msgpack_sbuffer_init (&request);
-    as_error_t err;
-    AS_CHECK (as_json_to_msgpack (params_json, &params, &err) == 0);
-    as_rpc_request_encode (&request, id, method, as_now_ms () + 5000, key, NULL, NULL, params.data, params.size);
-    AS_CHECK (zsock_send (dealer, "b", request.data, request.size) == 0);
+    as_harness_send_raw (dealer, id, method, key, params_json);
     zframe_t *frame = zframe_recv (dealer);
     AS_CHECK (frame);
+    as_error_t err;
     AS_CHECK (as_rpc_reply_decode (zframe_data (frame), zframe_size (frame), reply, &err) == 0);
     AS_CHECK (strcmp (reply->id, id) == 0);
     zframe_destroy (&frame);
-    msgpack_sbuffer_destroy (&params);
-    msgpack_sbuffer_destroy (&request);
 }
 
 int

@@ -446,9 +446,11 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
                                   steps [first_fleet + 2].result, steps [first_fleet + 3].result };
     }
     bulk->visits = steps [visits_step].result;
+    steps [visits_step].result = NULL;
+    for (int index = 0; first_fleet >= 0 && index < 4; index++)
+        steps [first_fleet + index].result = NULL;      //  now the bulk's own
     for (int index = 0; index < count; index++)
-        if (index != visits_step && (first_fleet < 0 || index < first_fleet || index > first_fleet + 3))
-            PQclear (steps [index].result);
+        PQclear (steps [index].result);
     free (station_list);
     free (date_list);
     if (rc)
@@ -723,10 +725,6 @@ s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult
     }
     int rc = as_pg_pipeline (pg, steps, count, err);
     PGresult *result = steps [0].result;
-    if (stations)
-        *stations = rc == 0 ? steps [station_step].result : (PQclear (steps [station_step].result), NULL);
-    if (also)
-        also->result = rc == 0 ? steps [also_step].result : (PQclear (steps [also_step].result), NULL);
     if (rc == 0 && PQntuples (result) == 0) {
         rc = visit_id ? as_error_set (err, AS_FAILED_PRECONDITION,
                                       "visit %lld does not exist or can no longer take an appointment",
@@ -750,17 +748,18 @@ s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult
         need->lat = s_float (result, 0, 9);
         need->lon = s_float (result, 0, 10);
         need->fleet_version = PQntuples (steps [1].result) ? as_pg_get_int (steps [1].result, 0, 0) : 0;
+        //  The caller's results go to the caller; the rest is cleared below.
+        if (stations) {
+            *stations = steps [station_step].result;
+            steps [station_step].result = NULL;
+        }
+        if (also) {
+            also->result = steps [also_step].result;
+            steps [also_step].result = NULL;
+        }
     }
-    PQclear (result);
-    PQclear (steps [1].result);
-    if (rc && stations) {
-        PQclear (*stations);
-        *stations = NULL;
-    }
-    if (rc && also) {
-        PQclear (also->result);
-        also->result = NULL;
-    }
+    for (int step = 0; step < count; step++)
+        PQclear (steps [step].result);
     return rc;
 }
 

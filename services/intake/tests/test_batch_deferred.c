@@ -16,21 +16,6 @@
 
 #define S_REQUESTS 24
 
-static void
-s_send (zsock_t *dealer, const char *method, const char *id, const char *key, const char *json)
-{
-    msgpack_sbuffer packed, request;
-    msgpack_sbuffer_init (&packed);
-    msgpack_sbuffer_init (&request);
-    as_error_t err;
-    AS_CHECK (as_json_to_msgpack (json, &packed, &err) == 0);
-    as_rpc_request_encode (&request, id, method, as_now_ms () + 30000, key, NULL, NULL, packed.data, packed.size);
-    zframe_t *frame = zframe_new (request.data, request.size);
-    AS_CHECK (zframe_send (&frame, dealer, 0) == 0);
-    msgpack_sbuffer_destroy (&packed);
-    msgpack_sbuffer_destroy (&request);
-}
-
 static bool
 s_planted (int index)
 {
@@ -61,7 +46,7 @@ main (void)
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     const char *endpoint = as_endpoint ("intake");
     AS_CHECK (as_curve_client (dealer, endpoint) == 0 && zsock_connect (dealer, "%s", endpoint) == 0);
-    s_send (dealer, "health", "h", NULL, "{}");
+    as_harness_send_raw (dealer, "h", "health", NULL, "{}");
     zsock_set_rcvtimeo (dealer, 10000);
     zframe_t *frame = zframe_recv (dealer);        //  connected
     AS_CHECK (frame);
@@ -76,7 +61,7 @@ main (void)
         snprintf (id, sizeof id, "r%d", index);
         snprintf (key, sizeof key, "batch-%d%s", index, s_planted (index) ? "-deferred-failure" : "");
         as_harness_report_json (params, sizeof params, serial);
-        s_send (dealer, "case.report", id, key, params);
+        as_harness_send_raw (dealer, id, "case.report", key, params);
         if (index == 0)
             zclock_sleep (500);         //  the first one is waiting for the lock
     }
