@@ -22,6 +22,7 @@ typedef struct {
     char tag [24];          //  unique per run: keys, serials, event ids
     bool bench;             //  stop each case once booked and its parts reserved
     int bench_seconds;      //  bench: run this long (cases = admission cap)
+    int spread_seconds;     //  admit reports evenly over at least this long (0: at once)
     bool verbose;
 } flow_config_t;
 

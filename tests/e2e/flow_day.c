@@ -39,6 +39,7 @@ typedef struct {
     int64_t *latencies;
     int64_t latency_count, latency_cap;
     int64_t bench_end_ms;
+    int64_t start_ms;
 } s_worker_t;
 
 static void
@@ -72,6 +73,18 @@ s_finish (s_worker_t *self, flow_case_t *c)
     }
 }
 
+//  When report `index` may be made: spread_seconds spreads the day's
+//  reports evenly (the fault test's day must outlast its kill rounds
+//  however fast the suite is).
+static int64_t
+s_admit_ms (const s_worker_t *self, int index)
+{
+    const flow_config_t *config = self->w.config;
+    if (config->bench || config->spread_seconds <= 0)
+        return 0;
+    return self->start_ms + (int64_t) index * config->spread_seconds * 1000 / config->cases;
+}
+
 //  Advance each case whose time has come; admit new ones up to in_flight.
 //  Workers still driving cases. Worker 0 also runs the parts desk, so it
 //  goes on until the others are done: their cases may wait for shipments.
@@ -90,7 +103,8 @@ s_worker (void *arg)
     while (true) {
         int64_t now = flow_now_ms ();
         bool admitting = config->bench ? now < self->bench_end_ms : next < share;
-        while (admitting && active < config->in_flight && (config->bench || next < share)) {
+        while (admitting && active < config->in_flight && (config->bench || next < share)
+               && now >= s_admit_ms (self, next * config->workers + w->id)) {
             flow_case_init (w, &cases [active++], next++ * config->workers + w->id);
         }
         if (!active && !admitting && (w->id != 0 || atomic_load (&s_busy) <= 1))
@@ -238,6 +252,7 @@ flow_day_run (const flow_config_t *config, flow_result_t *result)
     for (int id = 0; id < config->workers; id++) {
         s_worker_open (&workers [id], config, id, survey_up);
         workers [id].bench_end_ms = config->bench ? start + config->bench_seconds * 1000LL : INT64_MAX;
+        workers [id].start_ms = start;
         pthread_create (&workers [id].thread, NULL, s_worker, &workers [id]);
     }
     int64_t total = 0;

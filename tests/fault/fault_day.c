@@ -1,8 +1,11 @@
 /*  fault-day: the two halves of the fault test (run-fault.sh), so that the
     killer loop runs during the day and stops before the checks.
 
-    fault-day day TAG CASES SEED      drive a simulated day (run tag TAG);
-                                      exit 0 when every case reached an end
+    fault-day day TAG CASES SEED SPREAD
+                                      drive a simulated day (run tag TAG),
+                                      its reports spread over at least SPREAD
+                                      seconds; exit 0 when every case
+                                      reached an end
     fault-day check TAG CASES         the consistency checks of flow_check.c
                                       plus "nothing lost, nothing twice":
                                       one case per report of the run, one
@@ -18,10 +21,11 @@
 #include <string.h>
 
 static int
-s_day (const char *tag, int cases, unsigned seed)
+s_day (const char *tag, int cases, unsigned seed, int spread)
 {
     flow_config_t config;
     flow_config_default (&config, cases, seed);
+    config.spread_seconds = spread;
     snprintf (config.tag, sizeof config.tag, "%s", tag);
     //  A call may wait out a daemon's restart and PostgreSQL's; a case
     //  may wait out several.
@@ -80,11 +84,11 @@ s_check (const char *tag, int cases)
 int
 main (int argc, char *argv [])
 {
-    bool day = argc == 5 && !strcmp (argv [1], "day");
+    bool day = argc == 6 && !strcmp (argv [1], "day");
     bool check = argc == 4 && !strcmp (argv [1], "check");
     int cases = argc >= 4 ? atoi (argv [3]) : 0;
-    if ((!day && !check) || cases < 1 || strlen (argv [2]) >= 20) {
-        fprintf (stderr, "usage: fault-day day TAG CASES SEED | fault-day check TAG CASES\n");
+    if ((!day && !check) || cases < 1 || strlen (argv [2]) >= 20 || (day && atoi (argv [5]) < 0)) {
+        fprintf (stderr, "usage: fault-day day TAG CASES SEED SPREAD | fault-day check TAG CASES\n");
         return 2;
     }
     zsys_init ();
@@ -94,5 +98,5 @@ main (int argc, char *argv [])
         fprintf (stderr, "fault-day: cannot load the catalogue\n");
         return 1;
     }
-    return day ? s_day (argv [2], cases, (unsigned) atoi (argv [4])) : s_check (argv [2], cases);
+    return day ? s_day (argv [2], cases, (unsigned) atoi (argv [4]), atoi (argv [5])) : s_check (argv [2], cases);
 }

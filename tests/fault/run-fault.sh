@@ -8,32 +8,37 @@
 # the killing stops, every daemon is confirmed up, and fault-day check runs
 # the consistency checks of tests/e2e/flow_check.c plus one case per report.
 #
-#   tests/fault/run-fault.sh [--cases N] [--seed S] [--gap "MIN MAX"] [--no-faults]
+#   tests/fault/run-fault.sh [--cases N] [--seed S] [--gap "MIN MAX"] [--spread SECONDS]
+#                            [--no-faults]
 #
 # --no-faults: the same day and checks with nothing killed (the control run:
 # a check that fails there is not caused by the faults).
 # --cases (default 500), --gap: seconds between kills, random in [MIN, MAX]
-# (default "2 4"). Binaries: AFTERSALES_TEST_BIN (scripts/test sets it),
-# else build-asan/bin. AS_FAULT_KEEP=1 keeps the logs.
+# (default "2 4"). --spread: the day's reports are made evenly over at
+# least this many seconds (default 60), so that the day outlasts the kill
+# rounds and the PostgreSQL restart however fast the suite is. Binaries:
+# AFTERSALES_TEST_BIN (scripts/test sets it), else build-asan/bin. AS_FAULT_KEEP=1 keeps the logs.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 CASES=500
 SEED=11
 GAP_MIN=2
 GAP_MAX=4
+SPREAD=60
 NO_FAULTS=0
 while [ $# -gt 0 ]; do
   case $1 in
     --cases) CASES=$2; shift 2;;
     --seed) SEED=$2; shift 2;;
     --gap) read -r GAP_MIN GAP_MAX <<<"$2"; shift 2;;
+    --spread) SPREAD=$2; shift 2;;
     --no-faults) NO_FAULTS=1; shift;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
     *) as_die "unknown argument $1";;
   esac
 done
-[[ "$CASES" =~ ^[1-9][0-9]*$ && "$SEED" =~ ^[0-9]+$ && "$GAP_MIN" =~ ^[0-9]+$ && "$GAP_MAX" =~ ^[0-9]+$ ]] \
-  || as_die "bad --cases/--seed/--gap"
+[[ "$CASES" =~ ^[1-9][0-9]*$ && "$SEED" =~ ^[0-9]+$ && "$GAP_MIN" =~ ^[0-9]+$ && "$GAP_MAX" =~ ^[0-9]+$ && "$SPREAD" =~ ^[0-9]+$ ]] \
+  || as_die "bad --cases/--seed/--gap/--spread"
 [ "$GAP_MAX" -ge "$GAP_MIN" ] || as_die "--gap: MAX < MIN"
 
 BIN=${AFTERSALES_TEST_BIN:-$AS_ROOT/build-asan/bin}
@@ -116,8 +121,8 @@ for d in $DAEMONS; do await_health "$d" || as_die "$d did not answer health"; do
   || { cat "$TMP/log/reference.log" >&2; as_die "reference set not loaded"; }
 
 TAG=f$(printf '%x' $(( (RANDOM << 15 | RANDOM) ^ $$ )))
-as_say "day of $CASES cases (seed $SEED, run $TAG), a SIGKILL every ${GAP_MIN}-${GAP_MAX} s, PostgreSQL restarted once"
-"$BIN/fault-day" day "$TAG" "$CASES" "$SEED" >"$TMP/log/day.out" 2>"$TMP/log/day.err" &
+as_say "day of $CASES cases over at least $SPREAD s (seed $SEED, run $TAG), a SIGKILL every ${GAP_MIN}-${GAP_MAX} s, PostgreSQL restarted once"
+"$BIN/fault-day" day "$TAG" "$CASES" "$SEED" "$SPREAD" >"$TMP/log/day.out" 2>"$TMP/log/day.err" &
 DAY=$!
 
 # The killer, in this shell (errexit is on: every `wait` for a killed
