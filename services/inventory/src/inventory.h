@@ -27,8 +27,9 @@ typedef struct {
 
 //  Apply a movement: the balance and its ledger row, in the caller's
 //  transaction. 1 = applied; 0 = refused because the bucket would go below
-//  zero (nothing changed); -1 = error. The ledger row is deferred (as_pg_defer):
-//  it is written by the connection's next round trip.
+//  zero (nothing changed; only a decrease can be refused); -1 = error (err
+//  set). The ledger row is deferred (as_pg_defer): it is written by the
+//  connection's next round trip.
 int inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_t *err);
 
 //  Move quantity from one bucket/location to another as two movements
@@ -39,6 +40,9 @@ int inventory_move (as_pg_t *pg, const inventory_movement_t *movement, as_error_
 //  row exists: its increase and both ledger rows are deferred.
 int inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_location_id,
                      const char *to_bucket, as_error_t *err);
+//  Run a statement that must change exactly one row (a row the caller
+//  holds): 0, or -1 with err set, also when it changed another number.
+int inventory_do_one (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err);
 //  The integer in the first column of the first row of a statement's
 //  result: 0 when there is no row or it is NULL, -1 on error.
 int64_t inventory_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err);

@@ -184,7 +184,9 @@ inventory_defective_return (as_call_t *call)
         return -1;
     int64_t return_id = s_return_to_vendor (call->pg, part_no, location_id, quantity, "taken out on a repair",
                                             call->err);
-    if (return_id <= 0)
+    if (return_id == 0)
+        return as_error_set (call->err, AS_NOT_FOUND, "part %s is not in the catalogue", part_no);
+    if (return_id < 0)
         return -1;
     msgpack_pack_map (call->result, 2);
     as_pack_kv_int (call->result, "return_id", return_id);
@@ -225,7 +227,7 @@ s_ship_vendor_return (as_call_t *call, int64_t return_id)
         if (moved == 0)
             rc = as_error_set (call->err, AS_FAILED_PRECONDITION, "the defective parts are no longer there");
         else
-            rc = moved < 0 || as_pg_do (call->pg, &s_ship_return, &params, call->err) != 1 ? -1 : 0;
+            rc = moved < 0 || inventory_do_one (call->pg, &s_ship_return, &params, call->err) ? -1 : 0;
     }
     PQclear (row);
     return rc;
@@ -350,6 +352,10 @@ inventory_purchase_request (as_service_t *service, as_pg_t *pg, const char *part
     PGresult *row = as_pg_run (pg, &s_insert_request, &params, err);
     if (!row)
         return -1;
+    if (PQntuples (row) == 0) {
+        PQclear (row);
+        return as_error_set (err, AS_NOT_FOUND, "part %s is not in the catalogue", part_no);
+    }
     int64_t request = as_pg_get_int (row, 0, 0);
     snprintf (expected_on, 16, "%s", as_pg_get_str (row, 0, 2));
     msgpack_sbuffer data;

@@ -84,7 +84,7 @@ s_move (as_pg_t *pg, const inventory_movement_t *movement, bool row_held, as_err
     as_pgp_str (&params, movement->actor);
     as_pgp_str (&params, movement->note);
     if (movement->quantity == 0)
-        return as_pg_do (pg, &s_insert_movement, &params, err) == 1 ? 1 : -1;
+        return inventory_do_one (pg, &s_insert_movement, &params, err) ? -1 : 1;
     return as_pg_defer (pg, &s_insert_movement, &params, err) ? -1 : 1;
 }
 
@@ -122,7 +122,24 @@ inventory_shift (as_pg_t *pg, const inventory_movement_t *from, int64_t to_locat
     inventory_movement_t put = *from;
     put.location_id = to_location_id;
     put.bucket = to_bucket;
-    return s_move (pg, &put, to_held, err) == 1 ? 1 : -1;
+    int put_rc = s_move (pg, &put, to_held, err);
+    //  An increase is never refused; only a negative quantity (a caller's
+    //  mistake) could make this half a refused decrease.
+    if (put_rc == 0)
+        return as_error_set (err, AS_INTERNAL, "%s of %s at location %lld refused the second half of a shift",
+                             to_bucket, from->part_no, (long long) to_location_id);
+    return put_rc;
+}
+
+int
+inventory_do_one (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err)
+{
+    int64_t rows = as_pg_do (pg, stmt, params, err);
+    if (rows < 0)
+        return -1;
+    if (rows != 1)
+        return as_error_set (err, AS_INTERNAL, "%s changed %lld rows, not one", stmt->name, (long long) rows);
+    return 0;
 }
 
 int64_t

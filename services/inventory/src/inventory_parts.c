@@ -207,8 +207,12 @@ s_csv_part (char **fields, int line_no, s_part_t *part, as_error_t *err)
     int count = 0;
     for (char *model = strtok (fields [2], "|"); model && count < 200; model = strtok (NULL, "|"))
         models [count++] = model;
-    if (s_models_literal (models, count, part->models, sizeof part->models, err))
-        return as_error_set (err, AS_INVALID_ARGUMENT, "line %d: %s", line_no, err->message);
+    if (s_models_literal (models, count, part->models, sizeof part->models, err)) {
+        //  Not err->message itself: it is the buffer being written.
+        char reason [AS_ERROR_MESSAGE_MAX];
+        snprintf (reason, sizeof reason, "%s", err->message);
+        return as_error_set (err, AS_INVALID_ARGUMENT, "line %d: %s", line_no, reason);
+    }
     return 0;
 }
 

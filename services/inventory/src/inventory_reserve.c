@@ -65,7 +65,8 @@ static const as_stmt_t s_get_reservation = { "inventory_get_reservation",
     S_RESERVATION_COLUMNS " WHERE r.id = $1" };
 static const char *s_reservation_keys [] = { "reservation_id", "case_id", "visit_id", "part_no", "quantity",
     "issued_quantity", "location_id", "status", "ship_by", "created_at", "shipment_id" };
-#define S_RESERVATION_TYPES "iiisiiissii"
+//  ship_by and created_at are timestamptz columns, sent as RFC 3339 text.
+#define S_RESERVATION_TYPES "iiisiiisssi"
 
 //  The parameters of s_get_reservation.
 static void
@@ -416,11 +417,17 @@ s_ship (as_call_t *call, int64_t shipment_id, const PGresult *shipment)
     int moved = inventory_shift (call->pg, &movement, to, "reserved", call->err);
     if (moved == 0)
         return as_error_set (call->err, AS_FAILED_PRECONDITION, "the reserved parts are no longer at the source");
+    if (moved < 0)
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, movement.reservation_id);
     as_pgp_int (&params, to);
-    if (moved < 0 || as_pg_do (call->pg, &s_move_reservation, &params, call->err) != 1)
+    int64_t reservations = as_pg_do (call->pg, &s_move_reservation, &params, call->err);
+    if (reservations == 0)
+        return as_error_set (call->err, AS_FAILED_PRECONDITION, "reservation %lld of shipment %lld is no longer reserved",
+                             (long long) movement.reservation_id, (long long) shipment_id);
+    if (reservations < 0)
         return -1;
     as_pgp_reset (&params);
     as_pgp_int (&params, shipment_id);
@@ -672,6 +679,8 @@ typedef struct {
 
 //  Issue `used` of a part: first from the case's reservations of it, then
 //  (parts the engineer took without a reservation) from the van's stock.
+//  Once per part and completion: `open` is read before any issue, so a
+//  second call for the same part would take the same remainders again.
 static int
 s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, int64_t used, int64_t unit_cost)
 {
@@ -688,7 +697,11 @@ s_issue_part (s_completion_t *done, const PGresult *open, const char *part_no, i
         as_pgp_int (&params, take);
         if (take <= 0)
             continue;
-        if (inventory_move (done->pg, &movement, done->err) != 1 || as_pg_do (done->pg, &s_add_issued, &params, done->err) != 1
+        int moved = inventory_move (done->pg, &movement, done->err);
+        if (moved == 0)
+            return as_error_set (done->err, AS_INTERNAL, "reserved stock of reservation %lld is missing",
+                                 (long long) reservation_id);
+        if (moved < 0 || inventory_do_one (done->pg, &s_add_issued, &params, done->err)
         ||  s_emit_issued (done->service, done->case_id, done->visit_id, part_no, take, location_id, unit_cost,
                            reservation_id, done->err))
             return -1;
@@ -719,6 +732,21 @@ s_compare_lines (const void *a, const void *b)
     return strcmp (left->part_no, right->part_no);
 }
 
+//  Lines sorted by part: those naming the same part become one line with
+//  their quantities summed (the engineer used that many in all; a shortfall
+//  is the sum's). Returns the number of lines left.
+static uint32_t
+s_sum_lines (s_demand_t *lines, uint32_t count)
+{
+    uint32_t kept = 0;
+    for (uint32_t index = 0; index < count; index++)
+        if (kept > 0 && strcmp (lines [kept - 1].part_no, lines [index].part_no) == 0)
+            lines [kept - 1].quantity += lines [index].quantity;
+        else
+            lines [kept++] = lines [index];
+    return kept;
+}
+
 //  visit.completed: the parts used are issued, the rest of the case's
 //  reservations released.
 int
@@ -740,6 +768,7 @@ inventory_on_completed (as_delivery_t *delivery)
         as_obj_int (&used->via.array.ptr [index], "quantity", &lines [index].quantity);
     }
     qsort (lines, count, sizeof *lines, s_compare_lines);
+    count = s_sum_lines (lines, count);
     //  One round trip: the case's open reservations (locked), then the
     //  engineer's van and the unit cost of each part used.
     as_pg_params_t *params = calloc (count + 2, sizeof *params);

@@ -190,6 +190,23 @@ t_second_daemon (as_harness_t *harness, char *endpoint, size_t size)
     return pid;
 }
 
+//  busd, standind playing dispatch, then inventoryd with `settings`
+//  (NAME=value entries, NULL-terminated, may be NULL); clients of both
+//  (the caller destroys them) and the network. Returns inventoryd's pid.
+static inline pid_t
+t_start_with_dispatch (as_harness_t *harness, const char *const *settings, as_rpc_client_t **inventory,
+                       as_rpc_client_t **dispatch, t_network_t *net)
+{
+    as_harness_start (harness, "busd", NULL);
+    const char *standin [] = { "STANDIN_SERVICE=dispatch", NULL };
+    as_harness_start (harness, "standind", standin);
+    pid_t pid = as_harness_start (harness, "inventoryd", settings);
+    *inventory = as_harness_client (harness, "inventory");
+    *dispatch = as_harness_client (harness, "dispatch");
+    t_network (*inventory, net);
+    return pid;
+}
+
 //  visit.diagnosed of a case, emitted through standind playing dispatch.
 //  parts: JSON array of {part_no, quantity}; diagnosed_at RFC 3339.
 static inline void

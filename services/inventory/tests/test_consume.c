@@ -32,15 +32,10 @@ int
 main (void)
 {
     as_harness_t *harness = as_harness_new ("inventory_consume");
-    as_harness_start (harness, "busd", NULL);
-    const char *standin [] = { "STANDIN_SERVICE=dispatch", NULL };
-    as_harness_start (harness, "standind", standin);
     const char *settings [] = { "INVENTORY_SWEEP_MS=300", NULL };
-    pid_t inventoryd = as_harness_start (harness, "inventoryd", settings);
-    as_rpc_client_t *inventory = as_harness_client (harness, "inventory");
-    as_rpc_client_t *dispatch = as_harness_client (harness, "dispatch");
+    as_rpc_client_t *inventory, *dispatch;
     t_network_t net;
-    t_network (inventory, &net);
+    pid_t inventoryd = t_start_with_dispatch (harness, settings, &inventory, &dispatch, &net);
     t_part (inventory, "FM-35", "regular", 3);
     t_part (inventory, "CAP-2", "regular", 5);
     t_stock (inventory, "FM-35", net.van3, 1);

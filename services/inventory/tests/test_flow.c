@@ -1,8 +1,9 @@
 /*  inventoryd on its own, through its RPC and CLI: catalogue import,
     quarantine and inspection with return to vendor, nearest-location
     reservation order (van, station, warehouse, back-order), shipments and
-    the once-only late report, release, the ledger proof and that it
-    catches a balance changed behind its back.                            */
+    the once-only late report, release, the times of a reservation as its
+    replies give them, the ledger proof and that it catches a balance
+    changed behind its back.                                              */
 #include "inventory_testlib.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -189,6 +190,53 @@ s_retry (as_harness_t *harness)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.purchase_requests WHERE case_id = 40") == 1);
 }
 
+//  A time in a reply is RFC 3339 UTC text with milliseconds, the row's
+//  own: the column `key` of reservation `id`.
+static void
+s_check_time (as_harness_t *harness, const msgpack_object *reservation, const char *key, int64_t id)
+{
+    const msgpack_object *value = as_obj_get (reservation, key);
+    if (!value || value->type != MSGPACK_OBJECT_STR)
+        fprintf (stderr, "reservation.%s is not a string (msgpack type %d)\n", key, value ? (int) value->type : -1);
+    AS_CHECK (value && value->type == MSGPACK_OBJECT_STR && value->via.str.size == 24);
+    char text [25];
+    snprintf (text, sizeof text, "%.*s", (int) value->via.str.size, value->via.str.ptr);
+    const char *shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+    for (int index = 0; index < 24; index++)
+        AS_CHECK (shape [index] == 'd' ? (text [index] >= '0' && text [index] <= '9') : text [index] == shape [index]);
+    char sql [256];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM inventory.reservations WHERE id = %lld"
+              " AND inventory.rfc3339(%s) = '%s'", (long long) id, key, text);
+    AS_CHECK (as_harness_scalar (harness, sql) == 1);
+}
+
+//  created_at and ship_by in reservation.create, .list and .release.
+static void
+s_reply_times (as_harness_t *harness, as_rpc_client_t *inventory)
+{
+    as_rpc_reply_t reply;
+    t_call (inventory, "reservation.create", &reply,
+            "{\"case_id\":50,\"part_no\":\"CAP-2\",\"quantity\":1,\"engineer_id\":3,\"station_id\":1}");
+    AS_CHECK (reply.ok);
+    int64_t id = 0;
+    AS_CHECK (as_obj_int (t_path (reply.result, "reservation"), "reservation_id", &id) && id > 0);
+    s_check_time (harness, t_path (reply.result, "reservation"), "created_at", id);
+    s_check_time (harness, t_path (reply.result, "reservation"), "ship_by", id);
+    as_rpc_reply_release (&reply);
+
+    t_call (inventory, "reservation.list", &reply, "{\"case_id\":50}");
+    AS_CHECK (reply.ok);
+    const msgpack_object *listed = t_path (reply.result, "reservations");
+    AS_CHECK (listed && listed->type == MSGPACK_OBJECT_ARRAY && listed->via.array.size == 1);
+    s_check_time (harness, &listed->via.array.ptr [0], "created_at", id);
+    as_rpc_reply_release (&reply);
+
+    t_call (inventory, "reservation.release", &reply, "{\"reservation_id\":%lld}", (long long) id);
+    AS_CHECK (reply.ok);
+    s_check_time (harness, t_path (reply.result, "reservation"), "created_at", id);
+    as_rpc_reply_release (&reply);
+}
+
 //  The proof: the ledger sums to every balance, until someone edits one.
 static void
 s_ledger (as_harness_t *harness, as_rpc_client_t *inventory, const t_network_t *net)
@@ -228,6 +276,7 @@ main (void)
     s_late (harness, inventory, &net);
     s_backorder_fulfilled (harness, inventory, &net);
     s_retry (harness);
+    s_reply_times (harness, inventory);
     int status = 0;
     char *output = as_harness_run (harness, "inventoryctl stock show --part FM-35", &status);
     AS_CHECK (status == 0 && strstr (output, "VAN-3") && strstr (output, "ST-1"));
