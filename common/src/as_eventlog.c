@@ -18,8 +18,12 @@ static const as_stmt_t s_outbox_insert = { "as_outbox_insert",
 static const as_stmt_t s_relay_lock = { "as_relay_lock",
     "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.relay'))" };
 
+//  A commit that seals events into the log waits for the disk (they are
+//  published right after it), whatever the transaction set before (a
+//  consumer's batch commits without waiting: as_consumer.c).
 static const as_stmt_t s_seal_lock = { "as_seal_lock",
-    "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.relay'))" };
+    "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.relay')),"
+    " set_config('synchronous_commit', 'on', true)" };
 
 static const as_stmt_t s_relay_move = { "as_relay_move",
     "WITH moved AS ("

@@ -734,20 +734,16 @@ s_apply_subscribed (void *arg, as_pg_t *pg, const as_event_t *event,
 }
 
 //  A consumer batch's commit. When its handlers emitted events, they are
-//  sealed into our log by this same commit, which then must wait for the
-//  disk (they are published live right after it: docs/decisions/003); a
-//  batch that emitted nothing commits without waiting.
+//  sealed into our log by this same commit, which then waits for the disk
+//  (the seal sets synchronous_commit back on: they are published live
+//  right after it, docs/decisions/003); a batch that emitted nothing
+//  commits without waiting.
 static int
 s_consumer_commit (void *arg, as_pg_t *pg, as_pg_step_t *before, int count, as_error_t *err)
 {
     as_service_t *self = arg;
-    assert (pg == self->pg && count <= 1);
-    as_pg_step_t steps [2];
-    for (int index = 0; index < count; index++)
-        steps [index] = before [index];
-    if (self->emitted > 0)
-        steps [count++] = (as_pg_step_t) { NULL, "SET LOCAL synchronous_commit TO on", NULL, NULL };
-    return s_commit (self, steps, count, err);
+    assert (pg == self->pg);
+    return s_commit (self, before, count, err);
 }
 
 static as_consumer_t *

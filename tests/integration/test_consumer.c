@@ -43,6 +43,8 @@ main (void)
                                          " AND sequence = 2 AND error_code = 'failed_precondition'", 1, 5000) == 1);
     AS_CHECK (as_harness_scalar (harness, "SELECT last_sequence FROM testsink.cursors WHERE producer = 'dispatch'") == 3);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM testsink.received WHERE subject = 'visit/666'") == 0);
+    //  Applied in batches whose commit does not wait for the disk.
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM testsink.received WHERE commit_mode = 'off'") == 2);
 
     //  The producer refuses to log what its consumers would refuse.
     as_rpc_reply_t reply;

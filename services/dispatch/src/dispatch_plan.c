@@ -100,6 +100,10 @@ static const as_stmt_t s_bulk_visits = { "dispatch_plan_bulk_visits",
     "  AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')"
     " ORDER BY v.station_id, v.plan_date, v.engineer_id, v.seq, v.id" };
 
+//  enable_seqscan for the rest of the transaction (s_bulk_load says why).
+static const as_stmt_t s_seqscan = { "dispatch_plan_seqscan",
+    "SELECT set_config('enable_seqscan', $1, true)" };
+
 static double
 s_float (const PGresult *result, int row, int column)
 {
@@ -290,10 +294,14 @@ s_fleet_cached (const char *key, int64_t version)
     return zhashx_lookup (s_fleet_cache, key);
 }
 
+static PGresult *s_skills;
+
 void
 dispatch_plan_cache_free (void)
 {
     zhashx_destroy (&s_fleet_cache);
+    PQclear (s_skills);
+    s_skills = NULL;
 }
 
 //  Keep a load's fleet in the cache; the bulk now uses it from there.
@@ -435,11 +443,19 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
     //  The day's visits through visits_planned (migration 005). While the
     //  table holds only the few days planned so far, its statistics make a
     //  scan of every visit look as cheap, and PostgreSQL takes it: about
-    //  a thousand rows read for thirty at every load in bench flow.
-    steps [count++] = (as_pg_step_t) { NULL, "SET LOCAL enable_seqscan TO off", NULL, NULL };
+    //  a thousand rows read for thirty at every load in bench flow. Outside
+    //  a transaction of ours (an offer) the pipeline is its own transaction
+    //  and the setting ends with it; inside one it is set back.
+    as_pg_params_t off, on;
+    as_pgp_reset (&off);
+    as_pgp_str (&off, "off");
+    as_pgp_reset (&on);
+    as_pgp_str (&on, "on");
+    steps [count++] = (as_pg_step_t) { &s_seqscan, NULL, &off, NULL };
     int visits_step = count;
     steps [count++] = (as_pg_step_t) { &s_bulk_visits, NULL, &visit_params, NULL };
-    steps [count++] = (as_pg_step_t) { NULL, "SET LOCAL enable_seqscan TO on", NULL, NULL };
+    if (as_pg_in_transaction (pg))
+        steps [count++] = (as_pg_step_t) { &s_seqscan, NULL, &on, NULL };
     int rc = as_pg_pipeline (pg, steps, count, err);
     if (first_fleet >= 0) {
         bulk->own = (s_fleet_t) { steps [first_fleet].result, steps [first_fleet + 1].result,
@@ -677,18 +693,20 @@ s_day_save (as_service_t *service, as_pg_t *pg, const s_day_t *day, const as_vrp
     " ORDER BY v.id DESC LIMIT 1"
 #define S_NEED_SQL \
     "SELECT v.id, v.case_id, coalesce(v.engineer_id, 0), coalesce(v.station_id, 0), v.status, v.skill," \
-    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon" \
+    " v.priority, coalesce(v.plan_date::text, ''), v.minutes, c.lat, c.lon," \
+    " (SELECT version FROM fleet_version)" \
     " FROM visits v JOIN cases c ON c.id = v.case_id" S_NEED_WHERE
 static const as_stmt_t s_need = { "dispatch_plan_need", S_NEED_SQL " FOR UPDATE OF v" };
 //  slots.offer only reads: a row lock there would make its own transaction
 //  and a commit that waits for the disk.
 static const as_stmt_t s_need_read = { "dispatch_plan_need_read", S_NEED_SQL };
-//  Stations with an active engineer holding the skill of that visit (the
-//  same parameters, so it goes in the need's round trip).
-static const as_stmt_t s_skilled_stations = { "dispatch_plan_skilled_stations",
-    "SELECT s.id, s.lat, s.lon, s.radius_km FROM stations s WHERE EXISTS (SELECT 1 FROM engineers e"
-    " JOIN engineer_skills k ON k.engineer_id = e.id WHERE e.station_id = s.id AND e.active"
-    " AND k.category = (SELECT v.skill FROM visits v" S_NEED_WHERE ")) ORDER BY s.id" };
+//  Each station with each skill some active engineer of it holds, by
+//  station: the candidates of every visit, kept in dispatchd while
+//  fleet_version stands still (s_station_skills).
+static const as_stmt_t s_skills_stmt = { "dispatch_plan_station_skills",
+    "SELECT DISTINCT s.id, s.lat, s.lon, s.radius_km, k.category FROM stations s"
+    " JOIN engineers e ON e.station_id = s.id AND e.active JOIN engineer_skills k ON k.engineer_id = e.id"
+    " ORDER BY s.id, k.category" };
 static const as_stmt_t s_dates = { "dispatch_plan_dates",
     "SELECT to_char(coalesce($1::date, (now() AT TIME ZONE $2)::date) + i, 'YYYY-MM-DD')"
     " FROM generate_series(0, $3::int - 1) i" };
@@ -698,27 +716,46 @@ static const as_stmt_t s_local_date = { "dispatch_plan_local_date",
 static const as_stmt_t s_fleet_version = { "dispatch_plan_fleet_version",
     "SELECT version FROM fleet_version" };
 
+//  The rows of s_station_skills as of fleet_version `version` (read in
+//  this request; 0 = unknown): from dispatchd's copy when it was loaded at
+//  that version, else loaded again. The version is read before the rows:
+//  were the fleet to change in between, the copy is older than its rows
+//  and the next request loads them again, never the other way round.
+static int64_t s_skills_version;
+
+static const PGresult *
+s_station_skills (as_pg_t *pg, int64_t version, as_error_t *err)
+{
+    if (s_skills && version > 0 && version == s_skills_version)
+        return s_skills;
+    as_pg_step_t steps [] = { { &s_fleet_version, NULL, NULL, NULL }, { &s_skills_stmt, NULL, NULL, NULL } };
+    int rc = as_pg_pipeline (pg, steps, 2, err);
+    PQclear (s_skills);
+    s_skills = NULL;
+    if (rc == 0) {
+        s_skills_version = PQntuples (steps [0].result) ? as_pg_get_int (steps [0].result, 0, 0) : 0;
+        s_skills = steps [1].result;
+        steps [1].result = NULL;
+    }
+    PQclear (steps [0].result);
+    PQclear (steps [1].result);
+    return s_skills;
+}
+
 //  The open visit of a case (or the visit) that can still take an
 //  appointment, its row locked when it is about to be booked, and the
-//  fleet's version (for the fleet cache); with
-//  `stations`, the rows of the stations that have its skill (caller
-//  clears); with `also`, one more statement of the caller's (its result
-//  set there). All in one round trip.
+//  fleet's version (for the fleet caches); with `also`, one more statement
+//  of the caller's (its result set there). All in one round trip.
 static int
-s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult **stations,
-             as_pg_step_t *also, s_need_t *need, as_error_t *err)
+s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, as_pg_step_t *also, s_need_t *need,
+             as_error_t *err)
 {
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
     as_pgp_int (&params, case_id);
-    as_pg_step_t steps [4] = { { lock ? &s_need : &s_need_read, NULL, &params, NULL },
-                               { &s_fleet_version, NULL, NULL, NULL } };
-    int count = 2, station_step = -1, also_step = -1;
-    if (stations) {
-        station_step = count;
-        steps [count++] = (as_pg_step_t) { &s_skilled_stations, NULL, &params, NULL };
-    }
+    as_pg_step_t steps [2] = { { lock ? &s_need : &s_need_read, NULL, &params, NULL } };
+    int count = 1, also_step = -1;
     if (also) {
         also_step = count;
         steps [count++] = *also;
@@ -747,12 +784,8 @@ s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult
         need->located = !PQgetisnull (result, 0, 9);
         need->lat = s_float (result, 0, 9);
         need->lon = s_float (result, 0, 10);
-        need->fleet_version = PQntuples (steps [1].result) ? as_pg_get_int (steps [1].result, 0, 0) : 0;
-        //  The caller's results go to the caller; the rest is cleared below.
-        if (stations) {
-            *stations = steps [station_step].result;
-            steps [station_step].result = NULL;
-        }
+        need->fleet_version = PQgetisnull (result, 0, 11) ? 0 : as_pg_get_int (result, 0, 11);
+        //  The caller's result goes to the caller; the rest is cleared below.
         if (also) {
             also->result = steps [also_step].result;
             steps [also_step].result = NULL;
@@ -763,8 +796,8 @@ s_need_load (as_pg_t *pg, int64_t visit_id, int64_t case_id, bool lock, PGresult
     return rc;
 }
 
-//  Of the stations with the skill (rows of s_skilled_stations), those whose
-//  radius covers the customer, nearest first. A customer without a
+//  Of the stations with the visit's skill (rows of s_station_skills), those
+//  whose radius covers the customer, nearest first. A customer without a
 //  location: every such station (the README says why).
 static int
 s_candidate_stations (const PGresult *result, const s_need_t *need, int64_t *stations)
@@ -772,6 +805,8 @@ s_candidate_stations (const PGresult *result, const s_need_t *need, int64_t *sta
     double distances [S_MAX_STATIONS];
     int count = 0;
     for (int row = 0; row < PQntuples (result) && count < S_MAX_STATIONS; row++) {
+        if (strcmp (as_pg_get_str (result, row, 4), need->skill) != 0)
+            continue;
         double distance = need->located ? dispatch_distance (need->lat, need->lon, s_float (result, row, 1),
                                                              s_float (result, row, 2)) : 0;
         if (distance > as_pg_get_int (result, row, 3) * 1000.0)
@@ -841,14 +876,17 @@ s_probe_station (s_day_t *day, const s_need_t *need, s_probe_t *probe, time_t ea
 //  check as booking (cheapest feasible insertion into the day as it
 //  stands). All the days come from one bulk load; probes [i] is dates [i].
 static int
-s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, const PGresult *skilled,
-               s_date_t *dates, int date_count, s_probe_t *probes, s_bulk_t *keep, as_error_t *err)
+s_probe_dates (as_pg_t *pg, const dispatch_config_t *config, const s_need_t *need, s_date_t *dates,
+               int date_count, s_probe_t *probes, s_bulk_t *keep, as_error_t *err)
 {
-    int64_t stations [S_MAX_STATIONS];
-    int station_count = s_candidate_stations (skilled, need, stations);
     memset (probes, 0, (size_t) date_count * sizeof *probes);
     if (keep)
         memset (keep, 0, sizeof *keep);
+    const PGresult *skilled = s_station_skills (pg, need->fleet_version, err);
+    if (!skilled)
+        return -1;
+    int64_t stations [S_MAX_STATIONS];
+    int station_count = s_candidate_stations (skilled, need, stations);
     if (station_count == 0 || date_count == 0)
         return 0;
     //  A booking (keep) decides on these days: lock them, and the day the
@@ -1017,13 +1055,10 @@ dispatch_visit_book (as_call_t *call)
     as_pg_params_t locate_params;
     as_pg_step_t locate;
     s_locate_step (config, window_start, &locate_params, &locate);
-    PGresult *skilled = NULL;
-    if (s_need_load (call->pg, visit_id, case_id, true, &skilled, &locate, &need, call->err))
+    if (s_need_load (call->pg, visit_id, case_id, true, &locate, &need, call->err))
         return -1;
     s_located (&locate, date, &epoch);
-    int probed = s_probe_dates (call->pg, config, &need, skilled, &date, 1, &probe, &days, call->err);
-    PQclear (skilled);
-    if (probed)
+    if (s_probe_dates (call->pg, config, &need, &date, 1, &probe, &days, call->err))
         return -1;
     int window = s_window_of (&probe, epoch);
     int rc = window < 0 || !probe.station [window]
@@ -1097,8 +1132,7 @@ dispatch_slots_offer (as_call_t *call)
     as_pg_params_t date_params;
     as_pg_step_t listed;
     s_dates_step (config, *from ? from : NULL, days, &date_params, &listed);
-    PGresult *skilled = NULL;
-    if (s_need_load (call->pg, 0, case_id, false, &skilled, &listed, &need, call->err))
+    if (s_need_load (call->pg, 0, case_id, false, &listed, &need, call->err))
         return -1;
     PGresult *dates = listed.result;
     int rows = PQntuples (dates);
@@ -1106,8 +1140,7 @@ dispatch_slots_offer (as_call_t *call)
     s_probe_t *probes = calloc ((size_t) rows + 1, sizeof *probes);
     assert (probes);
     size_t offered = 0;
-    int rc = s_probe_dates (call->pg, config, &need, skilled, list, rows, probes, NULL, call->err);
-    PQclear (skilled);
+    int rc = s_probe_dates (call->pg, config, &need, list, rows, probes, NULL, call->err);
     free (list);
     for (int row = 0; row < rows && rc == 0; row++)
         for (int window = 0; window < probes [row].count; window++)
@@ -1175,7 +1208,7 @@ dispatch_visit_assign (as_call_t *call)
     as_pg_params_t locate_params;
     as_pg_step_t locate;
     s_locate_step (config, window_start, &locate_params, &locate);
-    if (s_need_load (call->pg, visit_id, 0, true, NULL, &locate, &need, call->err))
+    if (s_need_load (call->pg, visit_id, 0, true, &locate, &need, call->err))
         return -1;
     s_located (&locate, date, &epoch);
     s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, NULL, call->err);
@@ -1204,8 +1237,7 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
     as_pg_params_t date_params;
     as_pg_step_t listed;
     s_dates_step (config, NULL, 15, &date_params, &listed);
-    PGresult *skilled = NULL;
-    if (s_need_load (pg, visit_id, 0, true, &skilled, &listed, &need, err))
+    if (s_need_load (pg, visit_id, 0, true, &listed, &need, err))
         return -1;
     PGresult *dates = listed.result;
     //  From tomorrow (row 1) on.
@@ -1214,8 +1246,7 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
     s_probe_t *probes = calloc ((size_t) count + 1, sizeof *probes);
     assert (probes);
     s_bulk_t loaded;
-    int rc = s_probe_dates (pg, config, &need, skilled, days, count, probes, &loaded, err) ? -1 : 1;
-    PQclear (skilled);
+    int rc = s_probe_dates (pg, config, &need, days, count, probes, &loaded, err) ? -1 : 1;
     for (int date = 0; date < count && rc == 1; date++)
         for (int window = 0; window < probes [date].count && rc == 1; window++)
             if (probes [date].station [window]) {

@@ -4,7 +4,8 @@
     weekday engineer has room, the board shows the weekday engineer off on
     Saturday, and a rota that is not ISO weekday digits is refused. When
     the weekday engineer stops working Mondays, their Monday visits move to
-    a colleague who does, and so does the next Monday booking.             */
+    a colleague who does, and so does the next Monday booking. A skill no
+    station had is offered as soon as an engineer gains it.                */
 #include "dispatch_testlib.h"
 
 //  The first local date from today + 2 on that is ISO weekday `isodow`.
@@ -131,6 +132,15 @@ main (void)
               " WHERE strpos(e.work_days, extract(isodow FROM v.plan_date)::int::text) = 0");
     AS_CHECK (as_harness_scalar (harness, sql) == 0);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.visits WHERE plan_date IS NOT NULL") == 4);
+
+    //  The stations' skills are kept in dispatchd too: a washing machine
+    //  finds no station until an engineer of the station learns it, and
+    //  then at once.
+    int64_t washer = t_case (intake, "SN-ROTA-WASHER", "washing_machine", 39.91, 116.40);
+    t_await_visit (harness, washer);
+    AS_CHECK (s_offered (dispatch, washer, monday, NULL, 0) == 0);
+    t_engineer (dispatch, "E-WM", station, "washing_machine", 4);
+    AS_CHECK (s_offered (dispatch, washer, monday, NULL, 0) > 0);
 
     as_rpc_client_destroy (&intake);
     as_rpc_client_destroy (&dispatch);

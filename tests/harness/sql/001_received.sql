@@ -6,5 +6,8 @@ CREATE TABLE received (
     type       text NOT NULL,
     subject    text NOT NULL,
     event_id   uuid NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    -- synchronous_commit where the event was applied: a consumer's batch
+    -- commits without waiting for the disk (common/src/as_consumer.c)
+    commit_mode text NOT NULL DEFAULT current_setting('synchronous_commit')
 );
