@@ -88,21 +88,34 @@ static const as_stmt_t s_bulk_absences = { "dispatch_plan_bulk_absences",
     " WHERE e.station_id = ANY($1::bigint[])"
     "  AND a.starts_at < (((SELECT max(d) FROM unnest($2::date[]) d) + 1)::timestamp AT TIME ZONE $3)"
     "  AND a.ends_at > ((SELECT min(d) FROM unnest($2::date[]) d)::timestamp AT TIME ZONE $3)" };
-//  (date_part: a double at once; extract gives a numeric, slower to make
-//  and to cast, on every row of every load.)
+//  The planned visits of the days (station $1 [i] on date $2 [i]) whose
+//  version is not $3 [i], the one dispatchd holds (-1: none), each day
+//  with its version (0: never written) and one row per visit, or one row
+//  without a visit for an empty day. Each day's visits are read by their
+//  own index scan (the LATERAL with OFFSET 0 keeps any plan from joining
+//  all visits at once). (date_part: a double at once; extract gives a
+//  numeric, slower to make and to cast, on every row of every load.)
 static const as_stmt_t s_bulk_visits = { "dispatch_plan_bulk_visits",
-    "SELECT v.id, v.engineer_id, date_part('epoch', v.window_start),"
-    " date_part('epoch', v.window_end), v.minutes, v.skill, v.priority, c.lat, c.lon,"
-    " v.pinned OR v.status IN ('confirmed', 'en_route', 'on_site'), v.status IN ('en_route', 'on_site'),"
-    " v.station_id, v.plan_date::text, coalesce(v.seq, 0), coalesce(date_part('epoch', v.eta), -1)"
-    " FROM visits v JOIN cases c ON c.id = v.case_id"
-    " WHERE v.station_id = ANY($1::bigint[]) AND v.plan_date = ANY($2::date[]) AND v.id <> $3"
-    "  AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site')"
-    " ORDER BY v.station_id, v.plan_date, v.engineer_id, v.seq, v.id" };
+    "WITH d AS (SELECT r.station_id, r.plan_date, coalesce(dv.version, 0) AS version"
+    "  FROM unnest($1::bigint[], $2::date[], $3::bigint[]) AS r(station_id, plan_date, known)"
+    "  LEFT JOIN day_versions dv ON dv.station_id = r.station_id AND dv.plan_date = r.plan_date"
+    "  WHERE coalesce(dv.version, 0) <> r.known)"
+    " SELECT d.station_id, d.plan_date::text, d.version, p.id, p.engineer_id, p.window_start, p.window_end,"
+    "  p.minutes, p.skill, p.priority, p.lat, p.lon, p.fixed, p.started, p.seq, p.eta"
+    " FROM d LEFT JOIN LATERAL (SELECT v.id, v.engineer_id, date_part('epoch', v.window_start) AS window_start,"
+    "   date_part('epoch', v.window_end) AS window_end, v.minutes, v.skill, v.priority, c.lat, c.lon,"
+    "   v.pinned OR v.status IN ('confirmed', 'en_route', 'on_site') AS fixed,"
+    "   v.status IN ('en_route', 'on_site') AS started, coalesce(v.seq, 0) AS seq,"
+    "   coalesce(date_part('epoch', v.eta), -1) AS eta"
+    "  FROM visits v JOIN cases c ON c.id = v.case_id"
+    "  WHERE v.station_id = d.station_id AND v.plan_date = d.plan_date"
+    "   AND v.status IN ('scheduled', 'dispatched', 'confirmed', 'en_route', 'on_site') OFFSET 0) p ON true"
+    " ORDER BY d.station_id, d.plan_date, p.engineer_id, p.seq, p.id" };
 
-//  enable_seqscan for the rest of the transaction (s_bulk_load says why).
+//  enable_seqscan and plan_cache_mode for the rest of the transaction
+//  (s_bulk_load says why).
 static const as_stmt_t s_seqscan = { "dispatch_plan_seqscan",
-    "SELECT set_config('enable_seqscan', $1, true)" };
+    "SELECT set_config('enable_seqscan', $1, true), set_config('plan_cache_mode', $2, true)" };
 
 static double
 s_float (const PGresult *result, int row, int column)
@@ -228,10 +241,31 @@ typedef struct {
     PGresult *origins, *stations, *engineers, *absences;
 } s_fleet_t;
 
+//  One planned visit of a day, as loaded.
+typedef struct {
+    s_stop_t stop;
+    bool located;
+    double lat, lon;
+    int minutes;
+    char skill [32], priority [16];
+} s_planned_t;
+
+//  The planned visits of a station on a date (as PostgreSQL writes it), as
+//  of `version`: the day's row of day_versions (0 = none yet).
+typedef struct {
+    int64_t station_id;
+    char date [11];
+    int64_t version;
+    s_planned_t *visits;
+    int count;
+} s_plan_t;
+
 typedef struct {
     s_fleet_t *cached;
     s_fleet_t own;
-    PGresult *visits;
+    s_plan_t *plans;            //  a copy of each day's plan (the cache's may go)
+    int plan_count;
+    int64_t exclude;            //  a visit being moved: not part of its day
 } s_bulk_t;
 
 static const s_fleet_t *
@@ -254,7 +288,9 @@ static void
 s_bulk_clear (s_bulk_t *bulk)
 {
     s_fleet_clear (&bulk->own);
-    PQclear (bulk->visits);
+    for (int index = 0; index < bulk->plan_count; index++)
+        free (bulk->plans [index].visits);
+    free (bulk->plans);
     memset (bulk, 0, sizeof *bulk);
 }
 
@@ -294,12 +330,40 @@ s_fleet_cached (const char *key, int64_t version)
     return zhashx_lookup (s_fleet_cache, key);
 }
 
+//  The plan cache: the planned visits of each day loaded, with the day's
+//  version (day_versions, moved by triggers on visits and on cases' places
+//  whoever writes them: migration 007). A load sends the versions it
+//  holds and gets back only the days that moved. Versions come from a
+//  sequence, so a copy taken inside a transaction that was rolled back
+//  (or undone to a savepoint) never matches again.
+static zhashx_t *s_plans;
+
+#define S_PLAN_CACHE_MAX 4096
+
+static void
+s_plan_destroy (void **item)
+{
+    s_plan_t *plan = *item;
+    free (plan->visits);
+    free (plan);
+    *item = NULL;
+}
+
+static s_plan_t *
+s_plan_cached (int64_t station_id, const char *date)
+{
+    char key [48];
+    snprintf (key, sizeof key, "%lld|%s", (long long) station_id, date);
+    return s_plans ? zhashx_lookup (s_plans, key) : NULL;
+}
+
 static PGresult *s_skills;
 
 void
 dispatch_plan_cache_free (void)
 {
     zhashx_destroy (&s_fleet_cache);
+    zhashx_destroy (&s_plans);
     PQclear (s_skills);
     s_skills = NULL;
 }
@@ -392,6 +456,111 @@ s_lock_params (as_pg_params_t *params, const char *station_list, const char *dat
     }
 }
 
+//  The arrays of s_bulk_visits for every station on every date, each day
+//  once, with the version the plan cache holds of it (-1: none). The
+//  caller frees the three texts.
+static void
+s_plan_request (const int64_t *stations, int station_count, s_date_t *dates, int date_count,
+                as_pg_params_t *params, char *texts [3])
+{
+    size_t days = (size_t) station_count * (size_t) date_count;
+    for (int index = 0; index < 3; index++) {
+        texts [index] = malloc (days * 22 + 3);
+        assert (texts [index]);
+        strcpy (texts [index], "{");
+    }
+    size_t at [3] = { 1, 1, 1 };
+    int count = 0;
+    for (int station = 0; station < station_count; station++)
+        for (int date = 0; date < date_count; date++) {
+            bool again = false;         //  a day asked for twice goes once
+            for (int before = 0; before < station && !again; before++)
+                again = stations [before] == stations [station];
+            for (int before = 0; before < date && !again; before++)
+                again = strcmp (dates [before], dates [date]) == 0;
+            if (again)
+                continue;
+            const s_plan_t *held = s_plan_cached (stations [station], dates [date]);
+            const char *comma = count++ ? "," : "";
+            at [0] += (size_t) sprintf (texts [0] + at [0], "%s%lld", comma, (long long) stations [station]);
+            at [1] += (size_t) sprintf (texts [1] + at [1], "%s%s", comma, dates [date]);
+            at [2] += (size_t) sprintf (texts [2] + at [2], "%s%lld", comma, held ? (long long) held->version : -1LL);
+        }
+    as_pgp_reset (params);
+    for (int index = 0; index < 3; index++) {
+        strcpy (texts [index] + at [index], "}");
+        as_pgp_str (params, texts [index]);
+    }
+}
+
+//  Keep the days a load brought back (rows of s_bulk_visits) in the plan
+//  cache, in place of what it held of them.
+static void
+s_plans_keep (const PGresult *result)
+{
+    if (!s_plans) {
+        s_plans = zhashx_new ();
+        zhashx_set_destructor (s_plans, s_plan_destroy);
+    }
+    int rows = PQntuples (result);
+    for (int row = 0; row < rows;) {
+        s_plan_t *plan = calloc (1, sizeof *plan);
+        assert (plan);
+        plan->station_id = as_pg_get_int (result, row, 0);
+        snprintf (plan->date, sizeof plan->date, "%s", as_pg_get_str (result, row, 1));
+        plan->version = as_pg_get_int (result, row, 2);
+        int end = row;
+        while (end < rows && as_pg_get_int (result, end, 0) == plan->station_id
+               && strcmp (as_pg_get_str (result, end, 1), plan->date) == 0)
+            end++;
+        plan->visits = calloc ((size_t) (end - row), sizeof *plan->visits);
+        assert (plan->visits);
+        for (; row < end; row++) {
+            if (PQgetisnull (result, row, 3))
+                continue;               //  the day has no visit
+            s_planned_t *visit = &plan->visits [plan->count++];
+            visit->stop = (s_stop_t) { as_pg_get_int (result, row, 3), as_pg_get_int (result, row, 4), -1,
+                                       as_pg_get_bool (result, row, 12), as_pg_get_bool (result, row, 13),
+                                       s_float (result, row, 5), s_float (result, row, 6), 0,
+                                       (int) as_pg_get_int (result, row, 14), s_float (result, row, 15) };
+            visit->located = !PQgetisnull (result, row, 10);
+            visit->lat = s_float (result, row, 10);
+            visit->lon = s_float (result, row, 11);
+            visit->minutes = (int) as_pg_get_int (result, row, 7);
+            snprintf (visit->skill, sizeof visit->skill, "%s", as_pg_get_str (result, row, 8));
+            snprintf (visit->priority, sizeof visit->priority, "%s", as_pg_get_str (result, row, 9));
+        }
+        char key [48];
+        snprintf (key, sizeof key, "%lld|%s", (long long) plan->station_id, plan->date);
+        zhashx_delete (s_plans, key);
+        zhashx_insert (s_plans, key, plan);
+    }
+}
+
+//  The bulk's own copy of each day's plan, by the dates as PostgreSQL
+//  writes them (the origins); every day is in the cache after a load.
+static int
+s_plans_copy (s_bulk_t *bulk, const int64_t *stations, int station_count, as_error_t *err)
+{
+    const PGresult *origins = s_fleet (bulk)->origins;
+    int days = PQntuples (origins);
+    bulk->plans = calloc ((size_t) station_count * (size_t) days + 1, sizeof *bulk->plans);
+    assert (bulk->plans);
+    for (int station = 0; station < station_count; station++)
+        for (int date = 0; date < days; date++) {
+            const s_plan_t *plan = s_plan_cached (stations [station], as_pg_get_str (origins, date, 0));
+            if (!plan)
+                return as_error_set (err, AS_INTERNAL, "the plan of station %lld on %s was not loaded",
+                                     (long long) stations [station], as_pg_get_str (origins, date, 0));
+            s_plan_t *copy = &bulk->plans [bulk->plan_count++];
+            *copy = *plan;
+            copy->visits = malloc ((size_t) plan->count * sizeof *plan->visits + 1);
+            assert (copy->visits);
+            memcpy (copy->visits, plan->visits, (size_t) plan->count * sizeof *plan->visits);
+        }
+    return 0;
+}
+
 //  Engineers, absences and planned visits (except `exclude`) of `stations`
 //  on `dates`, with each date's origin and each station's place. With
 //  `lock`, those days (and lock's extra day) are locked first, in the same
@@ -403,6 +572,9 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
              s_bulk_t *bulk, as_error_t *err)
 {
     memset (bulk, 0, sizeof *bulk);
+    bulk->exclude = exclude;
+    if (s_plans && zhashx_size (s_plans) >= S_PLAN_CACHE_MAX)
+        zhashx_purge (s_plans);
     char *station_list = s_array_ids (stations, station_count), *date_list = s_array_dates (dates, date_count);
     char *key = NULL;
     if (fleet_version > 0) {
@@ -422,10 +594,8 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
     as_pgp_str (&params, date_list);
     as_pgp_str (&params, config->zone);
     as_pg_params_t visit_params;
-    as_pgp_reset (&visit_params);
-    as_pgp_str (&visit_params, station_list);
-    as_pgp_str (&visit_params, date_list);
-    as_pgp_int (&visit_params, exclude);
+    char *visit_texts [3];
+    s_plan_request (stations, station_count, dates, date_count, &visit_params, visit_texts);
     as_pg_params_t lock_params;
     as_pg_step_t steps [8];
     int count = 0, first_fleet = -1;
@@ -440,17 +610,21 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
         steps [count++] = (as_pg_step_t) { &s_bulk_engineers, NULL, &params, NULL };
         steps [count++] = (as_pg_step_t) { &s_bulk_absences, NULL, &params, NULL };
     }
-    //  The day's visits through visits_planned (migration 005). While the
-    //  table holds only the few days planned so far, its statistics make a
-    //  scan of every visit look as cheap, and PostgreSQL takes it: about
-    //  a thousand rows read for thirty at every load in bench flow. Outside
-    //  a transaction of ours (an offer) the pipeline is its own transaction
-    //  and the setting ends with it; inside one it is set back.
+    //  The visits of the days that moved since the plan cache got them,
+    //  each day through an index. While the table holds only the few days
+    //  planned so far, its statistics make a scan of every visit look as
+    //  cheap, and PostgreSQL takes it: about a thousand rows read for
+    //  thirty at every load in bench flow. Its plan is made once (planning
+    //  it for every load cost more than running it). Outside a transaction
+    //  of ours (an offer) the pipeline is its own transaction and the
+    //  settings end with it; inside one they are set back.
     as_pg_params_t off, on;
     as_pgp_reset (&off);
     as_pgp_str (&off, "off");
+    as_pgp_str (&off, "force_generic_plan");
     as_pgp_reset (&on);
     as_pgp_str (&on, "on");
+    as_pgp_str (&on, "auto");
     steps [count++] = (as_pg_step_t) { &s_seqscan, NULL, &off, NULL };
     int visits_step = count;
     steps [count++] = (as_pg_step_t) { &s_bulk_visits, NULL, &visit_params, NULL };
@@ -461,14 +635,18 @@ s_bulk_load (as_pg_t *pg, const dispatch_config_t *config, const int64_t *statio
         bulk->own = (s_fleet_t) { steps [first_fleet].result, steps [first_fleet + 1].result,
                                   steps [first_fleet + 2].result, steps [first_fleet + 3].result };
     }
-    bulk->visits = steps [visits_step].result;
-    steps [visits_step].result = NULL;
     for (int index = 0; first_fleet >= 0 && index < 4; index++)
         steps [first_fleet + index].result = NULL;      //  now the bulk's own
+    if (rc == 0) {
+        s_plans_keep (steps [visits_step].result);
+        rc = s_plans_copy (bulk, stations, station_count, err);
+    }
     for (int index = 0; index < count; index++)
         PQclear (steps [index].result);
     free (station_list);
     free (date_list);
+    for (int index = 0; index < 3; index++)
+        free (visit_texts [index]);
     if (rc)
         s_bulk_clear (bulk);
     else
@@ -499,20 +677,20 @@ s_day_add_engineers (s_day_t *day, const s_bulk_t *bulk)
 static void
 s_day_add_visits (s_day_t *day, const s_bulk_t *bulk)
 {
-    const PGresult *visits = bulk->visits;
-    for (int row = 0; row < PQntuples (visits); row++) {
-        if (as_pg_get_int (visits, row, 11) != day->station_id || strcmp (as_pg_get_str (visits, row, 12), day->date))
+    for (int index = 0; index < bulk->plan_count; index++) {
+        const s_plan_t *plan = &bulk->plans [index];
+        if (plan->station_id != day->station_id || strcmp (plan->date, day->date) != 0)
             continue;
-        s_stop_t stop = { as_pg_get_int (visits, row, 0), as_pg_get_int (visits, row, 1), -1,
-                          as_pg_get_bool (visits, row, 9), as_pg_get_bool (visits, row, 10),
-                          s_float (visits, row, 2), s_float (visits, row, 3), 0,
-                          (int) as_pg_get_int (visits, row, 13), s_float (visits, row, 14) };
-        stop.vehicle = s_vehicle_of (day, stop.engineer_id);
-        bool located = !PQgetisnull (visits, row, 7);
-        if (s_day_add_stop (day, &stop, located, s_float (visits, row, 7), s_float (visits, row, 8),
-                            as_pg_get_str (visits, row, 5), (int) as_pg_get_int (visits, row, 4),
-                            as_pg_get_str (visits, row, 6), -1) < 0)
-            as_warn ("visit %lld has an empty window, left out of the plan", (long long) stop.id);
+        for (int at = 0; at < plan->count; at++) {
+            const s_planned_t *visit = &plan->visits [at];
+            if (visit->stop.id == bulk->exclude)
+                continue;
+            s_stop_t stop = visit->stop;
+            stop.vehicle = s_vehicle_of (day, stop.engineer_id);
+            if (s_day_add_stop (day, &stop, visit->located, visit->lat, visit->lon, visit->skill,
+                                visit->minutes, visit->priority, -1) < 0)
+                as_warn ("visit %lld has an empty window, left out of the plan", (long long) stop.id);
+        }
     }
 }
 

@@ -5,7 +5,8 @@
     Saturday, and a rota that is not ISO weekday digits is refused. When
     the weekday engineer stops working Mondays, their Monday visits move to
     a colleague who does, and so does the next Monday booking. A skill no
-    station had is offered as soon as an engineer gains it.                */
+    station had is offered as soon as an engineer gains it, and a day freed
+    by an operator's SQL is offered again at once.                         */
 #include "dispatch_testlib.h"
 
 //  The first local date from today + 2 on that is ISO weekday `isodow`.
@@ -94,6 +95,14 @@ main (void)
     //  Saturday: only the weekend engineer, who holds one visit.
     AS_CHECK (s_book_first (dispatch, cases [0], saturday) == weekend);
     AS_CHECK (s_offered (dispatch, cases [1], saturday, NULL, 0) == 0);
+    //  dispatchd keeps the planned visits of the days it loaded, and sees
+    //  whoever changes them: an operator's SQL frees the weekend engineer's
+    //  one Saturday visit, and Saturday is offered again.
+    char sql [320];
+    snprintf (sql, sizeof sql, "UPDATE dispatch.visits SET status = 'cancelled' WHERE case_id = %lld",
+              (long long) cases [0]);
+    PQclear (PQexec (as_harness_db (harness), sql));
+    AS_CHECK (s_offered (dispatch, cases [1], saturday, NULL, 0) > 0);
     //  Monday: only the weekday engineer.
     AS_CHECK (s_book_first (dispatch, cases [1], monday) == weekdays);
     AS_CHECK (s_book_first (dispatch, cases [2], monday) == weekdays);
@@ -117,7 +126,6 @@ main (void)
     //  go to a colleague who works every day.
     int64_t everyday = s_engineer (dispatch, "E-ALL", station, 3, "1234567");
     s_engineer (dispatch, "E-WD", station, 3, "2345");
-    char sql [320];
     snprintf (sql, sizeof sql, "SELECT count(*) FROM dispatch.visits WHERE plan_date = '%s' AND engineer_id = %lld"
               " AND status = 'scheduled' AND case_id IN (%lld, %lld)", monday, (long long) everyday,
               (long long) cases [1], (long long) cases [2]);
