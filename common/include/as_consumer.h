@@ -69,7 +69,7 @@ bool as_consumer_caught_up (as_consumer_t *self);
 int as_consumer_store (as_consumer_t *self, as_pg_t *pg, as_error_t *err);
 //  Last sequence applied or skipped by this process.
 uint64_t as_consumer_cursor (as_consumer_t *self);
-//  Totals for metrics.
+//  Totals for metrics: events applied in a committed transaction.
 int64_t as_consumer_applied (as_consumer_t *self);
 int64_t as_consumer_dead (as_consumer_t *self);
 //  Self-test (needs AFTERSALES_TEST_PG).

@@ -30,8 +30,10 @@ struct _as_consumer_t {
     bool careful;               //  queued writes failed: flush after every event
     as_consumer_commit_fn *commit;
     void *commit_arg;
-    int64_t applied;
-    int64_t dead;
+    int64_t applied;            //  events applied, in committed transactions
+    int64_t dead;               //  dead letters, likewise
+    int64_t try_applied;        //  the same in the transaction under way
+    int64_t try_dead;
 };
 
 static const as_stmt_t s_cursor_init = { "as_cursor_init",
@@ -129,7 +131,7 @@ s_dead_letter (as_consumer_t *self, as_pg_t *pg, const as_event_t *event,
     as_pgp_bin (&params, envelope.data, envelope.size);
     int64_t rows = as_pg_do (pg, &s_dead_letter_insert, &params, err);
     msgpack_sbuffer_destroy (&envelope);
-    self->dead++;
+    self->try_dead++;
     return rows < 0 ? -1 : 0;
 }
 
@@ -169,7 +171,7 @@ s_apply_one (as_consumer_t *self, as_pg_t *pg, const as_event_t *event, bool car
         rc = as_pg_flush (pg, &failure);
     as_msg_destroy (&data);
     if (rc == 0) {
-        self->applied++;
+        self->try_applied++;
         return 0;
     }
     if (!careful)
@@ -243,6 +245,7 @@ s_apply_transaction (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size
                      bool *gap, as_error_t *err)
 {
     *gap = false;
+    self->try_applied = self->try_dead = 0;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_str (&params, self->producer);
@@ -313,6 +316,9 @@ s_apply_transaction (as_consumer_t *self, as_pg_t *pg, as_event_t **events, size
         return deferred && !careful ? -2 : -1;
     }
     PQclear (close [0].result);
+    //  Counted once committed: a try that failed ran handlers too.
+    self->applied += self->try_applied;
+    self->dead += self->try_dead;
     self->careful = false;
     self->cursor = cursor;
     self->stored = cursor;
@@ -654,6 +660,10 @@ as_consumer_test (bool verbose)
     AS_CHECK (as_consumer_cursor (consumer) == 18);
     AS_CHECK (s_test_scalar (pg, "SELECT count(*) FROM dead_letters WHERE sequence = 17") == 1);
     AS_CHECK (s_test_effects (pg, "1,3,4,6,7,8,9,10,14,16,18"));
+    //  The count of applied events is of committed ones: the tries that
+    //  failed ran handlers too.
+    AS_CHECK (as_consumer_applied (consumer) == s_test_scalar (pg, "SELECT count(*) FROM applied"));
+    AS_CHECK (as_consumer_dead (consumer) == s_test_scalar (pg, "SELECT count(*) FROM dead_letters"));
     //  Unwanted events alone take no transaction: the cursor moves in
     //  memory only, and is stored with the next wanted event.
     log.bad_write = 0;
