@@ -105,11 +105,16 @@ int dispatch_visit_move (as_pg_t *pg, int64_t visit_id, const char *to, const ch
 int dispatch_visit_move_from (as_pg_t *pg, int64_t visit_id, const char *from, const char *to,
                               const char *actor, const char *note, as_error_t *err);
 //  Emit visit.scheduled / visit.rescheduled / visit.cancelled for a visit
-//  as it now stands (reason: for the last two).
+//  as it now stands (reason: for the last two). With `reply`, the visit's
+//  row for dispatch_reply_visit_row comes back there, from the same round
+//  trip (caller clears).
 int dispatch_emit_scheduled (as_service_t *service, as_pg_t *pg, int64_t visit_id,
-                             const char *type, const char *reason, as_error_t *err);
+                             const char *type, const char *reason, PGresult **reply, as_error_t *err);
 //  Pack {visit: {...}} for the visit as it now stands.
 int dispatch_reply_visit (as_call_t *call, int64_t visit_id);
+//  The same from its row read already (`row` may be NULL: err says why;
+//  cleared here).
+int dispatch_reply_visit_row (as_call_t *call, int64_t visit_id, PGresult *row);
 
 
 #endif

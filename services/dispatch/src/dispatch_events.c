@@ -60,9 +60,10 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     return as_pg_defer (delivery->pg, &s_insert_case, &params, delivery->err);
 }
 
-static const as_stmt_t s_case_state = { "dispatch_case_state",
-    "SELECT triaged, entitlement IS NOT NULL, closed,"
-    " EXISTS (SELECT 1 FROM visits v WHERE v.case_id = c.id) FROM cases c WHERE c.id = $1 FOR UPDATE" };
+//  What a fact's update (below) returns: the case's state after it (the
+//  update locks the row, as FOR UPDATE would).
+#define S_CASE_STATE \
+    " RETURNING triaged, entitlement IS NOT NULL, closed, EXISTS (SELECT 1 FROM visits v WHERE v.case_id = c.id)"
 //  The visit and the first line of its history, in one statement.
 static const as_stmt_t s_new_visit = { "dispatch_new_visit",
     "WITH v AS (INSERT INTO visits (case_id, skill, minutes, priority)"
@@ -74,14 +75,12 @@ static const as_stmt_t s_new_visit = { "dispatch_new_visit",
     " SELECT id, NULL, 'unscheduled', $2, $3 FROM v" };
 
 //  A case that is triaged and entitled (or triaged only, when billing's
-//  decision is not awaited) and has never had a visit gets one.
+//  decision is not awaited) and has never had a visit gets one. `stmt`
+//  records the fact and returns the state (S_CASE_STATE).
 static int
-s_maybe_ready (as_delivery_t *delivery, int64_t case_id)
+s_maybe_ready (as_delivery_t *delivery, const as_stmt_t *stmt, as_pg_params_t *params, int64_t case_id)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, case_id);
-    PGresult *state = as_pg_run (delivery->pg, &s_case_state, &params, delivery->err);
+    PGresult *state = as_pg_run (delivery->pg, stmt, params, delivery->err);
     if (!state)
         return -1;
     bool known = PQntuples (state) == 1;
@@ -98,16 +97,19 @@ s_maybe_ready (as_delivery_t *delivery, int64_t case_id)
     if (!ready)
         return 0;
     //  The case row is locked and has no visit: the insert cannot conflict.
-    as_pgp_str (&params, delivery->publisher);
-    as_pgp_str (&params, "case ready: waiting for an appointment");
-    return as_pg_defer (delivery->pg, &s_new_visit, &params, delivery->err);
+    as_pg_params_t visit;
+    as_pgp_reset (&visit);
+    as_pgp_int (&visit, case_id);
+    as_pgp_str (&visit, delivery->publisher);
+    as_pgp_str (&visit, "case ready: waiting for an appointment");
+    return as_pg_defer (delivery->pg, &s_new_visit, &visit, delivery->err);
 }
 
 static const as_stmt_t s_triaged = { "dispatch_case_triaged",
-    "UPDATE cases SET triaged = true, priority = $2, updated_at = now() WHERE id = $1" };
+    "UPDATE cases c SET triaged = true, priority = $2, updated_at = now() WHERE c.id = $1" S_CASE_STATE };
 
 static const as_stmt_t s_entitled = { "dispatch_case_entitled",
-    "UPDATE cases SET entitlement = $2, updated_at = now() WHERE id = $1" };
+    "UPDATE cases c SET entitlement = $2, updated_at = now() WHERE c.id = $1" S_CASE_STATE };
 
 //  Record one fact of a case (the event's key into the statement's $2),
 //  then see whether the case is now ready for a visit.
@@ -123,10 +125,7 @@ s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, co
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
     as_pgp_str (&params, value);
-    //  Goes with the case's state read (which so sees it).
-    if (as_pg_defer (delivery->pg, stmt, &params, delivery->err))
-        return -1;
-    return s_maybe_ready (delivery, case_id);
+    return s_maybe_ready (delivery, stmt, &params, case_id);
 }
 
 int
@@ -186,7 +185,7 @@ dispatch_on_case_closed (as_delivery_t *delivery)
             rc = -1;
         if (rc == 0)
             rc = dispatch_emit_scheduled (delivery->service, delivery->pg, visit_id, "visit.cancelled", note,
-                                          delivery->err);
+                                          NULL, delivery->err);
     }
     PQclear (visits);
     return rc;

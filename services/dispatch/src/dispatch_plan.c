@@ -816,7 +816,7 @@ s_unplace_stop (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char
     if (dispatch_visit_move (pg, visit_id, "unscheduled", actor, reason, err)
     ||  as_pg_defer (pg, &s_unplace, &params, err))     //  locked by the move
         return -1;
-    return dispatch_emit_scheduled (service, pg, visit_id, "visit.rescheduled", reason, err);
+    return dispatch_emit_scheduled (service, pg, visit_id, "visit.rescheduled", reason, NULL, err);
 }
 
 //  Store every route of the solution (order, engineer, ETA). Visits that
@@ -839,7 +839,7 @@ s_day_save (as_service_t *service, as_pg_t *pg, const s_day_t *day, const as_vrp
                 return -1;
             if (stop->engineer_id && stop->engineer_id != day->engineers [vehicle]) {
                 changed++;
-                if (dispatch_emit_scheduled (service, pg, stop->id, "visit.rescheduled", reason, err))
+                if (dispatch_emit_scheduled (service, pg, stop->id, "visit.rescheduled", reason, NULL, err))
                     return -1;
             }
         }
@@ -1108,6 +1108,7 @@ typedef struct {
     const char *actor;
     const s_bulk_t *loaded;     //  the probe's days (excluding the visit), or NULL = load
     int loaded_date;            //  the booking's date in `loaded`
+    PGresult **reply;           //  where the visit's row for the reply goes, or NULL
 } s_booking_t;
 
 static const as_stmt_t s_set_pinned = { "dispatch_plan_set_pinned",
@@ -1147,7 +1148,7 @@ s_announce_booking (as_service_t *service, as_pg_t *pg, const s_need_t *need, co
     if (booking->engineer_id && as_pg_defer (pg, &s_set_pinned, &params, err))
         return -1;
     return dispatch_emit_scheduled (service, pg, need->id, first ? "visit.scheduled" : "visit.rescheduled",
-                                    first ? NULL : "appointment moved", err);
+                                    first ? NULL : "appointment moved", booking->reply, err);
 }
 
 //  Insert the visit into the station's day at the window, cheapest
@@ -1242,13 +1243,18 @@ dispatch_visit_book (as_call_t *call)
     int rc = window < 0 || !probe.station [window]
            ? as_error_set (call->err, AS_FAILED_PRECONDITION, "%s is not an appointment window that can be"
                            " served (ask slots.offer)", window_start) : 0;
+    PGresult *reply = NULL;
     if (rc == 0) {
         s_booking_t booking = { date, probe.starts [window], probe.ends [window], probe.station [window], 0,
-                                call->actor, &days, 0 };
+                                call->actor, &days, 0, &reply };
         rc = s_book (call->service, call->pg, config, &need, &booking, call->err);
     }
     s_bulk_clear (&days);
-    return rc ? -1 : dispatch_reply_visit (call, need.id);
+    if (rc) {
+        PQclear (reply);
+        return -1;
+    }
+    return dispatch_reply_visit_row (call, need.id, reply);
 }
 
 //  The statement listing dates from `from` (NULL = today, local) for `days`
@@ -1399,9 +1405,14 @@ dispatch_visit_assign (as_call_t *call)
     int window = s_window_of (&windows, epoch);
     if (window < 0)
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "%s is not an appointment window", window_start);
-    s_booking_t booking = { date, starts [window], ends [window], station_id, engineer_id, call->actor, NULL, 0 };
-    return s_book (call->service, call->pg, config, &need, &booking, call->err)
-         ? -1 : dispatch_reply_visit (call, need.id);
+    PGresult *reply = NULL;
+    s_booking_t booking = { date, starts [window], ends [window], station_id, engineer_id, call->actor, NULL, 0,
+                            &reply };
+    if (s_book (call->service, call->pg, config, &need, &booking, call->err)) {
+        PQclear (reply);
+        return -1;
+    }
+    return dispatch_reply_visit_row (call, need.id, reply);
 }
 
 //  A visit whose parts have arrived: the earliest window that can be served
@@ -1429,7 +1440,7 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
         for (int window = 0; window < probes [date].count && rc == 1; window++)
             if (probes [date].station [window]) {
                 s_booking_t booking = { days [date], probes [date].starts [window], probes [date].ends [window],
-                                        probes [date].station [window], 0, actor, &loaded, date };
+                                        probes [date].station [window], 0, actor, &loaded, date, NULL };
                 rc = s_book (service, pg, config, &need, &booking, err) ? -1 : 0;
             }
     s_bulk_clear (&loaded);

@@ -128,13 +128,10 @@ s_pack_visit (msgpack_packer *pk, const PGresult *result, int row)
     as_pack_kv_bool (pk, "pinned", as_pg_get_bool (result, row, S_VISIT_TEXTS));
 }
 
+//  The row of s_get_visit for a visit, or NULL (err set).
 static PGresult *
-s_load_visit (as_pg_t *pg, int64_t visit_id, as_error_t *err)
+s_visit_found (PGresult *result, int64_t visit_id, as_error_t *err)
 {
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, visit_id);
-    PGresult *result = as_pg_run (pg, &s_get_visit, &params, err);
     if (result && PQntuples (result) == 0) {
         PQclear (result);
         as_error_set (err, AS_NOT_FOUND, "visit %lld not found", (long long) visit_id);
@@ -143,10 +140,19 @@ s_load_visit (as_pg_t *pg, int64_t visit_id, as_error_t *err)
     return result;
 }
 
-int
-dispatch_reply_visit (as_call_t *call, int64_t visit_id)
+static PGresult *
+s_load_visit (as_pg_t *pg, int64_t visit_id, as_error_t *err)
 {
-    PGresult *result = s_load_visit (call->pg, visit_id, call->err);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, visit_id);
+    return s_visit_found (as_pg_run (pg, &s_get_visit, &params, err), visit_id, err);
+}
+
+int
+dispatch_reply_visit_row (as_call_t *call, int64_t visit_id, PGresult *row)
+{
+    PGresult *result = s_visit_found (row, visit_id, call->err);
     if (!result)
         return -1;
     msgpack_pack_map (call->result, 1);
@@ -154,6 +160,13 @@ dispatch_reply_visit (as_call_t *call, int64_t visit_id)
     s_pack_visit (call->result, result, 0);
     PQclear (result);
     return 0;
+}
+
+int
+dispatch_reply_visit (as_call_t *call, int64_t visit_id)
+{
+    PGresult *result = s_load_visit (call->pg, visit_id, call->err);
+    return result ? dispatch_reply_visit_row (call, visit_id, result) : -1;
 }
 
 int
@@ -220,10 +233,13 @@ static const struct {
 };
 
 //  Emit a visit event: its columns as they now stand, plus up to two
-//  string fields (key, value, key, value; NULL value = left out).
+//  string fields (key, value, key, value; NULL value = left out). With
+//  `reply`, the visit's row for a reply (s_get_visit) is read in the same
+//  round trip and handed over there (caller clears).
 static int
 s_emit_visit (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *type,
-              const char *key1, const char *value1, const char *key2, const char *value2, as_error_t *err)
+              const char *key1, const char *value1, const char *key2, const char *value2, PGresult **reply,
+              as_error_t *err)
 {
     unsigned columns = 0;
     for (size_t index = 0; index < sizeof s_event_columns / sizeof s_event_columns [0]; index++)
@@ -232,9 +248,15 @@ s_emit_visit (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
-    PGresult *row = as_pg_run (pg, &s_event_row, &params, err);
-    if (!row)
+    as_pg_step_t steps [2] = { { &s_event_row, NULL, &params, NULL }, { &s_get_visit, NULL, &params, NULL } };
+    if (as_pg_pipeline (pg, steps, reply ? 2 : 1, err)) {
+        PQclear (steps [0].result);
+        PQclear (steps [1].result);
         return -1;
+    }
+    PGresult *row = steps [0].result;
+    if (reply)
+        *reply = steps [1].result;
     bool unassigned = PQgetisnull (row, 0, 2);
     bool rescheduled = !strcmp (type, "visit.rescheduled");
     int count = (value1 != NULL) + (value2 != NULL) + rescheduled;
@@ -269,11 +291,11 @@ s_emit_visit (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *
 
 int
 dispatch_emit_scheduled (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *type,
-                         const char *reason, as_error_t *err)
+                         const char *reason, PGresult **reply, as_error_t *err)
 {
     bool with_reason = !strcmp (type, "visit.rescheduled") || !strcmp (type, "visit.cancelled");
     return s_emit_visit (service, pg, visit_id, type, "reason",
-                         with_reason ? (reason ? reason : "re-planned") : NULL, NULL, NULL, err);
+                         with_reason ? (reason ? reason : "re-planned") : NULL, NULL, NULL, reply, err);
 }
 
 //  --- Operator moves -------------------------------------------------------------------------
@@ -325,7 +347,7 @@ dispatch_visit_unassign (as_call_t *call)
     as_obj_strcpy (call->params, "reason", reason, sizeof reason);
     if (dispatch_visit_move (call->pg, visit_id, "unscheduled", call->actor, reason, call->err)
     ||  s_unplace_visit (call->pg, visit_id, call->err)
-    ||  dispatch_emit_scheduled (call->service, call->pg, visit_id, "visit.rescheduled", reason, call->err))
+    ||  dispatch_emit_scheduled (call->service, call->pg, visit_id, "visit.rescheduled", reason, NULL, call->err))
         return -1;
     return dispatch_reply_visit (call, visit_id);
 }
@@ -336,7 +358,7 @@ s_cancel (as_service_t *service, as_pg_t *pg, int64_t visit_id, const char *acto
 {
     if (dispatch_visit_move (pg, visit_id, "cancelled", actor, reason, err))
         return -1;
-    if (s_emit_visit (service, pg, visit_id, "visit.cancelled", "reason", reason, NULL, NULL, err))
+    if (s_emit_visit (service, pg, visit_id, "visit.cancelled", "reason", reason, NULL, NULL, NULL, err))
         return -1;
     return s_unplace_visit (pg, visit_id, err);
 }
@@ -382,7 +404,7 @@ dispatch_plan_dispatch (as_call_t *call)
         as_pgp_int (&params, dispatch_config (call->service)->confirm_minutes);
         rc = dispatch_visit_move (call->pg, visit_id, "dispatched", call->actor, NULL, call->err)
           || as_pg_do (call->pg, &s_confirm_due, &params, call->err) != 1
-          || s_emit_visit (call->service, call->pg, visit_id, "visit.dispatched", NULL, NULL, NULL, NULL, call->err)
+          || s_emit_visit (call->service, call->pg, visit_id, "visit.dispatched", NULL, NULL, NULL, NULL, NULL, call->err)
            ? -1 : 0;
     }
     if (rc == 0) {
@@ -407,11 +429,14 @@ s_step (as_call_t *call, const char *to, const char *type, const char *key, cons
     as_obj_strcpy (call->params, "note", note, sizeof note);
     char now [32];
     as_time_now_rfc3339 (now);
+    PGresult *reply = NULL;
     if (dispatch_visit_move (call->pg, visit_id, to, call->actor, note, call->err)
     ||  s_emit_visit (call->service, call->pg, visit_id, type, key, value, key ? "at" : NULL,
-                      key ? now : NULL, call->err))
+                      key ? now : NULL, &reply, call->err)) {
+        PQclear (reply);
         return -1;
-    return dispatch_reply_visit (call, visit_id);
+    }
+    return dispatch_reply_visit_row (call, visit_id, reply);
 }
 
 int
@@ -722,7 +747,7 @@ dispatch_check_late (as_service_t *service, as_pg_t *pg, int *raised, as_error_t
     *raised = PQntuples (late);
     for (int row = 0; row < *raised && rc == 0; row++)
         rc = s_emit_visit (service, pg, as_pg_get_int (late, row, 0), "visit.late", "reason",
-                           "not on site yet and the window ends soon", NULL, NULL, err);
+                           "not on site yet and the window ends soon", NULL, NULL, NULL, err);
     PQclear (late);
     return rc;
 }
