@@ -85,6 +85,14 @@ typedef struct {
     //  so that bursts share transactions; 0 applies at once (setting
     //  AFTERSALES_CONSUME_LINGER_MS overrides it).
     int consume_linger_ms;
+    //  Threads that answer the service's own reads (methods that do not
+    //  mutate), each on its own connection, beside the loop that serves
+    //  changes and events (setting AFTERSALES_READ_WORKERS overrides it).
+    //  A service that sets it keeps no state its reads share unguarded
+    //  (caches are per thread: __thread). 0: reads are answered inline.
+    int read_workers;
+    //  Called by each read worker before it ends (per-thread caches).
+    void (*worker_stop) (void);
     //  Called after migrations, before serving; may add timers to the loop.
     int (*start) (as_service_t *service, as_error_t *err);
     void (*stop) (as_service_t *service);

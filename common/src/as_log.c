@@ -9,7 +9,7 @@
 
 static char s_service [32] = "aftersales";
 static as_log_level_t s_level = AS_LOG_INFO;
-static char s_trace [33];
+static __thread char s_trace [33];   //  per thread: a service's read workers log their own
 static const char *s_level_names [] = { "debug", "info", "warn", "error" };
 
 int

@@ -7,7 +7,9 @@
 #include "as_eventlog.h"
 #include "as_log.h"
 #include "as_msg.h"
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -34,7 +36,20 @@ struct _as_service_t {
     const char *fault;              //  fault injection for tests
     char traceparent [AS_RPC_TRACE_MAX + 1];
     void *state;
+    char role [64];                 //  the database role
+    zsock_t *to_readers;            //  reads handed to the read workers
+    zsock_t *from_readers;          //  and their answers
+    struct _s_reader_t *readers;
+    int reader_count;
 };
+
+//  A read worker (see Read workers below).
+typedef struct _s_reader_t {
+    as_service_t *service;
+    as_pg_t *pg;
+    pthread_t thread;
+    _Atomic int64_t round_trips;    //  its connection's, for the loop's metrics
+} s_reader_t;
 
 //  The settings every daemon has besides the suite's (as_config); the
 //  service's own follow them.
@@ -49,6 +64,10 @@ static const as_setting_t s_daemon_settings [] = {
       "the relay runs this long after a commit with events, batching back-to-back requests (0: at once)", "", 0 },
     { "AFTERSALES_RETENTION_DAYS", AS_CFG_INT, "90", 1, 3650,
       "event log rows and stored RPC replies are kept this long", "", 0 },
+    { "AFTERSALES_READ_WORKERS", AS_CFG_INT, "-1", -1, 8,
+      "threads that answer the service's reads, each with its own database connection, beside the "
+      "loop that serves changes and events (-1: the service's own default; 0: reads inline); "
+      "only for services whose reads may run in threads (dispatch)", "", 0 },
     { "AFTERSALES_CONSUME_LINGER_MS", AS_CFG_INT, "-1", -1, 10000,
       "live events from the bus wait this long to be applied together (-1: the service's own default)", "", 0 },
     { "AFTERSALES_RPC_ACL", AS_CFG_STR, "", 0, 0,
@@ -117,18 +136,27 @@ s_random_hex (char *out, size_t bytes)
 }
 
 //  Carry the caller's W3C traceparent, or start a trace when none came.
+//  The caller's traceparent, or a new trace; logs carry it from here on
+//  (in this thread).
 static void
-s_trace_start (as_service_t *self, const char *traceparent)
+s_trace_make (const char *traceparent, char out [AS_RPC_TRACE_MAX + 1])
 {
     if (traceparent && strlen (traceparent) == 55)
-        snprintf (self->traceparent, sizeof self->traceparent, "%s", traceparent);
+        snprintf (out, AS_RPC_TRACE_MAX + 1, "%s", traceparent);
     else {
         char trace [33], span [17];
         s_random_hex (trace, 16);
         s_random_hex (span, 8);
-        snprintf (self->traceparent, sizeof self->traceparent, "00-%s-%s-01", trace, span);
+        snprintf (out, AS_RPC_TRACE_MAX + 1, "00-%s-%s-01", trace, span);
     }
-    as_log_set_trace (self->traceparent);
+    as_log_set_trace (out);
+}
+
+//  The same for the loop's unit of work: events it emits carry it.
+static void
+s_trace_start (as_service_t *self, const char *traceparent)
+{
+    s_trace_make (traceparent, self->traceparent);
 }
 
 //  --- Relay ----------------------------------------------------------------------
@@ -256,7 +284,10 @@ s_metrics (as_call_t *call)
         as_service_count (self, name, (int64_t) as_consumer_cursor (consumer) - (value ? *value : 0));
     }
     int64_t *trips = zhashx_lookup (self->counters, "pg_round_trips");
-    as_service_count (self, "pg_round_trips", (int64_t) as_pg_round_trips (self->pg) - (trips ? *trips : 0));
+    int64_t total = (int64_t) as_pg_round_trips (self->pg);
+    for (int index = 0; index < self->reader_count; index++)
+        total += atomic_load (&self->readers [index].round_trips);
+    as_service_count (self, "pg_round_trips", total - (trips ? *trips : 0));
     msgpack_pack_map (call->result, 2);
     as_pack_kv_str (call->result, "service", self->def->name);
     as_pack_str (call->result, "counters");
@@ -351,6 +382,15 @@ static const as_method_t s_builtin_methods [] = {
     { "events.ingest", s_events_ingest },
     { NULL, NULL }
 };
+
+static bool
+s_builtin (const char *name)
+{
+    for (const as_method_t *method = s_builtin_methods; method->name; method++)
+        if (strcmp (method->name, name) == 0)
+            return true;
+    return false;
+}
 
 static as_method_fn *
 s_find_method (as_service_t *self, const char *name)
@@ -479,6 +519,8 @@ typedef struct {
     as_pg_params_t store;       //  the reply kept with the key, at the commit
     as_error_t err;
     int rc;                     //  0 ok, -1 error in err
+    bool to_reader;             //  a read for a read worker
+    _Atomic int owner;          //  handed over with release, taken with acquire
 } s_entry_t;
 
 static as_call_t
@@ -490,8 +532,16 @@ s_call_for (as_service_t *self, s_entry_t *entry)
     return call;
 }
 
+//  A read: the handler, then its result against the catalogue.
+static int
+s_read (s_entry_t *entry, as_call_t *call)
+{
+    return entry->handler (call) || s_check_result (entry->request.method, &entry->result, &entry->err) ? -1 : 0;
+}
+
 //  Decode and route one request; requests that need no transaction of
-//  ours (reads, refusals) are answered here; the others wait for the batch.
+//  ours (reads, refusals) are answered here, or by a read worker; the
+//  others wait for the batch.
 static void
 s_prepare (as_service_t *self, zmsg_t *msg, s_entry_t *entry)
 {
@@ -525,10 +575,12 @@ s_prepare (as_service_t *self, zmsg_t *msg, s_entry_t *entry)
     else
     if (as_catalog_method_mutates (request->method))
         entry->mutates = true;
+    else
+    if (self->reader_count > 0 && !s_builtin (request->method))
+        entry->to_reader = true;
     else {
         as_call_t call = s_call_for (self, entry);
-        entry->rc = entry->handler (&call) || s_check_result (request->method, &entry->result, &entry->err)
-                  ? -1 : 0;
+        entry->rc = s_read (entry, &call);
     }
 }
 
@@ -688,6 +740,139 @@ s_answer (as_service_t *self, zsock_t *router, s_entry_t *entry)
     as_rpc_request_release (&entry->request);
 }
 
+//  --- Read workers ---------------------------------------------------------------------
+
+//  The read workers answer reads while the loop serves changes and events:
+//  each has its own connection and its own (per-thread) caches; a read
+//  sees what is committed, as from another process. The loop hands over
+//  requests it has checked (ACL, deadline, method), as pointers over
+//  inproc sockets, and sends the answers that come back.
+#define S_TO_READERS   "inproc://as-service-reads"
+#define S_FROM_READERS "inproc://as-service-answers"
+
+
+static void *
+s_reader (void *arg)
+{
+    s_reader_t *reader = arg;
+    as_service_t *self = reader->service;
+    zsock_t *in = zsock_new_pull (">" S_TO_READERS), *out = zsock_new_push (">" S_FROM_READERS);
+    assert (in && out);
+    while (true) {
+        s_entry_t *entry = NULL;
+        if (zsock_recv (in, "p", &entry) < 0) {
+            if (zmq_errno () == ETERM)
+                break;
+            continue;                   //  a signal: the loop says when to stop
+        }
+        if (!entry)
+            break;                      //  the loop is stopping
+        //  The socket orders the hand-over; the atomic says so to tools
+        //  that cannot see into libzmq (ThreadSanitizer).
+        (void) atomic_load_explicit (&entry->owner, memory_order_acquire);
+        char trace [AS_RPC_TRACE_MAX + 1];
+        s_trace_make (entry->request.traceparent, trace);
+        as_call_t call = { self, reader->pg, &entry->request, entry->request.params, &entry->packer,
+                           &entry->err, entry->request.principal [0] ? entry->request.principal : "system" };
+        entry->rc = s_read (entry, &call);
+        as_log_set_trace (NULL);
+        atomic_store (&reader->round_trips, as_pg_round_trips (reader->pg));
+        atomic_store_explicit (&entry->owner, 0, memory_order_release);
+        zsock_send (out, "p", entry);
+    }
+    if (self->def->worker_stop)
+        self->def->worker_stop ();
+    zsock_destroy (&in);
+    zsock_destroy (&out);
+    return NULL;
+}
+
+//  The entry moves to the heap (its packer points into it) and goes to a
+//  read worker.
+static void
+s_hand_to_reader (as_service_t *self, s_entry_t *entry)
+{
+    s_entry_t *moved = malloc (sizeof *moved);
+    assert (moved);
+    *moved = *entry;
+    msgpack_packer_init (&moved->packer, &moved->result, msgpack_sbuffer_write);
+    as_service_count (self, "rpc_read_workers", 1);
+    atomic_store_explicit (&moved->owner, 1, memory_order_release);
+    zsock_send (self->to_readers, "p", moved);
+}
+
+static int
+s_on_answered (zloop_t *loop, zsock_t *from, void *arg)
+{
+    (void) loop;
+    as_service_t *self = arg;
+    s_entry_t *entry = NULL;
+    if (zsock_recv (from, "p", &entry) == 0 && entry) {
+        (void) atomic_load_explicit (&entry->owner, memory_order_acquire);
+        s_answer (self, self->router, entry);
+        free (entry);
+    }
+    return 0;
+}
+
+static as_pg_t *s_connect (as_service_t *self, as_error_t *err);
+
+static int
+s_start_readers (as_service_t *self, as_error_t *err)
+{
+    //  Only a service that declares read workers has reads safe to run
+    //  in threads: the setting changes how many, never whether.
+    int64_t configured = as_config_int (self->settings, "AFTERSALES_READ_WORKERS");
+    int count = self->def->read_workers <= 0 ? 0 : configured >= 0 ? (int) configured : self->def->read_workers;
+    if (count <= 0)
+        return 0;
+    self->to_readers = zsock_new_push ("@" S_TO_READERS);
+    self->from_readers = zsock_new_pull ("@" S_FROM_READERS);
+    self->readers = calloc ((size_t) count, sizeof *self->readers);
+    assert (self->to_readers && self->from_readers && self->readers);
+    for (int index = 0; index < count; index++) {
+        s_reader_t *reader = &self->readers [index];
+        reader->service = self;
+        reader->pg = s_connect (self, err);
+        if (!reader->pg)
+            return -1;
+        if (pthread_create (&reader->thread, NULL, s_reader, reader)) {
+            as_pg_destroy (&reader->pg);
+            return as_error_set (err, AS_INTERNAL, "cannot start a read worker");
+        }
+        self->reader_count++;
+    }
+    zloop_reader (self->loop, self->from_readers, s_on_answered, self);
+    return 0;
+}
+
+//  Each worker finishes what it holds and stops; answers not sent yet are
+//  dropped (the callers retry, reads change nothing).
+static void
+s_stop_readers (as_service_t *self)
+{
+    for (int index = 0; index < self->reader_count; index++)
+        while (zsock_send (self->to_readers, "p", NULL) != 0 && zmq_errno () == EINTR)
+            ;                           //  a second signal: the workers must still hear it
+    for (int index = 0; index < self->reader_count; index++) {
+        pthread_join (self->readers [index].thread, NULL);
+        as_pg_destroy (&self->readers [index].pg);
+    }
+    s_entry_t *entry = NULL;
+    while (self->from_readers && (zsock_events (self->from_readers) & ZMQ_POLLIN)
+           && zsock_recv (self->from_readers, "p", &entry) == 0 && entry) {
+        msgpack_sbuffer_destroy (&entry->result);
+        as_rpc_request_release (&entry->request);
+        zframe_destroy (&entry->identity);
+        free (entry);
+    }
+    free (self->readers);
+    self->readers = NULL;
+    self->reader_count = 0;
+    zsock_destroy (&self->to_readers);
+    zsock_destroy (&self->from_readers);
+}
+
 //  Everything waiting on the socket is taken at once: under load, many
 //  callers' changes share one commit (group commit), which is what lets
 //  throughput grow with the number of clients.
@@ -710,7 +895,10 @@ s_on_request (zloop_t *loop, zsock_t *router, void *arg)
     as_service_count (self, "rpc_requests", (int64_t) count);
     s_run_batch (self, entries, count);
     for (size_t index = 0; index < count; index++)
-        s_answer (self, router, &entries [index]);
+        if (entries [index].to_reader)
+            s_hand_to_reader (self, &entries [index]);
+        else
+            s_answer (self, router, &entries [index]);
     //  Relay after answering: the callers are not kept waiting for the push.
     s_after_commit (self);
     as_log_set_trace (NULL);
@@ -966,16 +1154,20 @@ s_build_settings (as_service_t *self)
     return 0;
 }
 
+static as_pg_t *
+s_connect (as_service_t *self, as_error_t *err)
+{
+    return as_pg_connect (as_config_str (self->settings, "AFTERSALES_PG"), self->role, self->def->name, 0, err);
+}
+
 static int
 s_open_database (as_service_t *self, as_error_t *err)
 {
-    char role [64];
     const char *configured = as_config_str (self->settings, "AFTERSALES_PG_ROLE");
-    snprintf (role, sizeof role, "%s", *configured ? configured : "");
-    if (!*role)
-        snprintf (role, sizeof role, "aftersales_%s", self->def->name);
-    self->pg = as_pg_connect (as_config_str (self->settings, "AFTERSALES_PG"), role,
-                              self->def->name, 0, err);
+    snprintf (self->role, sizeof self->role, "%s", *configured ? configured : "");
+    if (!*self->role)
+        snprintf (self->role, sizeof self->role, "aftersales_%s", self->def->name);
+    self->pg = s_connect (self, err);
     if (!self->pg)
         return -1;
     if (as_pg_migrate (self->pg, self->def->name, "common", as_common_migrations,
@@ -1017,6 +1209,7 @@ s_open_sockets (as_service_t *self)
 static void
 s_destroy (as_service_t *self)
 {
+    s_stop_readers (self);
     zloop_destroy (&self->loop);
     zlistx_destroy (&self->consumers);
     zsock_destroy (&self->sub);
@@ -1108,7 +1301,8 @@ as_service_main (const as_service_def_t *def, int argc, char *argv [])
         status = 1;
     }
     else
-    if (!migrate_only && (s_open_sockets (self) || (def->start && def->start (self, &err)))) {
+    if (!migrate_only && (s_open_sockets (self) || s_start_readers (self, &err)
+                          || (def->start && def->start (self, &err)))) {
         as_error ("start-up failed: %s", err.message);
         status = 1;
     }

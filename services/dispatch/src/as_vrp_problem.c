@@ -225,13 +225,13 @@ s_compile_nodes (as_vrp_problem_t *self)
     }
 }
 
-//  Sort key for the neighbour lists, set before qsort (single-threaded).
-static const double *s_sort_key;
-
+//  Order of the neighbour lists: by `key` (qsort_r's argument, so that
+//  problems may be compiled in several threads at once).
 static int
-s_by_key (const void *a, const void *b)
+s_by_key (const void *a, const void *b, void *arg)
 {
-    double ka = s_sort_key [*(const int *) a], kb = s_sort_key [*(const int *) b];
+    const double *key = arg;
+    double ka = key [*(const int *) a], kb = key [*(const int *) b];
     if (ka != kb)
         return ka < kb? -1: 1;
     return *(const int *) a - *(const int *) b;
@@ -251,8 +251,7 @@ s_compile_neighbours (as_vrp_problem_t *self)
             row [v] = v;
             key [v] = v == u? -1: as_vrp_tt (self, u, v) + as_vrp_tt (self, v, u);
         }
-        s_sort_key = key;
-        qsort (row, (size_t) n, sizeof *row, s_by_key);
+        qsort_r (row, (size_t) n, sizeof *row, s_by_key, key);
     }
     free (key);
     return 0;

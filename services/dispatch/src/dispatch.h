@@ -58,7 +58,8 @@ int dispatch_plan_rota (as_service_t *service, as_pg_t *pg, int64_t engineer_id,
 //  Lock the day plan a visit is in (if any) before taking it out: every
 //  change of a day plan holds that day's advisory lock (dispatch_plan.c).
 int dispatch_plan_lock_visit_day (as_pg_t *pg, int64_t visit_id, as_error_t *err);
-//  Free what the planner keeps between calls (the fleet cache), at exit.
+//  Free what the planner keeps between calls (the calling thread's fleet,
+//  skills and plan caches): at exit, and as each read worker ends.
 void dispatch_plan_cache_free (void);
 //  Background re-optimisation of today's and tomorrow's plans.
 int dispatch_plan_optimize_all (as_service_t *service, as_pg_t *pg, as_error_t *err);

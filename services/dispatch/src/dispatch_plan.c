@@ -299,9 +299,10 @@ s_bulk_clear (s_bulk_t *bulk)
 //  by triggers on those tables, whoever changes them: migration 003) stays
 //  where it was when they were loaded. Offers and bookings read the
 //  version with their need; other loads (re-plans, the board) go without
-//  the cache. One dispatchd is one loop thread: one cache per process.
-static zhashx_t *s_fleet_cache;
-static int64_t s_fleet_cache_version;
+//  the cache. Each thread of dispatchd (the loop, the read worker) has its
+//  own caches (__thread), and frees them with dispatch_plan_cache_free.
+static __thread zhashx_t *s_fleet_cache;
+static __thread int64_t s_fleet_cache_version;
 
 #define S_FLEET_CACHE_MAX 512
 
@@ -336,7 +337,7 @@ s_fleet_cached (const char *key, int64_t version)
 //  holds and gets back only the days that moved. Versions come from a
 //  sequence, so a copy taken inside a transaction that was rolled back
 //  (or undone to a savepoint) never matches again.
-static zhashx_t *s_plans;
+static __thread zhashx_t *s_plans;
 
 #define S_PLAN_CACHE_MAX 4096
 
@@ -357,7 +358,7 @@ s_plan_cached (int64_t station_id, const char *date)
     return s_plans ? zhashx_lookup (s_plans, key) : NULL;
 }
 
-static PGresult *s_skills;
+static __thread PGresult *s_skills;
 
 void
 dispatch_plan_cache_free (void)
@@ -899,7 +900,7 @@ static const as_stmt_t s_fleet_version = { "dispatch_plan_fleet_version",
 //  that version, else loaded again. The version is read before the rows:
 //  were the fleet to change in between, the copy is older than its rows
 //  and the next request loads them again, never the other way round.
-static int64_t s_skills_version;
+static __thread int64_t s_skills_version;
 
 static const PGresult *
 s_station_skills (as_pg_t *pg, int64_t version, as_error_t *err)

@@ -169,6 +169,10 @@ static const as_service_def_t s_dispatch = {
     .migration_count = &dispatch_migrations_count,
     .methods = s_methods,
     .subscriptions = s_subscriptions,
+    //  Offers (and the other reads) in a thread of their own, beside the
+    //  bookings and events: the caches are per thread.
+    .read_workers = 1,
+    .worker_stop = dispatch_plan_cache_free,
     .start = s_start,
 };
 

@@ -3,7 +3,8 @@
     whose radius both cover the customers, an engineer absent on one of
     the days. The first slot offered is booked each time; every booking
     succeeds, nobody goes over max_visits on any day, the absent engineer
-    gets nothing that day, and once the days are full nothing is offered.  */
+    gets nothing that day, and once the days are full nothing is offered.
+    The offers go to dispatchd's read worker, the bookings to its loop.    */
 #include "dispatch_testlib.h"
 
 #define T_DAYS 3
@@ -113,6 +114,12 @@ main (void)
     }
     AS_CHECK (as_harness_scalar (harness, numbered) == 0);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(DISTINCT station_id) FROM dispatch.visits") == 2);
+    //  The offers were answered by dispatchd's read worker (its own
+    //  connection and caches), beside the loop that booked.
+    as_rpc_reply_t metrics;
+    t_ok (dispatch, "metrics", "{}", &metrics);
+    AS_CHECK (t_int (metrics.result, "counters", "rpc_read_workers") >= 16);
+    as_rpc_reply_release (&metrics);
 
     as_rpc_client_destroy (&dispatch);
     as_rpc_client_destroy (&intake);

@@ -72,7 +72,11 @@ main (void)
     as_harness_t *harness = as_harness_new ("dispatch_rota");
     as_harness_start (harness, "busd", NULL);
     as_harness_start (harness, "intaked", NULL);
-    as_harness_start (harness, "dispatchd", t_dispatchd_env);
+    //  Reads answered inline by the loop (the other tests use the read
+    //  worker): the caches must be right both ways.
+    const char *env [] = { "DISPATCH_READY_ON=triage", "DISPATCH_LATE_CHECK_MS=0", "DISPATCH_OPTIMIZE_MS=0",
+                           "AFTERSALES_READ_WORKERS=0", NULL };
+    as_harness_start (harness, "dispatchd", env);
     as_rpc_client_t *intake = as_harness_client (harness, "intake");
     as_rpc_client_t *dispatch = as_harness_client (harness, "dispatch");
 
@@ -149,6 +153,12 @@ main (void)
     AS_CHECK (s_offered (dispatch, washer, monday, NULL, 0) == 0);
     t_engineer (dispatch, "E-WM", station, "washing_machine", 4);
     AS_CHECK (s_offered (dispatch, washer, monday, NULL, 0) > 0);
+
+    as_rpc_reply_t metrics;
+    t_ok (dispatch, "metrics", "{}", &metrics);
+    const msgpack_object *counters = as_obj_get (metrics.result, "counters");
+    AS_CHECK (counters && !as_obj_get (counters, "rpc_read_workers"));
+    as_rpc_reply_release (&metrics);
 
     as_rpc_client_destroy (&intake);
     as_rpc_client_destroy (&dispatch);
