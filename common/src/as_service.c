@@ -7,7 +7,6 @@
 #include "as_eventlog.h"
 #include "as_log.h"
 #include "as_msg.h"
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -37,18 +36,18 @@ struct _as_service_t {
     char traceparent [AS_RPC_TRACE_MAX + 1];
     void *state;
     char role [64];                 //  the database role
-    zsock_t *to_readers;            //  reads handed to the read workers
-    zsock_t *from_readers;          //  and their answers
-    struct _s_reader_t *readers;
+    struct _s_reader_t *readers;    //  read workers, or NULL
     int reader_count;
 };
 
-//  A read worker (see Read workers below).
+//  A read worker as the loop sees it (see Read workers below). The actor
+//  uses only `service` and `pg`, which stay as they are while it runs.
 typedef struct _s_reader_t {
     as_service_t *service;
-    as_pg_t *pg;
-    pthread_t thread;
-    _Atomic int64_t round_trips;    //  its connection's, for the loop's metrics
+    as_pg_t *pg;                    //  the worker's connection
+    zactor_t *actor;
+    int busy;                       //  reads handed over, not answered yet
+    int64_t round_trips;            //  its connection's, as it last told
 } s_reader_t;
 
 //  The settings every daemon has besides the suite's (as_config); the
@@ -286,7 +285,7 @@ s_metrics (as_call_t *call)
     int64_t *trips = zhashx_lookup (self->counters, "pg_round_trips");
     int64_t total = (int64_t) as_pg_round_trips (self->pg);
     for (int index = 0; index < self->reader_count; index++)
-        total += atomic_load (&self->readers [index].round_trips);
+        total += self->readers [index].round_trips;
     as_service_count (self, "pg_round_trips", total - (trips ? *trips : 0));
     msgpack_pack_map (call->result, 2);
     as_pack_kv_str (call->result, "service", self->def->name);
@@ -742,31 +741,30 @@ s_answer (as_service_t *self, zsock_t *router, s_entry_t *entry)
 
 //  --- Read workers ---------------------------------------------------------------------
 
-//  The read workers answer reads while the loop serves changes and events:
-//  each has its own connection and its own (per-thread) caches; a read
-//  sees what is committed, as from another process. The loop hands over
-//  requests it has checked (ACL, deadline, method), as pointers over
-//  inproc sockets, and sends the answers that come back.
-#define S_TO_READERS   "inproc://as-service-reads"
-#define S_FROM_READERS "inproc://as-service-answers"
-
-
-static void *
-s_reader (void *arg)
+//  The read workers answer reads while the loop serves changes and events.
+//  Each is a zactor with its own connection and its own (per-thread)
+//  caches; a read sees what is committed, as from another process. The
+//  loop hands a request it has checked (ACL, deadline, method) to the
+//  least busy one as "READ" + the entry; the entry comes back answered,
+//  with the worker's round trips so far, and the loop sends the answer.
+static void
+s_reader_actor (zsock_t *pipe, void *arg)
 {
-    s_reader_t *reader = arg;
+    s_reader_t *reader = arg;           //  its service and connection only
     as_service_t *self = reader->service;
-    zsock_t *in = zsock_new_pull (">" S_TO_READERS), *out = zsock_new_push (">" S_FROM_READERS);
-    assert (in && out);
+    zsock_signal (pipe, 0);
     while (true) {
+        char *command = NULL;
         s_entry_t *entry = NULL;
-        if (zsock_recv (in, "p", &entry) < 0) {
+        if (zsock_recv (pipe, "sp", &command, &entry) < 0) {
             if (zmq_errno () == ETERM)
                 break;
             continue;                   //  a signal: the loop says when to stop
         }
-        if (!entry)
-            break;                      //  the loop is stopping
+        bool read = command && streq (command, "READ") && entry;
+        zstr_free (&command);
+        if (!read)
+            break;                      //  $TERM: the loop is stopping
         //  The socket orders the hand-over; the atomic says so to tools
         //  that cannot see into libzmq (ThreadSanitizer).
         (void) atomic_load_explicit (&entry->owner, memory_order_acquire);
@@ -776,40 +774,44 @@ s_reader (void *arg)
                            &entry->err, entry->request.principal [0] ? entry->request.principal : "system" };
         entry->rc = s_read (entry, &call);
         as_log_set_trace (NULL);
-        atomic_store (&reader->round_trips, as_pg_round_trips (reader->pg));
         atomic_store_explicit (&entry->owner, 0, memory_order_release);
-        zsock_send (out, "p", entry);
+        zsock_send (pipe, "p8", entry, (uint64_t) as_pg_round_trips (reader->pg));
     }
     if (self->def->worker_stop)
         self->def->worker_stop ();
-    zsock_destroy (&in);
-    zsock_destroy (&out);
-    return NULL;
 }
 
-//  The entry moves to the heap (its packer points into it) and goes to a
-//  read worker.
+//  The entry moves to the heap (its packer points into it) and goes to the
+//  least busy read worker.
 static void
 s_hand_to_reader (as_service_t *self, s_entry_t *entry)
 {
+    s_reader_t *reader = &self->readers [0];
+    for (int index = 1; index < self->reader_count; index++)
+        if (self->readers [index].busy < reader->busy)
+            reader = &self->readers [index];
     s_entry_t *moved = malloc (sizeof *moved);
     assert (moved);
     *moved = *entry;
     msgpack_packer_init (&moved->packer, &moved->result, msgpack_sbuffer_write);
     as_service_count (self, "rpc_read_workers", 1);
+    reader->busy++;
     atomic_store_explicit (&moved->owner, 1, memory_order_release);
-    zsock_send (self->to_readers, "p", moved);
+    zsock_send (reader->actor, "sp", "READ", moved);
 }
 
 static int
-s_on_answered (zloop_t *loop, zsock_t *from, void *arg)
+s_on_answered (zloop_t *loop, zsock_t *pipe, void *arg)
 {
     (void) loop;
-    as_service_t *self = arg;
+    s_reader_t *reader = arg;
     s_entry_t *entry = NULL;
-    if (zsock_recv (from, "p", &entry) == 0 && entry) {
+    uint64_t round_trips = 0;
+    if (zsock_recv (pipe, "p8", &entry, &round_trips) == 0 && entry) {
         (void) atomic_load_explicit (&entry->owner, memory_order_acquire);
-        s_answer (self, self->router, entry);
+        reader->busy--;
+        reader->round_trips = (int64_t) round_trips;
+        s_answer (reader->service, reader->service->router, entry);
         free (entry);
     }
     return 0;
@@ -826,51 +828,33 @@ s_start_readers (as_service_t *self, as_error_t *err)
     int count = self->def->read_workers <= 0 ? 0 : configured >= 0 ? (int) configured : self->def->read_workers;
     if (count <= 0)
         return 0;
-    self->to_readers = zsock_new_push ("@" S_TO_READERS);
-    self->from_readers = zsock_new_pull ("@" S_FROM_READERS);
     self->readers = calloc ((size_t) count, sizeof *self->readers);
-    assert (self->to_readers && self->from_readers && self->readers);
+    assert (self->readers);
     for (int index = 0; index < count; index++) {
         s_reader_t *reader = &self->readers [index];
         reader->service = self;
         reader->pg = s_connect (self, err);
         if (!reader->pg)
             return -1;
-        if (pthread_create (&reader->thread, NULL, s_reader, reader)) {
-            as_pg_destroy (&reader->pg);
-            return as_error_set (err, AS_INTERNAL, "cannot start a read worker");
-        }
+        reader->actor = zactor_new (s_reader_actor, reader);
         self->reader_count++;
+        zloop_reader (self->loop, zactor_sock (reader->actor), s_on_answered, reader);
     }
-    zloop_reader (self->loop, self->from_readers, s_on_answered, self);
     return 0;
 }
 
-//  Each worker finishes what it holds and stops; answers not sent yet are
-//  dropped (the callers retry, reads change nothing).
+//  Each worker finishes the read it holds and stops; answers not sent yet
+//  are dropped (the callers retry, reads change nothing).
 static void
 s_stop_readers (as_service_t *self)
 {
-    for (int index = 0; index < self->reader_count; index++)
-        while (zsock_send (self->to_readers, "p", NULL) != 0 && zmq_errno () == EINTR)
-            ;                           //  a second signal: the workers must still hear it
     for (int index = 0; index < self->reader_count; index++) {
-        pthread_join (self->readers [index].thread, NULL);
+        zactor_destroy (&self->readers [index].actor);
         as_pg_destroy (&self->readers [index].pg);
-    }
-    s_entry_t *entry = NULL;
-    while (self->from_readers && (zsock_events (self->from_readers) & ZMQ_POLLIN)
-           && zsock_recv (self->from_readers, "p", &entry) == 0 && entry) {
-        msgpack_sbuffer_destroy (&entry->result);
-        as_rpc_request_release (&entry->request);
-        zframe_destroy (&entry->identity);
-        free (entry);
     }
     free (self->readers);
     self->readers = NULL;
     self->reader_count = 0;
-    zsock_destroy (&self->to_readers);
-    zsock_destroy (&self->from_readers);
 }
 
 //  Everything waiting on the socket is taken at once: under load, many
