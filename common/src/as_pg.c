@@ -422,14 +422,21 @@ s_pipeline (as_pg_t *self, as_pg_step_t *steps, int count, int *failed_at, as_er
 
 //  --- Deferred statements ---------------------------------------------------------
 
+//  Drop the queued statements from `first` on.
+static void
+s_drop_deferred_from (as_pg_t *self, int first)
+{
+    while (self->deferred_count > first) {
+        s_deferred_t *last = &self->deferred [--self->deferred_count];
+        free (last->blob);
+        free (last->sql);
+    }
+}
+
 static void
 s_drop_deferred (as_pg_t *self)
 {
-    for (int index = 0; index < self->deferred_count; index++) {
-        free (self->deferred [index].blob);
-        free (self->deferred [index].sql);
-    }
-    self->deferred_count = 0;
+    s_drop_deferred_from (self, 0);
 }
 
 //  Copy parameter values into one block the queue owns.
@@ -603,11 +610,7 @@ as_pg_rollback_to (as_pg_t *self, const char *name, as_error_t *err)
     snprintf (sql, sizeof sql, "SAVEPOINT %s", name);
     for (int index = self->deferred_count - 1; index >= 0; index--)
         if (self->deferred [index].sql && strcmp (self->deferred [index].sql, sql) == 0) {
-            while (self->deferred_count > index + 1) {
-                s_deferred_t *last = &self->deferred [--self->deferred_count];
-                free (last->blob);
-                free (last->sql);
-            }
+            s_drop_deferred_from (self, index + 1);
             return 0;
         }
     s_drop_deferred (self);             //  queued after the savepoint: undone with it

@@ -134,9 +134,8 @@ s_random_hex (char *out, size_t bytes)
         sprintf (out + 2 * index, "%02x", random [index]);
 }
 
-//  Carry the caller's W3C traceparent, or start a trace when none came.
-//  The caller's traceparent, or a new trace; logs carry it from here on
-//  (in this thread).
+//  Carry the caller's W3C traceparent, or start a trace when none came;
+//  logs carry it from here on (in this thread).
 static void
 s_trace_make (const char *traceparent, char out [AS_RPC_TRACE_MAX + 1])
 {
@@ -522,13 +521,21 @@ typedef struct {
     _Atomic int owner;          //  handed over with release, taken with acquire
 } s_entry_t;
 
+//  The call a handler sees for a request, on connection `pg`.
+static as_call_t
+s_call_on (as_service_t *self, as_pg_t *pg, s_entry_t *entry)
+{
+    as_call_t call = { self, pg, &entry->request, entry->request.params, &entry->packer,
+                       &entry->err, entry->request.principal [0] ? entry->request.principal : "system" };
+    return call;
+}
+
+//  The same on the loop's connection, its trace the loop's.
 static as_call_t
 s_call_for (as_service_t *self, s_entry_t *entry)
 {
-    as_call_t call = { self, self->pg, &entry->request, entry->request.params, &entry->packer,
-                       &entry->err, entry->request.principal [0] ? entry->request.principal : "system" };
     s_trace_start (self, entry->request.traceparent);
-    return call;
+    return s_call_on (self, self->pg, entry);
 }
 
 //  A read: the handler, then its result against the catalogue.
@@ -583,6 +590,16 @@ s_prepare (as_service_t *self, zmsg_t *msg, s_entry_t *entry)
     }
 }
 
+//  The requests of a batch that change state.
+static size_t
+s_pending (const s_entry_t *entries, size_t count)
+{
+    size_t pending = 0;
+    for (size_t index = 0; index < count; index++)
+        pending += entries [index].mutates;
+    return pending;
+}
+
 //  Run the state-changing requests of a batch in one transaction, each
 //  under a savepoint so one failure undoes only itself; one commit makes
 //  them all durable. If that commit fails, none of them happened.
@@ -591,9 +608,7 @@ s_fail_batch (as_service_t *self, s_entry_t *entries, size_t count, const as_err
 {
     as_pg_rollback (self->pg);
     self->emitted = 0;
-    size_t pending = 0;
-    for (size_t index = 0; index < count; index++)
-        pending += entries [index].mutates;
+    size_t pending = s_pending (entries, count);
     for (size_t index = 0; index < count; index++)
         if (entries [index].mutates && entries [index].rc == 0) {
             entries [index].rc = -1;
@@ -624,9 +639,7 @@ s_undo_last (as_service_t *self, s_entry_t *entries, int last, const as_error_t 
 static void
 s_run_transaction (as_service_t *self, s_entry_t *entries, size_t count)
 {
-    size_t pending = 0;
-    for (size_t index = 0; index < count; index++)
-        pending += entries [index].mutates;
+    size_t pending = s_pending (entries, count);
     if (pending == 0)
         return;
     if (pending > 1)
@@ -770,8 +783,7 @@ s_reader_actor (zsock_t *pipe, void *arg)
         (void) atomic_load_explicit (&entry->owner, memory_order_acquire);
         char trace [AS_RPC_TRACE_MAX + 1];
         s_trace_make (entry->request.traceparent, trace);
-        as_call_t call = { self, reader->pg, &entry->request, entry->request.params, &entry->packer,
-                           &entry->err, entry->request.principal [0] ? entry->request.principal : "system" };
+        as_call_t call = s_call_on (self, reader->pg, entry);
         entry->rc = s_read (entry, &call);
         as_log_set_trace (NULL);
         atomic_store_explicit (&entry->owner, 0, memory_order_release);

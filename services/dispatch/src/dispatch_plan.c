@@ -350,11 +350,18 @@ s_plan_destroy (void **item)
     *item = NULL;
 }
 
+//  A day's key in the plan cache.
+static void
+s_plan_key (int64_t station_id, const char *date, char key [48])
+{
+    snprintf (key, 48, "%lld|%s", (long long) station_id, date);
+}
+
 static s_plan_t *
 s_plan_cached (int64_t station_id, const char *date)
 {
     char key [48];
-    snprintf (key, sizeof key, "%lld|%s", (long long) station_id, date);
+    s_plan_key (station_id, date, key);
     return s_plans ? zhashx_lookup (s_plans, key) : NULL;
 }
 
@@ -532,7 +539,7 @@ s_plans_keep (const PGresult *result)
             snprintf (visit->priority, sizeof visit->priority, "%s", as_pg_get_str (result, row, 9));
         }
         char key [48];
-        snprintf (key, sizeof key, "%lld|%s", (long long) plan->station_id, plan->date);
+        s_plan_key (plan->station_id, plan->date, key);
         zhashx_delete (s_plans, key);
         zhashx_insert (s_plans, key, plan);
     }
