@@ -83,6 +83,8 @@ static const as_service_def_t s_billing = {
     .methods = s_methods,
     .ingress = s_ingress,
     .subscriptions = s_subscriptions,
+    //  Events wait 25 ms to be applied together (docs/decisions/003).
+    .consume_linger_ms = 25,
     .start = s_start,
 };
 

@@ -172,6 +172,10 @@ static const as_service_def_t s_dispatch = {
     //  Offers (and the other reads) in a thread of their own, beside the
     //  bookings and events: the caches are per thread.
     .read_workers = 1,
+    //  Events wait 25 ms to be applied together: a case's events (reported,
+    //  triaged, entitlement) come within milliseconds of each other, and
+    //  one transaction takes them and other cases' (docs/decisions/003).
+    .consume_linger_ms = 25,
     .worker_stop = dispatch_plan_cache_free,
     .start = s_start,
 };
