@@ -25,9 +25,12 @@ static const as_stmt_t s_seal_lock = { "as_seal_lock",
     "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.relay')),"
     " set_config('synchronous_commit', 'on', true)" };
 
+//  The oldest ids are taken first, as an array, and deleted by the primary
+//  key: as a semi-join (id IN (...)) PostgreSQL scanned the whole outbox,
+//  which is mostly the dead rows of events moved since the last vacuum.
 static const as_stmt_t s_relay_move = { "as_relay_move",
     "WITH moved AS ("
-    "  DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1)"
+    "  DELETE FROM outbox WHERE id = ANY (ARRAY (SELECT id FROM outbox ORDER BY id LIMIT $1))"
     "  RETURNING id, event_id, type, subject, time, traceparent, data),"
     " base AS (SELECT coalesce(max(sequence), 0) AS last FROM event_log),"
     " logged AS ("

@@ -97,6 +97,8 @@ int dispatch_check_late (as_service_t *service, as_pg_t *pg, int *raised, as_err
 
 //  Is `from -> to` a move of the visit life cycle?
 bool dispatch_transition_allowed (const char *from, const char *to);
+//  The same, as an error (AS_FAILED_PRECONDITION) naming the visit.
+int dispatch_visit_check_move (int64_t visit_id, const char *from, const char *to, as_error_t *err);
 //  Move a visit to a new status (checked against the life cycle, recorded
 //  in its history). The row is locked. `expected` (may be NULL) is the
 //  status the caller read: a different one means someone moved it meanwhile.
@@ -105,6 +107,11 @@ int dispatch_visit_move (as_pg_t *pg, int64_t visit_id, const char *to, const ch
 //  The same when the caller holds the row's lock and read its status.
 int dispatch_visit_move_from (as_pg_t *pg, int64_t visit_id, const char *from, const char *to,
                               const char *actor, const char *note, as_error_t *err);
+//  The same when the caller wrote the new status itself, in a statement of
+//  its own (a booking places the visit and sets it scheduled in one): checks
+//  the move and records it in the history only.
+int dispatch_visit_moved (as_pg_t *pg, int64_t visit_id, const char *from, const char *to,
+                          const char *actor, const char *note, as_error_t *err);
 //  Emit visit.scheduled / visit.rescheduled / visit.cancelled for a visit
 //  as it now stands (reason: for the last two). With `reply`, the visit's
 //  row for dispatch_reply_visit_row comes back there, from the same round
