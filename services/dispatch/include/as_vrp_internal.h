@@ -56,6 +56,7 @@ struct _as_vrp_problem_t {
     as_vrp_seg_t *node_seg;     //  per node, as a one-node segment
     double *penalty;            //  per visit
     int *near;                  //  per visit, all other visits nearest first
+                                //  (made on first use: as_vrp_problem_near)
 };
 
 typedef struct {
@@ -105,6 +106,8 @@ as_vrp_rng_below (as_vrp_rng_t *rng, int bound)
 
 //  --------------------------------------------------------------- problem
 int as_vrp_problem_compile (as_vrp_problem_t *self);
+//  Visit u's neighbour list (u first, then nearest first); compiled problem.
+const int *as_vrp_problem_near (as_vrp_problem_t *self, int u);
 
 static inline double
 as_vrp_tt (const as_vrp_problem_t *p, int from, int to)

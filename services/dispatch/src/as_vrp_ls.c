@@ -262,7 +262,7 @@ as_vrp_local_search (as_vrp_solution_t *s, int neighbours, as_vrp_rng_t *rng)
         improved = false;
         for (int i = 0; i < n; i++) {
             int u = order [i];
-            const int *near = s->problem->near + (size_t) u * (size_t) n;
+            const int *near = as_vrp_problem_near (s->problem, u);
             for (int k = 1; k <= k_max && s->route_of [u] >= 0; k++) {
                 int v = near [k], ru = s->route_of [u], rv = s->route_of [v];
                 if (rv < 0)

@@ -242,9 +242,12 @@ static int
 s_compile_neighbours (as_vrp_problem_t *self)
 {
     int n = self->n;
+    self->near = malloc (((size_t) n * (size_t) n + 1) * sizeof (int));
     double *key = malloc ((size_t) (n? n: 1) * sizeof *key);
-    if (!key)
+    if (!self->near || !key) {
+        free (key);
         return -1;
+    }
     for (int u = 0; u < n; u++) {
         int *row = self->near + (size_t) u * (size_t) n;
         for (int v = 0; v < n; v++) {
@@ -270,8 +273,7 @@ as_vrp_problem_compile (as_vrp_problem_t *self)
     self->node_site = malloc (nodes * sizeof (int));
     self->node_seg = malloc (nodes * sizeof (as_vrp_seg_t));
     self->penalty = malloc (((size_t) self->n + 1) * sizeof (double));
-    self->near = malloc (((size_t) self->n * (size_t) self->n + 1) * sizeof (int));
-    if (!self->table || !self->node_site || !self->node_seg || !self->penalty || !self->near) {
+    if (!self->table || !self->node_site || !self->node_seg || !self->penalty) {
         s_drop_compiled (self);
         return -1;
     }
@@ -279,10 +281,17 @@ as_vrp_problem_compile (as_vrp_problem_t *self)
         for (size_t b = 0; b < sites; b++)
             self->table [a * sites + b] = as_vrp_problem_travel (self, (int) a, (int) b);
     s_compile_nodes (self);
-    if (s_compile_neighbours (self)) {
-        s_drop_compiled (self);
-        return -1;
-    }
     self->compiled = true;
     return 0;
+}
+
+//  The neighbour lists are made on first use: only the search (local
+//  search, ruin) reads them, while a booking or an offer compiles a problem
+//  for every day it tries and only inserts (n^2 log n of sorting each).
+const int *
+as_vrp_problem_near (as_vrp_problem_t *self, int u)
+{
+    if (!self->near && s_compile_neighbours (self))
+        abort ();               //  out of memory, as the search's own buffers
+    return self->near + (size_t) u * (size_t) self->n;
 }

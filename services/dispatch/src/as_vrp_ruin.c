@@ -67,7 +67,7 @@ as_vrp_ruin (as_vrp_solution_t *s, const as_vrp_ruin_params_t *params, as_vrp_rn
     int seed = as_vrp_rng_below (rng, n);
     if (s->pool_size > 0 && as_vrp_rng_unit (rng) < 0.5)
         seed = s->pool [as_vrp_rng_below (rng, s->pool_size)];
-    const int *near = s->problem->near + (size_t) seed * (size_t) n;
+    const int *near = as_vrp_problem_near (s->problem, seed);
     int ruined [S_MAX_STRINGS], ruined_count = 0;
     for (int i = 0; i < n && ruined_count < strings; i++) {
         int c = near [i], r = s->route_of [c];
