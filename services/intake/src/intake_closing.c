@@ -30,16 +30,18 @@ static const as_stmt_t s_lock = { "intake_closing_lock",
     "SELECT status, rfc3339(now()) FROM cases WHERE id = $1 FOR UPDATE" };
 //  A state only moves forward: a repeated or late event returns no row,
 //  and so does a visit of an unknown case (the caller says not_found).
+//  The case's earlier visits not yet diagnosed are superseded by the same
+//  statement (other rows than the one written, so one statement can).
 static const as_stmt_t s_visit_state = { "intake_visit_state",
-    "INSERT INTO case_visits (visit_id, case_id, follow_up_of, state)"
+    "WITH superseded AS ("
+    "  UPDATE case_visits SET state = 'superseded', updated_at = now()"
+    "  WHERE case_id = $2 AND visit_id < $1::bigint AND visit_state_rank(state) < 2)"
+    " INSERT INTO case_visits (visit_id, case_id, follow_up_of, state)"
     " SELECT $1::bigint, id, $3::bigint, $4 FROM cases WHERE id = $2"
     " ON CONFLICT (visit_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),"
     "  follow_up_of = coalesce(case_visits.follow_up_of, EXCLUDED.follow_up_of)"
     " WHERE visit_state_rank(case_visits.state) < visit_state_rank(EXCLUDED.state)"
     " RETURNING visit_id" };
-static const as_stmt_t s_supersede = { "intake_visit_supersede",
-    "UPDATE case_visits SET state = 'superseded', updated_at = now()"
-    " WHERE case_id = $1 AND visit_id < $2 AND visit_state_rank(state) < 2" };
 static const as_stmt_t s_live_visit = { "intake_live_visit",
     "SELECT visit_id FROM case_visits WHERE case_id = $1 AND visit_id <> $2 AND visit_state_rank(state) < 2"
     " ORDER BY visit_id LIMIT 1" };
@@ -214,15 +216,14 @@ s_record_visit (as_delivery_t *delivery, const char *state, s_locked_t *locked, 
     else
         as_pgp_null (&record);
     as_pgp_str (&record, state);
-    as_pg_step_t steps [] = { { &s_supersede, NULL, &visit, NULL }, { &s_visit_state, NULL, &record, NULL },
-                              s_live_visit_step (&visit) };
-    int rc = s_lock_case (delivery->pg, case_id, steps, other_live ? 3 : 2, locked, delivery->err);
+    as_pg_step_t steps [] = { { &s_visit_state, NULL, &record, NULL }, s_live_visit_step (&visit) };
+    int rc = s_lock_case (delivery->pg, case_id, steps, other_live ? 2 : 1, locked, delivery->err);
     if (rc == 0) {
-        rc = PQntuples (steps [1].result) > 0;
+        rc = PQntuples (steps [0].result) > 0;
         if (other_live)
-            *other_live = s_live_visit_found (steps [2].result);
+            *other_live = s_live_visit_found (steps [1].result);
     }
-    for (int index = 0; index < 3; index++)
+    for (int index = 0; index < 2; index++)
         PQclear (steps [index].result);
     return rc;
 }
