@@ -107,11 +107,6 @@ int dispatch_visit_move (as_pg_t *pg, int64_t visit_id, const char *to, const ch
 //  The same when the caller holds the row's lock and read its status.
 int dispatch_visit_move_from (as_pg_t *pg, int64_t visit_id, const char *from, const char *to,
                               const char *actor, const char *note, as_error_t *err);
-//  The same when the caller wrote the new status itself, in a statement of
-//  its own (a booking places the visit and sets it scheduled in one): checks
-//  the move and records it in the history only.
-int dispatch_visit_moved (as_pg_t *pg, int64_t visit_id, const char *from, const char *to,
-                          const char *actor, const char *note, as_error_t *err);
 //  Emit visit.scheduled / visit.rescheduled / visit.cancelled for a visit
 //  as it now stands (reason: for the last two). With `reply`, the visit's
 //  row for dispatch_reply_visit_row comes back there, from the same round

@@ -45,8 +45,12 @@ typedef struct {
     int64_t engineers [S_MAX_ENGINEERS];
     s_stop_t *stops;            //  stops [i] is the solver's visit i
     int stop_count, stop_max;
-    int64_t booked_id;          //  the visit being booked, placed with
-    const char *booked_status;  //  this status ("scheduled"), or 0 / NULL
+    //  The visit being booked, whose move to scheduled is written with its
+    //  place (s_place_booked); id 0 when none moves.
+    struct {
+        int64_t id;
+        const char *from, *actor, *note;
+    } booked;
 } s_day_t;
 
 //  A plan date, YYYY-MM-DD.
@@ -777,13 +781,18 @@ s_day_solution (s_day_t *day)
 
 //  --- Writing a plan back --------------------------------------------------------
 
-//  $9: the status of a visit being booked (what s_set_status in
-//  dispatch_visits.c writes for "scheduled"), NULL for the other stops.
-static const as_stmt_t s_place = { "dispatch_plan_place",
-    "UPDATE visits SET engineer_id = $2, station_id = $3, plan_date = $4::date, seq = $5,"
-    " eta = to_timestamp($6::float8), window_start = to_timestamp($7::float8),"
-    " window_end = to_timestamp($8::float8), status = coalesce($9, status),"
-    " late_at = CASE WHEN $9 IS NULL THEN late_at END, updated_at = now() WHERE id = $1" };
+#define S_PLACE_SET \
+    "UPDATE visits SET engineer_id = $2, station_id = $3, plan_date = $4::date, seq = $5," \
+    " eta = to_timestamp($6::float8), window_start = to_timestamp($7::float8)," \
+    " window_end = to_timestamp($8::float8), updated_at = now()"
+static const as_stmt_t s_place = { "dispatch_plan_place", S_PLACE_SET " WHERE id = $1" };
+//  A visit being booked: its place, its status as dispatch_visit_move_from
+//  writes "scheduled", and the move in its history ($9 from, $10 actor,
+//  $11 note), one statement (the move was checked by the caller).
+static const as_stmt_t s_place_booked = { "dispatch_plan_place_booked",
+    "WITH placed AS (" S_PLACE_SET ", status = 'scheduled', late_at = NULL WHERE id = $1 RETURNING id)"
+    " INSERT INTO visit_history (visit_id, from_status, to_status, actor, note)"
+    " SELECT id, $9, 'scheduled', $10, $11 FROM placed" };
 static const as_stmt_t s_unplace = { "dispatch_plan_unplace",
     "UPDATE visits SET engineer_id = NULL, station_id = NULL, plan_date = NULL, seq = NULL,"
     " eta = NULL, pinned = false, updated_at = now() WHERE id = $1" };
@@ -794,10 +803,10 @@ s_place_stop (as_pg_t *pg, const s_day_t *day, const as_vrp_solution_t *solution
 {
     const s_stop_t *stop = &day->stops [index];
     double arrival = day->origin + as_vrp_solution_start_time (solution, index) + stop->offset;
-    const char *status = stop->id == day->booked_id ? day->booked_status : NULL;
+    bool booked = stop->id == day->booked.id;
     //  A stop where it was loaded (engineer, place, ETA to the second) is
     //  left alone: a booking rewrites only the stops it moved, not the day.
-    if (!status && stop->engineer_id == day->engineers [vehicle] && stop->seq == seq && stop->eta >= 0
+    if (!booked && stop->engineer_id == day->engineers [vehicle] && stop->seq == seq && stop->eta >= 0
     &&  llround (stop->eta) == llround (arrival))
         return 0;
     char eta [32], start [32], end [32];
@@ -814,9 +823,13 @@ s_place_stop (as_pg_t *pg, const s_day_t *day, const as_vrp_solution_t *solution
     as_pgp_str (&params, eta);
     as_pgp_str (&params, start);
     as_pgp_str (&params, end);
-    as_pgp_str (&params, status);
+    if (booked) {
+        as_pgp_str (&params, day->booked.from);
+        as_pgp_str (&params, day->booked.actor);
+        as_pgp_str (&params, day->booked.note);
+    }
     //  The visit's day is locked and the visit is in it: nothing to check.
-    return as_pg_defer (pg, &s_place, &params, err);
+    return as_pg_defer (pg, booked ? &s_place_booked : &s_place, &params, err);
 }
 
 //  A planned visit that no engineer of the day can take any more goes back
@@ -1151,12 +1164,6 @@ s_announce_booking (as_service_t *service, as_pg_t *pg, const s_need_t *need, co
                     as_error_t *err)
 {
     bool first = strcmp (need->status, "unscheduled") == 0;
-    //  The need was read with its row locked: its status is the one to move
-    //  from. s_book wrote the new one with the visit's place.
-    if (strcmp (need->status, "scheduled") != 0
-    &&  dispatch_visit_moved (pg, need->id, need->status, "scheduled", booking->actor,
-                              first ? "appointment booked" : "appointment moved", err))
-        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, need->id);
@@ -1193,13 +1200,18 @@ s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, con
            : as_error_set (err, AS_FAILED_PRECONDITION, "the window %s can no longer be served%s",
                            booking->date, booking->engineer_id ? " by that engineer (absent, skill, shift,"
                            " window or day full)" : "");
-    //  The visit becomes scheduled in the statement that places it (one
-    //  write of its row instead of two); s_announce_booking records the move.
-    bool moves = strcmp (need->status, "scheduled") != 0;
-    if (rc == 0 && moves)
-        rc = dispatch_visit_check_move (need->id, need->status, "scheduled", err);
-    day->booked_id = need->id;
-    day->booked_status = moves ? "scheduled" : NULL;
+    //  The visit becomes scheduled in the statement that places it, with
+    //  its history (one write of its row instead of two). The need was
+    //  read with its row locked: its status is the one to move from.
+    if (strcmp (need->status, "scheduled") != 0) {
+        if (rc == 0)
+            rc = dispatch_visit_check_move (need->id, need->status, "scheduled", err);
+        bool first = strcmp (need->status, "unscheduled") == 0;
+        day->booked.id = need->id;
+        day->booked.from = need->status;
+        day->booked.actor = booking->actor;
+        day->booked.note = first ? "appointment booked" : "appointment moved";
+    }
     if (rc == 0)
         rc = s_day_save (service, pg, day, solution, booking->actor, "the day plan changed", NULL, err);
     as_vrp_solution_destroy (&solution);

@@ -87,16 +87,6 @@ dispatch_visit_move_from (as_pg_t *pg, int64_t visit_id, const char *from, const
     as_pgp_str (&params, to);
     if (as_pg_defer (pg, &s_set_status, &params, err))
         return -1;
-    return dispatch_visit_moved (pg, visit_id, from, to, actor, note, err);
-}
-
-int
-dispatch_visit_moved (as_pg_t *pg, int64_t visit_id, const char *from, const char *to, const char *actor,
-                      const char *note, as_error_t *err)
-{
-    if (dispatch_visit_check_move (visit_id, from, to, err))
-        return -1;
-    as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
     as_pgp_str (&params, from);
