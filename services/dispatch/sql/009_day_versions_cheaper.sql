@@ -11,7 +11,10 @@
 -- - An update fires when it sets one of the columns a day's plan reads (the
 --   list of 007's WHEN, as UPDATE OF: checked against the statement, not
 --   compared row by row). Setting a column to the value it had moves the
---   day too: one extra reload for dispatchd, never a stale copy.
+--   day too: one extra reload for dispatchd, never a stale copy. (UPDATE OF
+--   looks at the statement's SET list only: a BEFORE UPDATE trigger that
+--   changed one of these columns would not fire it. visits has none; one
+--   added later must move the version itself, or this must become a WHEN.)
 -- - Each day is one single-row upsert; two days (a visit moved between
 --   days) in (station, date) order, as before.
 DO $migration$
