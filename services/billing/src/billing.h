@@ -59,19 +59,15 @@ int billing_contract_sold (as_delivery_t *delivery);
 //  first known purchase date and proof stay with the product.
 int billing_register (as_pg_t *pg, const msgpack_object *product, const char *source, const char *owner_ref,
                       const char *owner_name, as_error_t *err);
-//  The same in two halves, so that the upsert rides in a pipeline of the
-//  caller's: the step (its values kept in *self; owner_ref, owner_name and
-//  source must live until the second half), then, given the step's result,
-//  the owner joins the product's owners (deferred).
+//  The same as a step, so that it rides in a pipeline of the caller's (its
+//  values kept in *self; owner_ref, owner_name and source must live until
+//  the pipeline has run). Its result is the registration's id.
 typedef struct {
     char serial [65], category [32], model [65], purchased [16], proof [16], reference [65], retailer [101];
-    const char *owner_ref, *owner_name, *source;
     as_pg_params_t params;
 } billing_registration_t;
 as_pg_step_t billing_registration_step (billing_registration_t *self, const msgpack_object *product,
                                         const char *source, const char *owner_ref, const char *owner_name);
-int billing_registration_owner (as_pg_t *pg, const billing_registration_t *self, const PGresult *registered,
-                                as_error_t *err);
 
 //  --- billing_cases.c ---
 int billing_entitlement_check (as_call_t *call);

@@ -359,8 +359,7 @@ billing_case_reported (as_delivery_t *delivery)
     billing_registration_t registration;
     as_pg_step_t registered = billing_registration_step (&registration, product, "case", owner_ref, owner_name);
     billing_entitlement_t decision;
-    int rc = s_decide (delivery->pg, &facts, &registered, &decision, delivery->err)
-          || billing_registration_owner (delivery->pg, &registration, registered.result, delivery->err) ? -1 : 0;
+    int rc = s_decide (delivery->pg, &facts, &registered, &decision, delivery->err);
     PQclear (registered.result);
     if (rc)
         return -1;

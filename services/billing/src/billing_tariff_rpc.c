@@ -379,9 +379,12 @@ billing_fees_show (as_call_t *call)
 //  --- Registrations and contracts ------------------------------------------------------
 
 //  The first known purchase date and valid proof stay with the product;
-//  the owner is whoever the latest source says.
+//  the owner is whoever the latest source says, and joins the product's
+//  owners when it is not the last one there (same statement: nothing the
+//  caller sends can make that part fail).
 static const as_stmt_t s_register = { "billing_register",
-    "INSERT INTO registrations (serial, category, model, purchase_date, proof_kind, proof_reference, retailer,"
+    "WITH registered AS ("
+    " INSERT INTO registrations (serial, category, model, purchase_date, proof_kind, proof_reference, retailer,"
     "  owner_ref, owner_name, source)"
     " VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10)"
     " ON CONFLICT (serial) DO UPDATE SET"
@@ -392,11 +395,12 @@ static const as_stmt_t s_register = { "billing_register",
     "  retailer = coalesce(registrations.retailer, EXCLUDED.retailer),"
     "  owner_ref = coalesce(EXCLUDED.owner_ref, registrations.owner_ref),"
     "  owner_name = coalesce(EXCLUDED.owner_name, registrations.owner_name), updated_at = now()"
-    " RETURNING id" };
-static const as_stmt_t s_new_owner = { "billing_new_owner",
-    "INSERT INTO ownership (registration_id, owner_ref, owner_name, source)"
-    " SELECT $1, $2, $3, $4 WHERE $2::text IS NOT NULL AND $2::text IS DISTINCT FROM"
-    "  (SELECT owner_ref FROM ownership WHERE registration_id = $1 ORDER BY id DESC LIMIT 1)" };
+    " RETURNING id),"
+    " owner AS ("
+    " INSERT INTO ownership (registration_id, owner_ref, owner_name, source)"
+    " SELECT id, $8, $9, $10 FROM registered WHERE $8::text IS NOT NULL AND $8::text IS DISTINCT FROM"
+    "  (SELECT o.owner_ref FROM ownership o WHERE o.registration_id = registered.id ORDER BY o.id DESC LIMIT 1))"
+    " SELECT id FROM registered" };
 
 static const char *
 s_field (const msgpack_object *map, const char *key, char *buffer, size_t size)
@@ -410,9 +414,6 @@ as_pg_step_t
 billing_registration_step (billing_registration_t *self, const msgpack_object *product, const char *source,
                            const char *owner_ref, const char *owner_name)
 {
-    self->owner_ref = owner_ref;
-    self->owner_name = owner_name;
-    self->source = source;
     as_pg_params_t *params = &self->params;
     as_pgp_reset (params);
     as_pgp_str (params, s_field (product, "serial", self->serial, sizeof self->serial));
@@ -428,21 +429,6 @@ billing_registration_step (billing_registration_t *self, const msgpack_object *p
     return (as_pg_step_t) { &s_register, NULL, params, NULL };
 }
 
-//  The owner row is history of a registration that exists: nothing the
-//  caller sends can make it fail, so it rides on the next round trip.
-int
-billing_registration_owner (as_pg_t *pg, const billing_registration_t *self, const PGresult *registered,
-                            as_error_t *err)
-{
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_int (&params, as_pg_get_int (registered, 0, 0));
-    as_pgp_str (&params, self->owner_ref);
-    as_pgp_str (&params, self->owner_name);
-    as_pgp_str (&params, self->source);
-    return as_pg_defer (pg, &s_new_owner, &params, err);
-}
-
 int
 billing_register (as_pg_t *pg, const msgpack_object *product, const char *source, const char *owner_ref,
                   const char *owner_name, as_error_t *err)
@@ -450,9 +436,8 @@ billing_register (as_pg_t *pg, const msgpack_object *product, const char *source
     billing_registration_t registration;
     as_pg_step_t step = billing_registration_step (&registration, product, source, owner_ref, owner_name);
     PGresult *row = as_pg_run (pg, step.stmt, step.params, err);
-    int rc = row ? billing_registration_owner (pg, &registration, row, err) : -1;
     PQclear (row);
-    return rc;
+    return row ? 0 : -1;
 }
 
 static const as_stmt_t s_registration_json = { "billing_registration_json",
