@@ -1,6 +1,7 @@
--- dispatch: the day-version triggers of 007, the same versions at a third
--- of the cost. A booking writes about 2.7 visit rows and each fired the
--- trigger (docs/flow.md, Load):
+-- dispatch: the day-version triggers of 007, the same versions at less
+-- than half the cost (pgbench, one visit row updated: about 150 us of the
+-- machine per call before, 60 after). A booking wrote about 2.7 visit rows
+-- and each fired the trigger (docs/flow.md, Load):
 -- - "SET search_path FROM CURRENT" made every call switch search_path and
 --   back, which throws away the session's resolved path each time. The
 --   functions now name this schema's table and sequence themselves; the

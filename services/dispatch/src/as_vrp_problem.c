@@ -246,6 +246,8 @@ s_compile_neighbours (as_vrp_problem_t *self)
     double *key = malloc ((size_t) (n? n: 1) * sizeof *key);
     if (!self->near || !key) {
         free (key);
+        free (self->near);
+        self->near = NULL;
         return -1;
     }
     for (int u = 0; u < n; u++) {
