@@ -628,9 +628,38 @@ static const as_stmt_t s_set_status = { "intake_set_status",
     " escalation_reason = coalesce($5, escalation_reason), escalated_to = coalesce($6, escalated_to)"
     " WHERE id = $1" };
 
+//  Two steps of one move (triage: triaged, then awaiting_visit or
+//  resolved_remotely), recorded by one statement.
+static const as_stmt_t s_insert_history_two = { "intake_insert_history_two",
+    "INSERT INTO case_history (case_id, from_status, to_status, actor, note)"
+    " VALUES ($1, $2, $3, $5, $6), ($1, $3, $4, $5, $6)" };
+
 typedef struct {
     const char *priority, *cancel_reason, *escalation_reason, *escalated_to;
 } s_change_t;
+
+//  The history of a move from `from` through `steps` (checked already).
+static int
+s_record_steps (as_pg_t *pg, int64_t case_id, const char *from, const char *const *steps, int step_count,
+                const char *actor, const char *note, as_error_t *err)
+{
+    if (step_count != 2) {
+        for (int step = 0; step < step_count; step++)
+            if (intake_history (pg, case_id, step ? steps [step - 1] : from, steps [step], actor, note, err))
+                return -1;
+        return 0;
+    }
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_int (&params, case_id);
+    as_pgp_str (&params, from);
+    as_pgp_str (&params, steps [0]);
+    as_pgp_str (&params, steps [1]);
+    as_pgp_str (&params, actor);
+    as_pgp_str (&params, note && *note ? note : NULL);
+    //  As intake_history: nothing here can fail, it rides on the next round trip.
+    return as_pg_defer (pg, &s_insert_history_two, &params, err);
+}
 
 //  Move a case through the given states (each one step of the life cycle),
 //  recording each step. The case row is locked for the whole move.
@@ -648,17 +677,18 @@ s_move (as_pg_t *pg, int64_t case_id, const char *const *steps, int step_count,
         PQclear (locked);
         return as_error_set (err, AS_NOT_FOUND, "case %lld not found", (long long) case_id);
     }
-    char status [32];
+    char status [32], from [32];
     snprintf (status, sizeof status, "%s", as_pg_get_str (locked, 0, 0));
+    snprintf (from, sizeof from, "%s", status);
     PQclear (locked);
     for (int step = 0; step < step_count; step++) {
         if (!intake_transition_allowed (status, steps [step]))
             return as_error_set (err, AS_FAILED_PRECONDITION, "case %lld is %s: it cannot become %s",
                                  (long long) case_id, status, steps [step]);
-        if (intake_history (pg, case_id, status, steps [step], actor, note, err))
-            return -1;
         snprintf (status, sizeof status, "%s", steps [step]);
     }
+    if (s_record_steps (pg, case_id, from, steps, step_count, actor, note, err))
+        return -1;
     as_pgp_str (&params, status);
     as_pgp_str (&params, change->priority);
     as_pgp_str (&params, change->cancel_reason);

@@ -102,6 +102,12 @@ s_case_waiting (s_world_t *world, const char *serial)
     as_harness_call (world->intake, "case.triage", params, NULL, &reply);
     AS_CHECK (reply.ok);
     as_rpc_reply_release (&reply);
+    //  Its history: the report, then the triage's two steps in order.
+    char sql [400];
+    snprintf (sql, sizeof sql, "SELECT (string_agg(coalesce(from_status, '-') || '>' || to_status, ','"
+              " ORDER BY id) = '->reported,reported>triaged,triaged>awaiting_visit')::int"
+              " FROM intake.case_history WHERE case_id = %lld", (long long) case_id);
+    AS_CHECK (as_harness_scalar (world->harness, sql) == 1);
     return case_id;
 }
 
