@@ -208,7 +208,7 @@ billing_entitlement_check (as_call_t *call)
 //  --- A case's decisions --------------------------------------------------------------
 
 static const as_stmt_t s_case_exists = { "billing_case_exists",
-    "SELECT service_type, status FROM cases WHERE case_id = $1 FOR UPDATE" };
+    "SELECT service_type, status, reported_on::text FROM cases WHERE case_id = $1 FOR UPDATE" };
 static const as_stmt_t s_case_insert = { "billing_case_insert",
     "INSERT INTO cases (case_id, serial, category, model, service_type, repeat_repair, decision, reported_on)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date)" };
@@ -301,6 +301,7 @@ typedef struct {
     bool visit_seen;
     bool exists;
     char service_type [16], status [16];
+    char reported_on [11];          //  the business date of the report
 } s_case_t;
 
 static int
@@ -322,6 +323,7 @@ s_case_read (as_delivery_t *delivery, s_facts_t *facts, bool diagnosis, const ch
         if (kase->exists) {
             snprintf (kase->service_type, sizeof kase->service_type, "%s", as_pg_get_str (steps [1].result, 0, 0));
             snprintf (kase->status, sizeof kase->status, "%s", as_pg_get_str (steps [1].result, 0, 1));
+            snprintf (kase->reported_on, sizeof kase->reported_on, "%s", as_pg_get_str (steps [1].result, 0, 2));
         }
         rc = billing_business_date_read (steps [2].result, instant, facts->on, delivery->err);
     }
@@ -390,7 +392,9 @@ billing_case_cancelled (as_delivery_t *delivery)
 }
 
 //  The engineer's cause (and component) revises the decision; a contract
-//  or paid repair gets its quote.
+//  or paid repair gets its quote. Coverage is judged on the date the
+//  customer reported the fault (a request made within the period is
+//  covered however late the visit), the quote's prices on the diagnosis's.
 int
 billing_visit_diagnosed (as_delivery_t *delivery)
 {
@@ -417,11 +421,14 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     as_obj_strcpy (data, "model", facts.model, sizeof facts.model);
     as_obj_strcpy (data, "cause", facts.cause, sizeof facts.cause);
     as_obj_strcpy (data, "component", facts.component, sizeof facts.component);
+    char diagnosed_on [sizeof facts.on];
+    snprintf (diagnosed_on, sizeof diagnosed_on, "%s", facts.on);
+    snprintf (facts.on, sizeof facts.on, "%s", kase.reported_on);
     billing_entitlement_t decision;
     if (s_decide (delivery->pg, &facts, NULL, &decision, delivery->err)
     ||  s_record_decision (delivery->service, delivery->pg, "changed", &decision, &facts, kase.service_type,
                            &s_case_update, delivery->err))
         return -1;
     as_service_count (delivery->service, "entitlements_changed", 1);
-    return billing_quote_for_diagnosis (delivery->service, delivery->pg, data, &decision, facts.on, delivery->err);
+    return billing_quote_for_diagnosis (delivery->service, delivery->pg, data, &decision, diagnosed_on, delivery->err);
 }

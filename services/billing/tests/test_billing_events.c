@@ -193,10 +193,21 @@ main (void)
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.cases WHERE case_id = 5"
                                          " AND service_type = 'contract'", 1, 10000) == 1);
 
+    //  Reported on the last day of the 12 months (10:00 in Shanghai), the
+    //  visit two days later: coverage is judged on the report's date, so
+    //  the quality fault stays free and nothing is quoted.
+    s_report (intake, 6, "television", "SN-6", "2026-03-01", "2027-02-28T02:00:00.000Z");
+    s_diagnose (dispatch, 61, 6, "SN-6", "quality", "main_board", "2027-03-02T02:00:00.000Z");
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.decisions WHERE case_id = 6"
+                                         " AND kind = 'changed'", 1, 10000) == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.cases WHERE case_id = 6"
+                                          " AND service_type = 'free' AND decision::jsonb ->> 'decided_on' = '2027-02-28'") == 1);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.quotes WHERE case_id = 6") == 0);
+
     //  What went out: one decision per case, one revision per diagnosed visit.
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.decided'",
-                                5, 10000) == 5);
-    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.changed'") == 2);
+                                6, 10000) == 6);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.changed'") == 3);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'quote.issued'") == 2);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'quote.accepted'") == 1);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'invoice.issued'") == 1);

@@ -54,7 +54,7 @@ DECISION = {
     "exchange_until": t("date", desc="a quality fault may be exchanged until this day"),
     "policy_version": s(True, 1, 64),
     "contract_no": s(False, 1, 64),
-    "decided_on": t("date", True, desc="business date of the decision (BILLING_TIME_ZONE)"),
+    "decided_on": t("date", True, desc="business date coverage is judged on (BILLING_TIME_ZONE): the report's for a case, also when a diagnosis revises it; `on` (default today) for entitlement.check"),
     "coverage": a(m({"component": s(True, 1, 64, desc="whole_unit or a component with its own period"),
                      "months": t("uint", True), "covered_until": t("date"),
                      "covered": t("bool", True)}), True, 32),
