@@ -92,6 +92,9 @@ as_free_port_base() {
 }
 
 # as_pg_init DATADIR PORT SOCKETDIR LOGFILE: create (first time) and start.
+# log_error_verbosity=terse: the server log leaves out an error's DETAIL,
+# which for a CHECK or NOT NULL violation is the whole failing row (a
+# customer's phone and address; DOMAIN.md, Privacy).
 as_pg_init() {
   local data=$1 port=$2 sockets=$3 log=$4 bin
   bin=$(as_pg_bin)
@@ -107,7 +110,7 @@ as_pg_init() {
   fi
   if ! as_as_pg_user "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_as_pg_user "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
-      -o "-p $port -k $sockets -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${AS_PG_FSYNC:-on}" >/dev/null \
+      -o "-p $port -k $sockets -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${AS_PG_FSYNC:-on} -c log_error_verbosity=terse" >/dev/null \
       || { tail -20 "$log" >&2; as_die "PostgreSQL did not start (log: $log)"; }
   fi
 }

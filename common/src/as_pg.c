@@ -145,8 +145,13 @@ s_result_error (as_pg_t *self, PGresult *result, const char *what, as_error_t *e
     as_error_set (err, as_pg_code_for_sqlstate (sqlstate), "%s: %s", what, primary);
     if (err && sqlstate)
         snprintf (err->sqlstate, sizeof err->sqlstate, "%s", sqlstate);
+    //  A NOT NULL or CHECK violation's detail is the whole failing row
+    //  ("Failing row contains (...)"): a customer's phone and address
+    //  would go to the caller and into logs. The message names the
+    //  constraint, which is what a caller needs.
     const char *detail = result ? PQresultErrorField (result, PG_DIAG_MESSAGE_DETAIL) : NULL;
-    if (detail)
+    bool row_detail = sqlstate && (strcmp (sqlstate, "23502") == 0 || strcmp (sqlstate, "23514") == 0);
+    if (detail && !row_detail)
         as_error_detail (err, "%s", detail);
     //  Strip libpq's trailing newline from connection-level messages.
     if (err) {
