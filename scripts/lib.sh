@@ -131,6 +131,7 @@ as_db_setup() {
   fi
   for svc in $AS_SERVICES testsink; do
     psql "$admin dbname=$db" -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
+SET client_min_messages = warning;
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aftersales_$svc') THEN
     CREATE ROLE aftersales_$svc LOGIN;
