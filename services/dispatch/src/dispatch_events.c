@@ -32,14 +32,16 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     const msgpack_object *location = as_obj_get (as_obj_get (data, "customer"), "location");
     int64_t case_id = 0;
     as_obj_int (data, "case_id", &case_id);
-    char category [32] = "", model [65] = "", serial [65] = "", priority [16] = "normal", fault [33] = "",
-         reported [40] = "", lat [32] = "", lon [32] = "";
-    as_obj_strcpy (product, "category", category, sizeof category);
-    as_obj_strcpy (product, "model", model, sizeof model);
-    as_obj_strcpy (product, "serial", serial, sizeof serial);
-    as_obj_strcpy (data, "priority", priority, sizeof priority);
-    as_obj_strcpy (data, "fault_code", fault, sizeof fault);
-    as_obj_strcpy (data, "reported_at", reported, sizeof reported);
+    char category [32] = "", model [DISPATCH_TEXT_SIZE (64)] = "", serial [DISPATCH_TEXT_SIZE (64)] = "",
+         priority [16] = "normal", fault [DISPATCH_TEXT_SIZE (32)] = "", reported [40] = "", lat [32] = "",
+         lon [32] = "";
+    if (dispatch_text (product, "category", category, sizeof category, delivery->err) < 0
+    ||  dispatch_text (product, "model", model, sizeof model, delivery->err) < 0
+    ||  dispatch_text (product, "serial", serial, sizeof serial, delivery->err) < 0
+    ||  dispatch_text (data, "priority", priority, sizeof priority, delivery->err) < 0
+    ||  dispatch_text (data, "fault_code", fault, sizeof fault, delivery->err) < 0
+    ||  dispatch_text (data, "reported_at", reported, sizeof reported, delivery->err) < 0)
+        return -1;
     bool has_lat = false, has_lon = false;
     double lat_value = s_obj_float (location, "lat", &has_lat), lon_value = s_obj_float (location, "lon", &has_lon);
     if (has_lat && has_lon) {
@@ -120,7 +122,8 @@ s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, co
     as_obj_int (delivery->data, "case_id", &case_id);
     char value [16];
     snprintf (value, sizeof value, "%s", absent);
-    as_obj_strcpy (delivery->data, key, value, sizeof value);
+    if (dispatch_text (delivery->data, key, value, sizeof value, delivery->err) < 0)
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
@@ -157,8 +160,9 @@ dispatch_on_case_closed (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char reason [501] = "solved remotely", note [540];
-    as_obj_strcpy (delivery->data, "reason", reason, sizeof reason);
+    char reason [DISPATCH_TEXT_SIZE (500)] = "solved remotely", note [DISPATCH_TEXT_SIZE (500) + 16];
+    if (dispatch_text (delivery->data, "reason", reason, sizeof reason, delivery->err) < 0)
+        return -1;
     snprintf (note, sizeof note, "case closed: %s", reason);
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -228,7 +232,7 @@ s_part_arrived (as_delivery_t *delivery, int64_t case_id, const char *part_no)
     bool last = PQntuples (visit) == 1 && as_pg_get_int (visit, 0, 1) == 0;
     int64_t visit_id = PQntuples (visit) ? as_pg_get_int (visit, 0, 0) : 0;
     PQclear (visit);
-    char note [96];
+    char note [DISPATCH_TEXT_SIZE (32) + 32];
     snprintf (note, sizeof note, "part %s on its way", part_no);
     if (!visit_id || s_parts_note (delivery, case_id, note))
         return visit_id ? -1 : 0;
@@ -247,8 +251,9 @@ s_part_event_arrived (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char part_no [33] = "";
-    as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
+    char part_no [DISPATCH_TEXT_SIZE (32)] = "";
+    if (dispatch_text (delivery->data, "part_no", part_no, sizeof part_no, delivery->err) < 0)
+        return -1;
     return s_part_arrived (delivery, case_id, part_no);
 }
 
@@ -274,9 +279,10 @@ dispatch_on_part_backordered (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char part_no [33] = "", expected [11] = "", note [96];
-    as_obj_strcpy (delivery->data, "part_no", part_no, sizeof part_no);
-    as_obj_strcpy (delivery->data, "expected_on", expected, sizeof expected);
+    char part_no [DISPATCH_TEXT_SIZE (32)] = "", expected [11] = "", note [DISPATCH_TEXT_SIZE (32) + 64];
+    if (dispatch_text (delivery->data, "part_no", part_no, sizeof part_no, delivery->err) < 0
+    ||  dispatch_text (delivery->data, "expected_on", expected, sizeof expected, delivery->err) < 0)
+        return -1;
     snprintf (note, sizeof note, "part %s back-ordered, expected on %s", part_no, expected);
     return s_parts_note (delivery, case_id, note);
 }

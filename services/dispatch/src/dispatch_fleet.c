@@ -1,9 +1,11 @@
 /*  dispatch_fleet: service stations and their field engineers: skills by
     product category, shifts, the visits a day they can take, absences.  */
 #include "dispatch.h"
+#include "as_date.h"
 #include "as_msg.h"
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 //  The catalogue's product categories; the index is the skill bit.
@@ -31,6 +33,23 @@ dispatch_distance (double lat1, double lon1, double lat2, double lon2)
     return 2 * earth * asin (fmin (1, sqrt (a)));
 }
 
+int
+dispatch_text (const msgpack_object *map, const char *key, char *buf, size_t size, as_error_t *err)
+{
+    const char *text;
+    size_t length;
+    if (!as_obj_str (map, key, &text, &length))
+        return 0;
+    //  The buffers hold the catalogue's limits: this is a limit and a
+    //  buffer that disagree, told rather than kept as an empty text.
+    if (length >= size)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %zu bytes of text, dispatch keeps at most %zu", key,
+                             length, size - 1);
+    memcpy (buf, text, length);
+    buf [length] = 0;
+    return 1;
+}
+
 static double
 s_obj_float (const msgpack_object *map, const char *key)
 {
@@ -49,9 +68,10 @@ s_obj_float (const msgpack_object *map, const char *key)
 #define S_STATION_COLUMNS "s.id, s.code, s.name, s.region, s.tier, s.lat, s.lon, s.radius_km," \
     " (SELECT count(*) FROM engineers e WHERE e.station_id = s.id AND e.active)"
 
+//  No row back: a station has that code already.
 static const as_stmt_t s_insert_station = { "dispatch_insert_station",
     "INSERT INTO stations (code, name, region, tier, lat, lon, radius_km)"
-    " VALUES ($1, $2, $3, $4, $5::float8, $6::float8, $7) RETURNING id" };
+    " VALUES ($1, $2, $3, $4, $5::float8, $6::float8, $7) ON CONFLICT (code) DO NOTHING RETURNING id" };
 static const as_stmt_t s_list_stations = { "dispatch_list_stations",
     "SELECT " S_STATION_COLUMNS " FROM stations s WHERE $1::bigint IS NULL OR s.id = $1 ORDER BY s.id" };
 
@@ -99,11 +119,13 @@ s_reply_stations (as_call_t *call, int64_t station_id, const char *key)
 int
 dispatch_station_add (as_call_t *call)
 {
-    char code [33] = "", name [101] = "", region [65] = "", tier [32] = "", lat [32], lon [32];
-    as_obj_strcpy (call->params, "code", code, sizeof code);
-    as_obj_strcpy (call->params, "name", name, sizeof name);
-    as_obj_strcpy (call->params, "region", region, sizeof region);
-    as_obj_strcpy (call->params, "tier", tier, sizeof tier);
+    char code [DISPATCH_TEXT_SIZE (32)] = "", name [DISPATCH_TEXT_SIZE (100)] = "",
+         region [DISPATCH_TEXT_SIZE (64)] = "", tier [32] = "", lat [32], lon [32];
+    if (dispatch_text (call->params, "code", code, sizeof code, call->err) < 0
+    ||  dispatch_text (call->params, "name", name, sizeof name, call->err) < 0
+    ||  dispatch_text (call->params, "region", region, sizeof region, call->err) < 0
+    ||  dispatch_text (call->params, "tier", tier, sizeof tier, call->err) < 0)
+        return -1;
     snprintf (lat, sizeof lat, "%.7f", s_obj_float (call->params, "lat"));
     snprintf (lon, sizeof lon, "%.7f", s_obj_float (call->params, "lon"));
     int64_t radius = 0;
@@ -120,8 +142,10 @@ dispatch_station_add (as_call_t *call)
     PGresult *result = as_pg_run (call->pg, &s_insert_station, &params, call->err);
     if (!result)
         return -1;
-    int64_t station_id = as_pg_get_int (result, 0, 0);
+    int64_t station_id = PQntuples (result) ? as_pg_get_int (result, 0, 0) : 0;
     PQclear (result);
+    if (!station_id)
+        return as_error_set (call->err, AS_ALREADY_EXISTS, "station %s already exists", code);
     return s_reply_stations (call, station_id, "station");
 }
 
@@ -133,10 +157,12 @@ dispatch_station_list (as_call_t *call)
 
 //  --- Engineers ---------------------------------------------------------------------------
 
+//  No row back: the station (by id $3, else by code $4) does not exist.
 static const as_stmt_t s_upsert_engineer = { "dispatch_upsert_engineer",
     "INSERT INTO engineers (code, name, station_id, van, max_visits, shift_start, shift_end, work_days)"
-    " VALUES ($1, $2, coalesce($3, (SELECT id FROM stations WHERE code = $4)), $5,"
-    "  coalesce($6::int, 8), coalesce($7::time, '09:00'), coalesce($8::time, '18:00'), coalesce($9, '1234567'))"
+    " SELECT $1, $2, s.id, $5, coalesce($6::int, 8), coalesce($7::time, '09:00'), coalesce($8::time, '18:00'),"
+    "  coalesce($9, '1234567')"
+    " FROM stations s WHERE s.id = coalesce($3::bigint, (SELECT id FROM stations WHERE code = $4))"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, station_id = EXCLUDED.station_id,"
     "  van = EXCLUDED.van, max_visits = EXCLUDED.max_visits, shift_start = EXCLUDED.shift_start,"
     "  shift_end = EXCLUDED.shift_end, work_days = EXCLUDED.work_days, active = true"
@@ -167,7 +193,8 @@ s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as
         const msgpack_object *skill = &skills->via.array.ptr [index];
         char category [32] = "";
         int64_t level = 1;
-        as_obj_strcpy (skill, "category", category, sizeof category);
+        if (dispatch_text (skill, "category", category, sizeof category, err) < 0)
+            return -1;
         as_obj_int (skill, "level", &level);
         as_pgp_reset (&params);
         as_pgp_int (&params, engineer_id);
@@ -179,46 +206,70 @@ s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as
     return 0;
 }
 
+//  One engineer of engineer.add or engineer.import, as given.
+typedef struct {
+    char code [DISPATCH_TEXT_SIZE (32)], name [DISPATCH_TEXT_SIZE (100)], station_code [DISPATCH_TEXT_SIZE (32)],
+         van [DISPATCH_TEXT_SIZE (32)], start [DISPATCH_TEXT_SIZE (5)], end [DISPATCH_TEXT_SIZE (5)],
+         work_days [DISPATCH_TEXT_SIZE (7)];
+    int64_t station_id, max_visits;
+    bool has_station, has_max;
+} s_engineer_t;
+
+static int
+s_read_engineer (const msgpack_object *engineer, s_engineer_t *given, as_error_t *err)
+{
+    memset (given, 0, sizeof *given);
+    if (dispatch_text (engineer, "code", given->code, sizeof given->code, err) < 0
+    ||  dispatch_text (engineer, "name", given->name, sizeof given->name, err) < 0
+    ||  dispatch_text (engineer, "station_code", given->station_code, sizeof given->station_code, err) < 0
+    ||  dispatch_text (engineer, "van", given->van, sizeof given->van, err) < 0
+    ||  dispatch_text (engineer, "shift_start", given->start, sizeof given->start, err) < 0
+    ||  dispatch_text (engineer, "shift_end", given->end, sizeof given->end, err) < 0
+    ||  dispatch_text (engineer, "work_days", given->work_days, sizeof given->work_days, err) < 0)
+        return -1;
+    given->has_station = as_obj_int (engineer, "station_id", &given->station_id);
+    given->has_max = as_obj_int (engineer, "max_visits", &given->max_visits);
+    if (!given->has_station && !*given->station_code)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "engineer %s: give station_id or station_code", given->code);
+    char why [160];
+    if (dispatch_shift_check (given->start, given->end, given->work_days, why, sizeof why))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s", why);
+    return 0;
+}
+
 //  Add or update one engineer (by code) with their skills; returns the id.
 static int64_t
 s_upsert_engineer_row (as_service_t *service, as_pg_t *pg, const msgpack_object *engineer, as_error_t *err)
 {
-    char code [33] = "", name [101] = "", station_code [33] = "", van [33] = "", start [8] = "", end [8] = "",
-         work_days [8] = "";
-    int64_t station_id = 0, max_visits = 0;
-    as_obj_strcpy (engineer, "code", code, sizeof code);
-    as_obj_strcpy (engineer, "name", name, sizeof name);
-    as_obj_strcpy (engineer, "station_code", station_code, sizeof station_code);
-    as_obj_strcpy (engineer, "van", van, sizeof van);
-    as_obj_strcpy (engineer, "shift_start", start, sizeof start);
-    as_obj_strcpy (engineer, "shift_end", end, sizeof end);
-    as_obj_strcpy (engineer, "work_days", work_days, sizeof work_days);
-    bool has_station = as_obj_int (engineer, "station_id", &station_id);
-    bool has_max = as_obj_int (engineer, "max_visits", &max_visits);
-    if (!has_station && !*station_code)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "engineer %s: give station_id or station_code", code);
+    s_engineer_t given;
+    if (s_read_engineer (engineer, &given, err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
-    as_pgp_str (&params, code);
-    as_pgp_str (&params, name);
-    if (has_station)
-        as_pgp_int (&params, station_id);
+    as_pgp_str (&params, given.code);
+    as_pgp_str (&params, given.name);
+    if (given.has_station)
+        as_pgp_int (&params, given.station_id);
     else
         as_pgp_null (&params);
-    as_pgp_str (&params, *station_code ? station_code : NULL);
-    as_pgp_str (&params, *van ? van : NULL);
-    if (has_max)
-        as_pgp_int (&params, max_visits);
+    as_pgp_str (&params, *given.station_code ? given.station_code : NULL);
+    as_pgp_str (&params, *given.van ? given.van : NULL);
+    if (given.has_max)
+        as_pgp_int (&params, given.max_visits);
     else
         as_pgp_null (&params);
-    as_pgp_str (&params, *start ? start : NULL);
-    as_pgp_str (&params, *end ? end : NULL);
-    as_pgp_str (&params, *work_days ? work_days : NULL);
+    as_pgp_str (&params, *given.start ? given.start : NULL);
+    as_pgp_str (&params, *given.end ? given.end : NULL);
+    as_pgp_str (&params, *given.work_days ? given.work_days : NULL);
     PGresult *result = as_pg_run (pg, &s_upsert_engineer, &params, err);
     if (!result)
         return -1;
-    int64_t engineer_id = as_pg_get_int (result, 0, 0);
+    int64_t engineer_id = PQntuples (result) ? as_pg_get_int (result, 0, 0) : 0;
     PQclear (result);
+    if (!engineer_id && given.has_station)
+        return as_error_set (err, AS_NOT_FOUND, "no station %lld", (long long) given.station_id);
+    if (!engineer_id)
+        return as_error_set (err, AS_NOT_FOUND, "no station with code %s", given.station_code);
     //  A new rota may take days away that already hold their visits.
     int moved = 0, unassigned = 0;
     if (s_set_skills (pg, engineer_id, as_obj_get (engineer, "skills"), err)
@@ -345,8 +396,10 @@ dispatch_engineer_skills (as_call_t *call)
 
 //  --- Absences --------------------------------------------------------------------------
 
+//  No row back: no such engineer.
 static const as_stmt_t s_insert_absence = { "dispatch_insert_absence",
-    "INSERT INTO absences (engineer_id, starts_at, ends_at, reason) VALUES ($1, $2, $3, $4) RETURNING id" };
+    "INSERT INTO absences (engineer_id, starts_at, ends_at, reason)"
+    " SELECT id, $2, $3, $4 FROM engineers WHERE id = $1 RETURNING id" };
 
 //  Record an absence and re-plan the days it touches at once.
 int
@@ -354,10 +407,19 @@ dispatch_engineer_absence (as_call_t *call)
 {
     int64_t engineer_id = 0;
     as_obj_int (call->params, "engineer_id", &engineer_id);
-    char starts_at [40] = "", ends_at [40] = "", reason [501] = "";
-    as_obj_strcpy (call->params, "starts_at", starts_at, sizeof starts_at);
-    as_obj_strcpy (call->params, "ends_at", ends_at, sizeof ends_at);
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    char starts_at [40] = "", ends_at [40] = "", reason [DISPATCH_TEXT_SIZE (500)] = "";
+    if (dispatch_text (call->params, "starts_at", starts_at, sizeof starts_at, call->err) < 0
+    ||  dispatch_text (call->params, "ends_at", ends_at, sizeof ends_at, call->err) < 0
+    ||  dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+        return -1;
+    //  In whole seconds (fractions dropped): the table's CHECK (starts_at <
+    //  ends_at) cannot fail after this.
+    int64_t starts = 0, ends = 0;
+    if (!as_date_instant_parse (starts_at, &starts) || !as_date_instant_parse (ends_at, &ends))
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "an absence runs between two RFC 3339 times");
+    if (ends <= starts)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "absence ends %s it starts (%s to %s)",
+                             ends < starts ? "before" : "as", starts_at, ends_at);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, engineer_id);
@@ -367,8 +429,10 @@ dispatch_engineer_absence (as_call_t *call)
     PGresult *result = as_pg_run (call->pg, &s_insert_absence, &params, call->err);
     if (!result)
         return -1;
-    int64_t absence_id = as_pg_get_int (result, 0, 0);
+    int64_t absence_id = PQntuples (result) ? as_pg_get_int (result, 0, 0) : 0;
     PQclear (result);
+    if (!absence_id)
+        return as_error_set (call->err, AS_NOT_FOUND, "engineer %lld not found", (long long) engineer_id);
     int moved = 0, unassigned = 0;
     if (dispatch_plan_absence (call->service, call->pg, engineer_id, starts_at, ends_at, &moved, &unassigned,
                                call->err))

@@ -913,11 +913,16 @@ static const as_stmt_t s_skills_stmt = { "dispatch_plan_station_skills",
     "SELECT DISTINCT s.id, s.lat, s.lon, s.radius_km, k.category FROM stations s"
     " JOIN engineers e ON e.station_id = s.id AND e.active JOIN engineer_skills k ON k.engineer_id = e.id"
     " ORDER BY s.id, k.category" };
+//  $3 dates from $1 (NULL: today, local), those before the horizon $4
+//  days from today only (NULL: all).
 static const as_stmt_t s_dates = { "dispatch_plan_dates",
-    "SELECT to_char(coalesce($1::date, (now() AT TIME ZONE $2)::date) + i, 'YYYY-MM-DD')"
-    " FROM generate_series(0, $3::int - 1) i" };
+    "SELECT to_char(d, 'YYYY-MM-DD') FROM (SELECT coalesce($1::date, (now() AT TIME ZONE $2)::date) + i AS d"
+    "  FROM generate_series(0, $3::int - 1) i) dates"
+    " WHERE $4::int IS NULL OR d < (now() AT TIME ZONE $2)::date + $4::int ORDER BY d" };
+//  A time's local date, its epoch and how many days after today's that date is.
 static const as_stmt_t s_local_date = { "dispatch_plan_local_date",
-    "SELECT (($1::timestamptz AT TIME ZONE $2)::date)::text, extract(epoch FROM $1::timestamptz)::float8" };
+    "SELECT (($1::timestamptz AT TIME ZONE $2)::date)::text, extract(epoch FROM $1::timestamptz)::float8,"
+    " ($1::timestamptz AT TIME ZONE $2)::date - (now() AT TIME ZONE $2)::date" };
 
 static const as_stmt_t s_fleet_version = { "dispatch_plan_fleet_version",
     "SELECT version FROM fleet_version" };
@@ -1222,8 +1227,8 @@ s_book (as_service_t *service, as_pg_t *pg, const dispatch_config_t *config, con
     return rc ? -1 : s_announce_booking (service, pg, need, booking, err);
 }
 
-//  The statement giving the local date and epoch of an RFC 3339 time (for
-//  s_need_load's `also`), and reading its answer.
+//  The statement giving the local date, epoch and days from today of an
+//  RFC 3339 time (for s_need_load's `also`), and reading its answer.
 static void
 s_locate_step (const dispatch_config_t *config, const char *time_text, as_pg_params_t *params, as_pg_step_t *step)
 {
@@ -1234,10 +1239,11 @@ s_locate_step (const dispatch_config_t *config, const char *time_text, as_pg_par
 }
 
 static void
-s_located (as_pg_step_t *step, char date [11], double *epoch)
+s_located (as_pg_step_t *step, char date [11], double *epoch, int64_t *days_ahead)
 {
     snprintf (date, 11, "%s", as_pg_get_str (step->result, 0, 0));
     *epoch = s_float (step->result, 0, 1);
+    *days_ahead = as_pg_get_int (step->result, 0, 2);
     PQclear (step->result);
     step->result = NULL;
 }
@@ -1259,11 +1265,13 @@ dispatch_visit_book (as_call_t *call)
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "visit_id", &visit_id);
     char window_start [40] = "", date [11];
-    as_obj_strcpy (call->params, "window_start", window_start, sizeof window_start);
+    if (dispatch_text (call->params, "window_start", window_start, sizeof window_start, call->err) < 0)
+        return -1;
     if (!case_id && !visit_id)
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "give case_id or visit_id");
     s_need_t need;
     double epoch = 0;
+    int64_t days_ahead = 0;
     s_probe_t probe;
     s_bulk_t days;
     as_pg_params_t locate_params;
@@ -1271,7 +1279,12 @@ dispatch_visit_book (as_call_t *call)
     s_locate_step (config, window_start, &locate_params, &locate);
     if (s_need_load (call->pg, visit_id, case_id, true, &locate, &need, call->err))
         return -1;
-    s_located (&locate, date, &epoch);
+    s_located (&locate, date, &epoch, &days_ahead);
+    //  Offers stop at the horizon; a window past it was never offered.
+    if (days_ahead >= config->horizon_days)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "%s is %lld days ahead: appointment windows are"
+                             " offered and booked up to %d days ahead (ask slots.offer)", window_start,
+                             (long long) days_ahead, config->horizon_days - 1);
     if (s_probe_dates (call->pg, config, &need, &date, 1, &probe, &days, call->err))
         return -1;
     int window = s_window_of (&probe, epoch);
@@ -1293,15 +1306,19 @@ dispatch_visit_book (as_call_t *call)
 }
 
 //  The statement listing dates from `from` (NULL = today, local) for `days`
-//  days.
+//  days; with `horizon` (0: none), only those before today + horizon.
 static void
-s_dates_step (const dispatch_config_t *config, const char *from, int64_t days, as_pg_params_t *params,
-              as_pg_step_t *step)
+s_dates_step (const dispatch_config_t *config, const char *from, int64_t days, int horizon,
+              as_pg_params_t *params, as_pg_step_t *step)
 {
     as_pgp_reset (params);
     as_pgp_str (params, from);
     as_pgp_str (params, config->zone);
     as_pgp_int (params, days);
+    if (horizon)
+        as_pgp_int (params, horizon);
+    else
+        as_pgp_null (params);
     *step = (as_pg_step_t) { &s_dates, NULL, params, NULL };
 }
 
@@ -1310,7 +1327,7 @@ s_date_list (as_pg_t *pg, const dispatch_config_t *config, const char *from, int
 {
     as_pg_params_t params;
     as_pg_step_t step;
-    s_dates_step (config, from, days, &params, &step);
+    s_dates_step (config, from, days, 0, &params, &step);
     return as_pg_run (pg, step.stmt, step.params, err);
 }
 
@@ -1346,11 +1363,12 @@ dispatch_slots_offer (as_call_t *call)
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "days", &days);
     char from [11] = "";
-    as_obj_strcpy (call->params, "from_date", from, sizeof from);
+    if (dispatch_text (call->params, "from_date", from, sizeof from, call->err) < 0)
+        return -1;
     s_need_t need;
     as_pg_params_t date_params;
     as_pg_step_t listed;
-    s_dates_step (config, *from ? from : NULL, days, &date_params, &listed);
+    s_dates_step (config, *from ? from : NULL, days, config->horizon_days, &date_params, &listed);
     if (s_need_load (call->pg, 0, case_id, false, &listed, &need, call->err))
         return -1;
     PGresult *dates = listed.result;
@@ -1411,7 +1429,8 @@ dispatch_visit_assign (as_call_t *call)
     as_obj_int (call->params, "visit_id", &visit_id);
     as_obj_int (call->params, "engineer_id", &engineer_id);
     char window_start [40] = "", date [11];
-    as_obj_strcpy (call->params, "window_start", window_start, sizeof window_start);
+    if (dispatch_text (call->params, "window_start", window_start, sizeof window_start, call->err) < 0)
+        return -1;
     int64_t station_id = s_lookup_int (call->pg, &s_engineer_station, engineer_id, NULL, 0, call->err);
     if (station_id <= 0)
         return station_id < 0 ? -1 : as_error_set (call->err, AS_NOT_FOUND, "engineer %lld not found",
@@ -1424,12 +1443,14 @@ dispatch_visit_assign (as_call_t *call)
                              (long long) visit_id);
     s_need_t need;
     double epoch = 0, starts [S_MAX_WINDOWS], ends [S_MAX_WINDOWS];
+    int64_t days_ahead = 0;
     as_pg_params_t locate_params;
     as_pg_step_t locate;
     s_locate_step (config, window_start, &locate_params, &locate);
     if (s_need_load (call->pg, visit_id, 0, true, &locate, &need, call->err))
         return -1;
-    s_located (&locate, date, &epoch);
+    //  An operator may place a visit past the offer horizon (days_ahead).
+    s_located (&locate, date, &epoch, &days_ahead);
     s_day_t *day = s_day_load (call->pg, config, station_id, date, need.id, NULL, call->err);
     if (!day)
         return -1;
@@ -1460,7 +1481,7 @@ dispatch_plan_book_earliest (as_service_t *service, as_pg_t *pg, int64_t visit_i
     s_need_t need;
     as_pg_params_t date_params;
     as_pg_step_t listed;
-    s_dates_step (config, NULL, 15, &date_params, &listed);
+    s_dates_step (config, NULL, 15, config->horizon_days, &date_params, &listed);
     if (s_need_load (pg, visit_id, 0, true, &listed, &need, err))
         return -1;
     PGresult *dates = listed.result;
@@ -1685,7 +1706,8 @@ dispatch_plan_optimize (as_call_t *call)
     int64_t station_id = 0;
     bool one = as_obj_int (call->params, "station_id", &station_id);
     char date [11] = "";
-    as_obj_strcpy (call->params, "date", date, sizeof date);
+    if (dispatch_text (call->params, "date", date, sizeof date, call->err) < 0)
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     if (one)
@@ -1796,7 +1818,8 @@ dispatch_plan_board (as_call_t *call)
 {
     char date [11] = "";
     int64_t station_id = 0;
-    as_obj_strcpy (call->params, "date", date, sizeof date);
+    if (dispatch_text (call->params, "date", date, sizeof date, call->err) < 0)
+        return -1;
     bool one = as_obj_int (call->params, "station_id", &station_id);
     as_pg_params_t params;
     as_pgp_reset (&params);

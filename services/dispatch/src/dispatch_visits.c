@@ -351,8 +351,9 @@ dispatch_visit_unassign (as_call_t *call)
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char reason [501] = "unassigned by an operator";
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    char reason [DISPATCH_TEXT_SIZE (500)] = "unassigned by an operator";
+    if (dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+        return -1;
     if (dispatch_visit_move (call->pg, visit_id, "unscheduled", call->actor, reason, call->err)
     ||  s_unplace_visit (call->pg, visit_id, call->err)
     ||  dispatch_emit_scheduled (call->service, call->pg, visit_id, "visit.rescheduled", reason, NULL, call->err))
@@ -376,8 +377,9 @@ dispatch_visit_cancel (as_call_t *call)
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char reason [501] = "";
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    char reason [DISPATCH_TEXT_SIZE (500)] = "";
+    if (dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+        return -1;
     return s_cancel (call->service, call->pg, visit_id, call->actor, reason, call->err)
          ? -1 : dispatch_reply_visit (call, visit_id);
 }
@@ -396,7 +398,8 @@ int
 dispatch_plan_dispatch (as_call_t *call)
 {
     char date [11] = "";
-    as_obj_strcpy (call->params, "date", date, sizeof date);
+    if (dispatch_text (call->params, "date", date, sizeof date, call->err) < 0)
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_str (&params, date);
@@ -433,8 +436,9 @@ s_step (as_call_t *call, const char *to, const char *type, const char *key, cons
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char note [501] = "";
-    as_obj_strcpy (call->params, "note", note, sizeof note);
+    char note [DISPATCH_TEXT_SIZE (500)] = "";
+    if (dispatch_text (call->params, "note", note, sizeof note, call->err) < 0)
+        return -1;
     char now [32];
     as_time_now_rfc3339 (now);
     PGresult *reply = NULL;
@@ -594,7 +598,8 @@ dispatch_visit_diagnose (as_call_t *call)
     as_obj_int (call->params, "visit_id", &visit_id);
     char resolution [16] = "";
     bool parts_on_hand = false;
-    as_obj_strcpy (call->params, "resolution", resolution, sizeof resolution);
+    if (dispatch_text (call->params, "resolution", resolution, sizeof resolution, call->err) < 0)
+        return -1;
     as_obj_bool (call->params, "parts_on_hand", &parts_on_hand);
     const msgpack_object *parts = as_obj_get (call->params, "parts_needed");
     uint32_t part_lines = parts && parts->type == MSGPACK_OBJECT_ARRAY ? parts->via.array.size : 0;
@@ -655,8 +660,9 @@ s_emit_completed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const ms
         s_pack_copy (&pk, params, "customer_accepted");
     }
     else {
-        char reason [501] = "";
-        as_obj_strcpy (params, "reason", reason, sizeof reason);
+        //  The reason was read whole by the caller: its copy cannot fail here.
+        char reason [DISPATCH_TEXT_SIZE (500)] = "";
+        dispatch_text (params, "reason", reason, sizeof reason, NULL);
         as_pack_kv_str (&pk, "work_done", reason);
         as_pack_str (&pk, "repair_items");
         msgpack_pack_array (&pk, 0);
@@ -690,8 +696,9 @@ dispatch_visit_cannot_complete (as_call_t *call)
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char reason [501] = "";
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    char reason [DISPATCH_TEXT_SIZE (500)] = "";
+    if (dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+        return -1;
     if (dispatch_visit_move (call->pg, visit_id, "cannot_complete", call->actor, reason, call->err)
     ||  s_store_report_json (call->pg, visit_id, NULL, NULL, reason, call->err)
     ||  s_emit_completed (call->service, call->pg, visit_id, call->params, "cannot_complete", call->err))

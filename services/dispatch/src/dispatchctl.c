@@ -3,15 +3,19 @@
     table, how answers read as tables, and the one conversion dispatchd
     needs done here: skills written "cat:level,..." and the engineers' CSV
     file of `engineer import` become the JSON records engineer.add,
-    engineer.skills and engineer.import take.                              */
+    engineer.skills and engineer.import take (dispatch_csv.c).             */
 #include "as_cli.h"
 #include "as_msg.h"
+#include "dispatch_csv.h"
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_END { NULL, NULL, AS_CLI_STR, false }
+//  Room for a text of the catalogue's max_len characters (up to 4 bytes of
+//  UTF-8 each): a shorter buffer would cut a character in two.
+#define S_TEXT_SIZE(chars) (4 * (chars) + 1)
 
 static const as_cli_option_t s_station_add [] = {
     { "--code", "code", AS_CLI_STR, true }, { "--name", "name", AS_CLI_STR, true },
@@ -121,7 +125,7 @@ s_print_stations (const msgpack_object *result)
     uint32_t count = list ? list->via.array.size : 1;
     for (uint32_t index = 0; index < count; index++) {
         const msgpack_object *item = list ? &list->via.array.ptr [index] : one;
-        char f [9][64];
+        char f [9][S_TEXT_SIZE (100)];
         static const char *keys [] = { "station_id", "code", "name", "region", "tier", "lat", "lon", "radius_km", "engineers" };
         for (int key = 0; key < 9; key++)
             as_cli_text (item, keys [key], f [key], sizeof f [key]);
@@ -138,7 +142,8 @@ s_print_engineers (const msgpack_object *result)
     uint32_t count = list ? list->via.array.size : 1;
     for (uint32_t index = 0; index < count; index++) {
         const msgpack_object *item = list ? &list->via.array.ptr [index] : one;
-        char id [24], code [40], name [104], station [24], max [24], start [8], end [8], skills [512] = "";
+        char id [24], code [S_TEXT_SIZE (32)], name [S_TEXT_SIZE (100)], station [24], max [24], start [8], end [8],
+             skills [512] = "";
         const msgpack_object *list_skills = as_obj_get (item, "skills");
         for (uint32_t skill = 0; list_skills && skill < list_skills->via.array.size; skill++) {
             char category [40], level [8];
@@ -179,7 +184,7 @@ s_print_board (const msgpack_object *result)
     printf ("day plans of %s (local time)\n", as_cli_text (result, "date", date, sizeof date));
     for (uint32_t index = 0; engineers && index < engineers->via.array.size; index++) {
         const msgpack_object *day = &engineers->via.array.ptr [index];
-        char code [40], name [104], start [8], end [8];
+        char code [S_TEXT_SIZE (32)], name [S_TEXT_SIZE (100)], start [8], end [8];
         bool absent = false;
         as_obj_bool (day, "absent", &absent);
         printf ("\n%s %s  [%s-%s]%s\n", as_cli_text (day, "code", code, sizeof code), as_cli_text (day, "name", name, sizeof name),
@@ -222,10 +227,12 @@ static const as_cli_command_t s_commands [] = {
       " --lat X --lon Y --radius-km K", "add a service station", NULL, s_station_add, s_print_stations },
     { "station list", "station.list", "", "every station", NULL, s_none, s_print_stations },
     { "engineer add", "engineer.add", "--code C --name N (--station ID | --station-code C) [--skills cat:level,...]\n"
-      "         [--max-visits N] [--shift-start HH:MM] [--shift-end HH:MM] [--van V]",
+      "         [--max-visits N] [--shift-start HH:MM] [--shift-end HH:MM] [--van V]\n"
+      "         [--work-days DIGITS]  (ISO weekdays worked, 1 = Monday .. 7 = Sunday, e.g. 12345; default every day)",
       "add (or update by code) an engineer", NULL, s_engineer_add, s_print_engineers },
-    { "engineer import", "engineer.import", "FILE.csv  (code,name,station_code,max_visits,shift_start,shift_end,skills"
-      "[,work_days] with skills as cat:level;cat:level and work_days as ISO weekdays, e.g. 12345)",
+    { "engineer import", "engineer.import", "FILE.csv  (" DISPATCH_CSV_COLUMNS "\n"
+      "         with skills as cat:level;cat:level and work_days as ISO weekdays, e.g. 12345; an empty field takes\n"
+      "         the default; every line is checked first, and a bad line imports nothing)",
       "add or update engineers from a CSV file", NULL, s_import, NULL },
     { "engineer list", "engineer.list", "[--station ID]", "engineers with skills and shifts", NULL, s_by_station, s_print_engineers },
     { "engineer skills", "engineer.skills", "ENGINEER_ID --skills cat:level,...", "replace an engineer's skills",
@@ -267,94 +274,33 @@ static const as_cli_command_t s_commands [] = {
 static const as_cli_t s_cli = { "dispatchctl", "dispatch",
     "stations, engineers, appointment slots, day plans and visits", s_commands };
 
-//  "air_conditioner:2,fan" (or ';') as [{"category":..,"level":..}].
-static cJSON *
-s_skills_list (const char *text)
-{
-    cJSON *skills = cJSON_CreateArray ();
-    char buffer [1024];
-    snprintf (buffer, sizeof buffer, "%s", text);
-    for (char *save = NULL, *item = strtok_r (buffer, ",;", &save); item; item = strtok_r (NULL, ",;", &save)) {
-        cJSON *skill = cJSON_CreateObject ();
-        char *colon = strchr (item, ':');
-        if (colon)
-            *colon = 0;
-        cJSON_AddStringToObject (skill, "category", item);
-        cJSON_AddNumberToObject (skill, "level", colon ? atoi (colon + 1) : 1);
-        cJSON_AddItemToArray (skills, skill);
-    }
-    return skills;
-}
-
-//  One CSV line to an engineer map; NULL when it has too few fields. The
-//  eighth column, the rota (ISO weekdays worked, e.g. 12345), is optional.
-static cJSON *
-s_csv_engineer (char *line)
-{
-    static const char *keys [] = { "code", "name", "station_code", "max_visits", "shift_start", "shift_end", "skills",
-                                   "work_days" };
-    char *fields [8] = { 0 };
-    int count = 0;
-    for (char *save = NULL, *field = strtok_r (line, ",\r\n", &save); field && count < 8;
-         field = strtok_r (NULL, ",\r\n", &save))
-        fields [count++] = field;
-    if (count < 3)
-        return NULL;
-    cJSON *engineer = cJSON_CreateObject ();
-    for (int index = 0; index < count; index++) {
-        if (index == 3)
-            cJSON_AddNumberToObject (engineer, keys [index], atoi (fields [index]));
-        else
-        if (index == 6)
-            cJSON_AddItemToObject (engineer, keys [index], s_skills_list (fields [index]));
-        else
-            cJSON_AddStringToObject (engineer, keys [index], fields [index]);
-    }
-    return engineer;
-}
-
-//  The engineers of a CSV text (header line skipped) as records.
-static cJSON *
-s_engineers_from_csv (const char *csv)
-{
-    cJSON *engineers = cJSON_CreateArray ();
-    char *text = strdup (csv);
-    char *cursor = text;
-    for (int number = 1; *cursor; number++) {
-        char *line = cursor, *end = strchr (cursor, '\n');
-        cursor = end ? end + 1 : cursor + strlen (cursor);
-        if (end)
-            *end = 0;
-        if (number == 1 || line [0] == '#' || line [0] == 0)
-            continue;
-        cJSON *engineer = s_csv_engineer (line);
-        if (engineer)
-            cJSON_AddItemToArray (engineers, engineer);
-        else
-            fprintf (stderr, "dispatchctl: line %d: needs at least code,name,station_code\n", number);
-    }
-    free (text);
-    return engineers;
-}
-
 //  Skills given as text and an engineers' CSV file become the records
-//  dispatchd takes; skills already written as JSON are parsed.
+//  dispatchd takes; skills already written as JSON are parsed. A bad value
+//  or a bad line of the file is bad usage: nothing is sent.
 static int
 s_engineer_records (const as_cli_command_t *command, cJSON *params, char *why, size_t size)
 {
     (void) command;
     const char *skills = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "skills"));
     if (skills) {
-        cJSON *list = skills [0] == '[' ? cJSON_Parse (skills) : s_skills_list (skills);
+        char problem [200] = "not valid JSON";
+        cJSON *list = skills [0] == '[' ? cJSON_Parse (skills) : dispatch_skills_list (skills, problem, sizeof problem);
         if (!list) {
-            snprintf (why, size, "--skills: '%s' is not valid here (or cannot be read)", skills);
+            snprintf (why, size, "--skills: %s", problem);
             return -1;
         }
         cJSON_ReplaceItemInObjectCaseSensitive (params, "skills", list);
     }
     const char *csv = cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (params, "engineers"));
-    if (csv)
-        cJSON_ReplaceItemInObjectCaseSensitive (params, "engineers", s_engineers_from_csv (csv));
+    if (csv) {
+        char problem [224];
+        cJSON *engineers = dispatch_engineers_from_csv (csv, problem, sizeof problem);
+        if (!engineers) {
+            snprintf (why, size, "engineers file: %s", problem);
+            return -1;
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive (params, "engineers", engineers);
+    }
     return 0;
 }
 

@@ -25,6 +25,8 @@ static as_setting_t s_settings [] = {
     { "DISPATCH_LATE_MARGIN_MINUTES", AS_CFG_INT, "30", 0, 10080,
       "visit.late when the engineer is not on site this long before the window ends", "", 0 },
     { "DISPATCH_SLOT_DAYS", AS_CFG_INT, "3", 1, 31, "days slots.offer looks at by default", "", 0 },
+    { "DISPATCH_HORIZON_DAYS", AS_CFG_INT, "31", 1, 366,
+      "windows are offered and booked on local dates from today up to this many days (today is the first)", "", 0 },
     { "DISPATCH_OPTIMIZE_ITERATIONS", AS_CFG_INT, "2000", 0, 1000000, "ruin-and-recreate budget of one re-optimisation", "", 0 },
     { "DISPATCH_OPTIMIZE_MS", AS_CFG_INT, "600000", 0, 86400000,
       "background re-optimisation of today's and tomorrow's plans every this many ms (0 = off)", "", 0 },
@@ -84,25 +86,13 @@ dispatch_config (as_service_t *service)
     return &s_config;
 }
 
-//  "HH:MM" to minutes from midnight, or -1.
-static int
-s_clock_minutes (const char *text)
-{
-    int hours = 0, minutes = 0;
-    char tail = 0;
-    if (sscanf (text, "%d:%d%c", &hours, &minutes, &tail) != 2 || hours < 0 || hours > 24
-    ||  minutes < 0 || minutes > 59 || hours * 60 + minutes > 1440)
-        return -1;
-    return hours * 60 + minutes;
-}
-
 static int
 s_load_config (as_service_t *service, as_error_t *err)
 {
     dispatch_config_t *config = &s_config;
     snprintf (config->zone, sizeof config->zone, "%s", as_service_setting (service, "DISPATCH_TIME_ZONE"));
-    config->day_start = s_clock_minutes (as_service_setting (service, "DISPATCH_DAY_START"));
-    config->day_end = s_clock_minutes (as_service_setting (service, "DISPATCH_DAY_END"));
+    config->day_start = dispatch_clock_minutes (as_service_setting (service, "DISPATCH_DAY_START"));
+    config->day_end = dispatch_clock_minutes (as_service_setting (service, "DISPATCH_DAY_END"));
     if (config->day_start < 0 || config->day_end <= config->day_start)
         return as_error_set (err, AS_INVALID_ARGUMENT, "DISPATCH_DAY_START/END: need HH:MM with start < end");
     const char *ready = as_service_setting (service, "DISPATCH_READY_ON");
@@ -117,6 +107,7 @@ s_load_config (as_service_t *service, as_error_t *err)
     config->confirm_minutes = (int) as_service_setting_int (service, "DISPATCH_CONFIRM_MINUTES");
     config->late_margin = (int) as_service_setting_int (service, "DISPATCH_LATE_MARGIN_MINUTES");
     config->slot_days = (int) as_service_setting_int (service, "DISPATCH_SLOT_DAYS");
+    config->horizon_days = (int) as_service_setting_int (service, "DISPATCH_HORIZON_DAYS");
     config->iterations = (long) as_service_setting_int (service, "DISPATCH_OPTIMIZE_ITERATIONS");
     return 0;
 }

@@ -1,21 +1,28 @@
 /*  intake_cases: reports, triage, cancel, escalate, history of repair cases.*/
 #include "intake_cases.h"
+#include "as_date.h"
 #include "as_log.h"
 #include "as_msg.h"
 #include "as_test.h"
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-//  A report as taken from case.report or from a device event.
+//  A report as taken from case.report or from a device event. Each text
+//  holds its field's max_len in the catalogue (characters, see
+//  INTAKE_TEXT_SIZE); enumerations and dates hold their longest value.
 typedef struct {
-    char name [101], phone [33], email [255], address [301];
+    char name [INTAKE_TEXT_SIZE (100)], phone [INTAKE_TEXT_SIZE (32)], email [INTAKE_TEXT_SIZE (254)],
+         address [INTAKE_TEXT_SIZE (300)];
     bool located;
     double lat, lon;
-    char category [32], model [65], serial [65], purchase_date [11];
-    char proof_kind [16], proof_reference [65], retailer [101];
-    char symptom [2001], channel [16], priority [16], fault_code [33], external_ref [129];
+    char category [32], model [INTAKE_TEXT_SIZE (64)], serial [INTAKE_TEXT_SIZE (64)], purchase_date [11];
+    char proof_kind [16], proof_reference [INTAKE_TEXT_SIZE (64)], retailer [INTAKE_TEXT_SIZE (100)];
+    char symptom [INTAKE_TEXT_SIZE (2000)], channel [16], priority [16], fault_code [INTAKE_TEXT_SIZE (32)],
+         external_ref [INTAKE_TEXT_SIZE (128)];
 } s_report_t;
 
 //  States a case can be in, and the moves between them. Later services
@@ -70,30 +77,46 @@ intake_phone_valid (const char *phone)
 }
 
 bool
-intake_purchase_date_valid (const char *date, char *why, size_t why_size)
+intake_purchase_date_valid (const char *date, time_t now, char *why, size_t why_size)
 {
-    struct tm parsed;
-    memset (&parsed, 0, sizeof parsed);
-    const char *end = strptime (date, "%Y-%m-%d", &parsed);
-    if (!end || *end || strlen (date) != 10) {
+    int64_t day = 0;
+    bool shaped = strlen (date) == 10;
+    for (int index = 0; shaped && index < 10; index++)
+        shaped = index == 4 || index == 7 ? date [index] == '-' : isdigit ((unsigned char) date [index]) != 0;
+    if (!shaped) {
         snprintf (why, why_size, "'%s' is not YYYY-MM-DD", date);
         return false;
     }
-    struct tm check = parsed;
-    time_t stamp = timegm (&check);
-    if (check.tm_mday != parsed.tm_mday || check.tm_mon != parsed.tm_mon) {
+    if (!as_date_parse (date, &day)) {
         snprintf (why, why_size, "'%s' does not exist", date);
         return false;
     }
-    if (stamp > time (NULL)) {
+    //  Today where the date is furthest ahead: UTC+14 (Line Islands).
+    int64_t today_ahead = ((int64_t) now + 14 * 3600) / 86400;
+    if (day > today_ahead) {
         snprintf (why, why_size, "%s is in the future", date);
         return false;
     }
-    if (parsed.tm_year + 1900 < 1990) {
+    if (day < as_date_from_civil (1990, 1, 1)) {
         snprintf (why, why_size, "%s is before 1990", date);
         return false;
     }
     return true;
+}
+
+bool
+intake_email_valid (const char *email)
+{
+    const char *at = strchr (email, '@');
+    if (!at || at == email || strchr (at + 1, '@'))
+        return false;
+    for (const char *cursor = email; *cursor; cursor++)
+        if (isspace ((unsigned char) *cursor))
+            return false;
+    const char *domain = at + 1;
+    size_t length = strlen (domain);
+    const char *dot = strchr (domain, '.');
+    return dot && domain [0] != '.' && domain [length - 1] != '.';
 }
 
 static bool
@@ -118,7 +141,11 @@ s_validate (const s_report_t *report, as_error_t *err)
     if (!intake_phone_valid (report->phone))
         return as_error_set (err, AS_INVALID_ARGUMENT,
                              "customer.phone is not a phone number (mobile 1XXXXXXXXXX or landline 0XX-XXXXXXXX)");
-    if (report->purchase_date [0] && !intake_purchase_date_valid (report->purchase_date, why, sizeof why))
+    if (report->email [0] && !intake_email_valid (report->email))
+        return as_error_set (err, AS_INVALID_ARGUMENT,
+                             "customer.email is not an e-mail address (name@domain.tld)");
+    if (report->purchase_date [0]
+    &&  !intake_purchase_date_valid (report->purchase_date, time (NULL), why, sizeof why))
         return as_error_set (err, AS_INVALID_ARGUMENT, "product.purchase_date: %s", why);
     return 0;
 }
@@ -140,36 +167,90 @@ s_read_location (const msgpack_object *customer, s_report_t *report)
                 ? lon->via.f64 : (double) lon->via.i64;
 }
 
-static void
-s_read_person (const msgpack_object *person, s_report_t *report)
+int
+intake_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
+             as_error_t *err)
 {
-    as_obj_strcpy (person, "name", report->name, sizeof report->name);
-    as_obj_strcpy (person, "phone", report->phone, sizeof report->phone);
-    as_obj_strcpy (person, "email", report->email, sizeof report->email);
-    as_obj_strcpy (person, "address", report->address, sizeof report->address);
-    s_read_location (person, report);
+    const char *text;
+    size_t length;
+    if (!as_obj_str (map, key, &text, &length))
+        return 0;
+    //  The buffers hold the catalogue's limits: this is a limit and a
+    //  buffer that disagree, told rather than kept as an empty text.
+    if (length >= size)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s%s%s: %zu bytes of text, intake keeps at most %zu",
+                             where ? where : "", where ? "." : "", key, length, size - 1);
+    memcpy (buf, text, length);
+    buf [length] = 0;
+    return 1;
 }
 
-static void
-s_read_report (const msgpack_object *params, s_report_t *report)
+//  The texts of a map into their buffers, in order; -1 at the first that
+//  does not fit.
+typedef struct {
+    const char *key;
+    char *buf;
+    size_t size;
+} s_text_t;
+
+static int
+s_read_texts (const msgpack_object *map, const char *where, const s_text_t *texts, int count, as_error_t *err)
+{
+    for (int index = 0; index < count; index++)
+        if (intake_text (map, where, texts [index].key, texts [index].buf, texts [index].size, err) < 0)
+            return -1;
+    return 0;
+}
+
+#define S_TEXT(key, field) { key, report->field, sizeof report->field }
+
+static int
+s_read_person (const msgpack_object *person, const char *where, s_report_t *report, as_error_t *err)
+{
+    const s_text_t texts [] = { S_TEXT ("name", name), S_TEXT ("phone", phone), S_TEXT ("email", email),
+                                S_TEXT ("address", address) };
+    if (s_read_texts (person, where, texts, 4, err))
+        return -1;
+    s_read_location (person, report);
+    return 0;
+}
+
+static int
+s_read_report (const msgpack_object *params, s_report_t *report, as_error_t *err)
 {
     memset (report, 0, sizeof *report);
-    s_read_person (as_obj_get (params, "customer"), report);
     const msgpack_object *product = as_obj_get (params, "product");
-    as_obj_strcpy (product, "category", report->category, sizeof report->category);
-    as_obj_strcpy (product, "model", report->model, sizeof report->model);
-    as_obj_strcpy (product, "serial", report->serial, sizeof report->serial);
-    as_obj_strcpy (product, "purchase_date", report->purchase_date, sizeof report->purchase_date);
-    as_obj_strcpy (product, "retailer", report->retailer, sizeof report->retailer);
-    const msgpack_object *proof = as_obj_get (product, "proof");
-    as_obj_strcpy (proof, "kind", report->proof_kind, sizeof report->proof_kind);
-    as_obj_strcpy (proof, "reference", report->proof_reference, sizeof report->proof_reference);
-    as_obj_strcpy (params, "symptom", report->symptom, sizeof report->symptom);
-    as_obj_strcpy (params, "channel", report->channel, sizeof report->channel);
-    if (!as_obj_strcpy (params, "priority", report->priority, sizeof report->priority))
+    const s_text_t product_texts [] = { S_TEXT ("category", category), S_TEXT ("model", model),
+        S_TEXT ("serial", serial), S_TEXT ("purchase_date", purchase_date), S_TEXT ("retailer", retailer) };
+    const s_text_t proof_texts [] = { S_TEXT ("kind", proof_kind), S_TEXT ("reference", proof_reference) };
+    const s_text_t case_texts [] = { S_TEXT ("symptom", symptom), S_TEXT ("channel", channel),
+        S_TEXT ("priority", priority), S_TEXT ("fault_code", fault_code), S_TEXT ("external_ref", external_ref) };
+    if (s_read_person (as_obj_get (params, "customer"), "customer", report, err)
+    ||  s_read_texts (product, "product", product_texts, 5, err)
+    ||  s_read_texts (as_obj_get (product, "proof"), "product.proof", proof_texts, 2, err)
+    ||  s_read_texts (params, NULL, case_texts, 5, err))
+        return -1;
+    if (!*report->priority)
         strcpy (report->priority, "normal");
-    as_obj_strcpy (params, "fault_code", report->fault_code, sizeof report->fault_code);
-    as_obj_strcpy (params, "external_ref", report->external_ref, sizeof report->external_ref);
+    return 0;
+}
+
+//  A device event's fields into a report (channel device, priority normal).
+static int
+s_read_device_report (const msgpack_object *data, s_report_t *report, as_error_t *err)
+{
+    memset (report, 0, sizeof *report);
+    const s_text_t texts [] = { S_TEXT ("category", category), S_TEXT ("model", model), S_TEXT ("serial", serial),
+        S_TEXT ("purchase_date", purchase_date), S_TEXT ("fault_code", fault_code),
+        S_TEXT ("device_id", external_ref), S_TEXT ("description", symptom) };
+    if (s_read_person (as_obj_get (data, "owner"), "owner", report, err)
+    ||  s_read_texts (data, NULL, texts, 7, err))
+        return -1;
+    if (!*report->symptom)
+        snprintf (report->symptom, sizeof report->symptom, "device reported fault code %s", report->fault_code);
+    strcpy (report->channel, "device");
+    strcpy (report->priority, "normal");
+    return 0;
 }
 
 //  --- Recording a report -------------------------------------------------------------
@@ -433,7 +514,8 @@ int
 intake_case_report (as_call_t *call)
 {
     s_report_t report;
-    s_read_report (call->params, &report);
+    if (s_read_report (call->params, &report, call->err))
+        return -1;
     return s_record_report (call->service, call->pg, &report, call->actor, call->result, call->err);
 }
 
@@ -443,19 +525,8 @@ int
 intake_device_fault (as_delivery_t *delivery)
 {
     s_report_t report;
-    memset (&report, 0, sizeof report);
-    const msgpack_object *data = delivery->data;
-    s_read_person (as_obj_get (data, "owner"), &report);
-    as_obj_strcpy (data, "category", report.category, sizeof report.category);
-    as_obj_strcpy (data, "model", report.model, sizeof report.model);
-    as_obj_strcpy (data, "serial", report.serial, sizeof report.serial);
-    as_obj_strcpy (data, "purchase_date", report.purchase_date, sizeof report.purchase_date);
-    as_obj_strcpy (data, "fault_code", report.fault_code, sizeof report.fault_code);
-    as_obj_strcpy (data, "device_id", report.external_ref, sizeof report.external_ref);
-    if (!as_obj_strcpy (data, "description", report.symptom, sizeof report.symptom))
-        snprintf (report.symptom, sizeof report.symptom, "device reported fault code %s", report.fault_code);
-    strcpy (report.channel, "device");
-    strcpy (report.priority, "normal");
+    if (s_read_device_report (delivery->data, &report, delivery->err))
+        return -1;
     char actor [160];
     snprintf (actor, sizeof actor, "device:%.140s", delivery->publisher);
     return s_record_report (delivery->service, delivery->pg, &report, actor, NULL, delivery->err);
@@ -717,11 +788,12 @@ intake_case_triage (as_call_t *call)
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    char outcome [32] = "", priority [16] = "", note [2001] = "", actor [101] = "";
-    as_obj_strcpy (call->params, "outcome", outcome, sizeof outcome);
-    as_obj_strcpy (call->params, "priority", priority, sizeof priority);
-    as_obj_strcpy (call->params, "note", note, sizeof note);
-    as_obj_strcpy (call->params, "actor", actor, sizeof actor);
+    char outcome [32] = "", priority [16] = "", note [INTAKE_TEXT_SIZE (2000)] = "",
+         actor [INTAKE_TEXT_SIZE (100)] = "";
+    const s_text_t texts [] = { { "outcome", outcome, sizeof outcome }, { "priority", priority, sizeof priority },
+                                { "note", note, sizeof note }, { "actor", actor, sizeof actor } };
+    if (s_read_texts (call->params, NULL, texts, 4, call->err))
+        return -1;
     bool remote = strcmp (outcome, "solved_remotely") == 0;
     const char *steps [] = { "triaged", remote ? "resolved_remotely" : "awaiting_visit" };
     s_change_t change = { s_opt (priority), NULL, NULL, NULL };
@@ -760,9 +832,10 @@ s_move_for_reason (as_call_t *call, const char *step, const char *type, const ch
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    char reason [501] = "", actor [101] = "";
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
-    as_obj_strcpy (call->params, "actor", actor, sizeof actor);
+    char reason [INTAKE_TEXT_SIZE (500)] = "", actor [INTAKE_TEXT_SIZE (100)] = "";
+    const s_text_t texts [] = { { "reason", reason, sizeof reason }, { "actor", actor, sizeof actor } };
+    if (s_read_texts (call->params, NULL, texts, 2, call->err))
+        return -1;
     s_change_t change = { NULL, to ? NULL : reason, to ? reason : NULL, to };
     if (s_move (call->pg, case_id, &step, 1, &change, *actor ? actor : call->actor, reason, call->err))
         return -1;
@@ -788,7 +861,8 @@ int
 intake_case_escalate (as_call_t *call)
 {
     char to [32] = "head_office";
-    as_obj_strcpy (call->params, "to", to, sizeof to);
+    if (intake_text (call->params, NULL, "to", to, sizeof to, call->err) < 0)
+        return -1;
     return s_move_for_reason (call, "escalated", "case.escalated", to);
 }
 
@@ -833,10 +907,95 @@ intake_case_history (as_call_t *call)
     return 0;
 }
 
+//  --- Self-test -----------------------------------------------------------------------
+
+//  `count` copies of `unit` (caller frees).
+static char *
+s_test_repeat (const char *unit, int count)
+{
+    size_t size = strlen (unit);
+    char *text = malloc (size * (size_t) count + 1);
+    assert (text);
+    for (int index = 0; index < count; index++)
+        memcpy (text + size * (size_t) index, unit, size);
+    text [size * (size_t) count] = 0;
+    return text;
+}
+
+//  A decoded message from JSON (caller destroys).
+static as_msg_t *
+s_test_message (const char *json)
+{
+    msgpack_sbuffer packed;
+    msgpack_sbuffer_init (&packed);
+    as_error_t err;
+    AS_CHECK (as_json_to_msgpack (json, &packed, &err) == 0);
+    as_msg_t *msg = as_msg_decode (packed.data, packed.size, 0, &err);
+    msgpack_sbuffer_destroy (&packed);
+    AS_CHECK (msg);
+    return msg;
+}
+
+//  Every text field of a report at the catalogue's max_len in Chinese
+//  characters (3 bytes each) is read whole; a text that does not fit its
+//  buffer is an error naming the field, never an empty field.
+static void
+s_test_read_texts (void)
+{
+    char *name = s_test_repeat ("张", 100), *address = s_test_repeat ("路", 300);
+    char *symptom = s_test_repeat ("坏", 2000), *model = s_test_repeat ("型", 64);
+    char *retailer = s_test_repeat ("店", 100), *code = s_test_repeat ("码", 32);
+    char *reference = s_test_repeat ("外", 128), *emoji = s_test_repeat ("\xF0\x9F\x98\x80", 101);
+    size_t size = strlen (symptom) + 8192;
+    char *json = malloc (size);
+    assert (json);
+    snprintf (json, size, "{\"customer\":{\"name\":\"%s\",\"phone\":\"13800138000\",\"address\":\"%s\"},"
+              "\"product\":{\"category\":\"fan\",\"model\":\"%s\",\"serial\":\"%s\",\"retailer\":\"%s\","
+              "\"purchase_date\":\"2026-03-01\",\"proof\":{\"kind\":\"receipt\",\"reference\":\"%s\"}},"
+              "\"symptom\":\"%s\",\"channel\":\"phone\",\"fault_code\":\"%s\",\"external_ref\":\"%s\"}",
+              name, address, model, model, retailer, model, symptom, code, reference);
+    as_msg_t *msg = s_test_message (json);
+    s_report_t report;
+    as_error_t err;
+    AS_CHECK (s_read_report (as_msg_root (msg), &report, &err) == 0);
+    AS_CHECK (!strcmp (report.name, name) && !strcmp (report.address, address));
+    AS_CHECK (!strcmp (report.symptom, symptom) && !strcmp (report.model, model) && !strcmp (report.serial, model));
+    AS_CHECK (!strcmp (report.retailer, retailer) && !strcmp (report.proof_reference, model));
+    AS_CHECK (!strcmp (report.fault_code, code) && !strcmp (report.external_ref, reference));
+    AS_CHECK (!strcmp (report.priority, "normal"));
+    AS_CHECK (s_validate (&report, &err) == 0);
+    as_msg_destroy (&msg);
+
+    snprintf (json, size, "{\"device_id\":\"AC-1\",\"serial\":\"SN-1\",\"model\":\"%s\",\"category\":\"fan\","
+              "\"fault_code\":\"E4\",\"description\":\"%s\",\"owner\":{\"name\":\"%s\",\"phone\":\"13800138000\","
+              "\"address\":\"%s\"}}", model, symptom, name, address);
+    msg = s_test_message (json);
+    AS_CHECK (s_read_device_report (as_msg_root (msg), &report, &err) == 0);
+    AS_CHECK (!strcmp (report.name, name) && !strcmp (report.symptom, symptom) && !strcmp (report.channel, "device"));
+    as_msg_destroy (&msg);
+
+    //  101 characters of 4 bytes: more than the buffer holds.
+    snprintf (json, size, "{\"customer\":{\"name\":\"%s\",\"phone\":\"13800138000\",\"address\":\"x\"}}", emoji);
+    msg = s_test_message (json);
+    AS_CHECK (s_read_report (as_msg_root (msg), &report, &err) == -1);
+    AS_CHECK (err.code == AS_INVALID_ARGUMENT && strstr (err.message, "customer.name:"));
+    as_msg_destroy (&msg);
+    free (json);
+    free (name);
+    free (address);
+    free (symptom);
+    free (model);
+    free (retailer);
+    free (code);
+    free (reference);
+    free (emoji);
+}
+
 void
 intake_cases_test (bool verbose)
 {
     (void) verbose;
+    s_test_read_texts ();
     AS_CHECK (intake_phone_valid ("13800138000"));
     AS_CHECK (intake_phone_valid ("+86 138-0013-8000"));
     AS_CHECK (intake_phone_valid ("010-88886666"));
@@ -845,13 +1004,47 @@ intake_cases_test (bool verbose)
     AS_CHECK (!intake_phone_valid ("13800138000x"));
     AS_CHECK (!intake_phone_valid (""));
     char why [128];
-    AS_CHECK (intake_purchase_date_valid ("2026-03-01", why, sizeof why));
-    AS_CHECK (!intake_purchase_date_valid ("2026-02-30", why, sizeof why));
+    time_t now = time (NULL);
+    AS_CHECK (intake_purchase_date_valid ("2026-03-01", now, why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("2026-02-30", now, why, sizeof why));
     AS_CHECK (strstr (why, "does not exist"));
-    AS_CHECK (!intake_purchase_date_valid ("2999-01-01", why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("2999-01-01", now, why, sizeof why));
     AS_CHECK (strstr (why, "future"));
-    AS_CHECK (!intake_purchase_date_valid ("1989-12-31", why, sizeof why));
-    AS_CHECK (!intake_purchase_date_valid ("01/03/2026", why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("1989-12-31", now, why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("01/03/2026", now, why, sizeof why));
+    AS_CHECK (strstr (why, "not YYYY-MM-DD"));
+    AS_CHECK (!intake_purchase_date_valid ("2026-1-015", now, why, sizeof why));
+    //  A date is in the future only once it is tomorrow everywhere. At
+    //  2026-11-22T23:30Z it is 07:30 on the 23rd in Beijing (a purchase of
+    //  that day is reported) and 13:30 on the 23rd at UTC+14.
+    time_t beijing_morning = (time_t) (as_date_from_civil (2026, 11, 22) * 86400 + 23 * 3600 + 30 * 60);
+    AS_CHECK (intake_purchase_date_valid ("2026-11-23", beijing_morning, why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid ("2026-11-24", beijing_morning, why, sizeof why));
+    AS_CHECK (strstr (why, "future"));
+    //  The 24th begins at UTC+14 at 10:00Z on the 23rd.
+    time_t last_second = (time_t) (as_date_from_civil (2026, 11, 23) * 86400 + 10 * 3600 - 1);
+    AS_CHECK (!intake_purchase_date_valid ("2026-11-24", last_second, why, sizeof why));
+    AS_CHECK (intake_purchase_date_valid ("2026-11-24", last_second + 1, why, sizeof why));
+    //  And now: today at UTC+14 is accepted, the day after it refused.
+    char ahead [AS_DATE_SIZE], after [AS_DATE_SIZE];
+    time_t shifted = now + 14 * 3600;
+    strftime (ahead, sizeof ahead, "%Y-%m-%d", gmtime (&shifted));
+    shifted += 86400;
+    strftime (after, sizeof after, "%Y-%m-%d", gmtime (&shifted));
+    AS_CHECK (intake_purchase_date_valid (ahead, now, why, sizeof why));
+    AS_CHECK (!intake_purchase_date_valid (after, now, why, sizeof why));
+
+    AS_CHECK (intake_email_valid ("li.wei@example.com.cn"));
+    AS_CHECK (intake_email_valid ("wang+repair@163.com"));
+    AS_CHECK (!intake_email_valid ("notanemail"));
+    AS_CHECK (!intake_email_valid ("@example.com"));
+    AS_CHECK (!intake_email_valid ("li@"));
+    AS_CHECK (!intake_email_valid ("li@localhost"));
+    AS_CHECK (!intake_email_valid ("li@@example.com"));
+    AS_CHECK (!intake_email_valid ("li@wei@example.com"));
+    AS_CHECK (!intake_email_valid ("li@.example.com"));
+    AS_CHECK (!intake_email_valid ("li@example.com."));
+    AS_CHECK (!intake_email_valid ("li wei@example.com"));
     AS_CHECK (intake_transition_allowed ("reported", "triaged"));
     AS_CHECK (!intake_transition_allowed ("cancelled", "triaged"));
     AS_CHECK (!intake_transition_allowed ("closed", "reported"));

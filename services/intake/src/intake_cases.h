@@ -2,7 +2,13 @@
 #ifndef INTAKE_CASES_H
 #define INTAKE_CASES_H
 
+#include "as_msg.h"
 #include "as_service.h"
+#include <time.h>
+
+//  Bytes that hold a text of the catalogue's max_len `chars`: max_len
+//  counts characters (code points), and one takes up to 4 bytes of UTF-8.
+#define INTAKE_TEXT_SIZE(chars) (4 * (chars) + 1)
 
 //  RPC methods.
 int intake_case_report (as_call_t *call);
@@ -30,11 +36,22 @@ int intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *
                     const char *actor, const char *note, as_error_t *err);
 //  Reply {case: {...}} for the case as it is now.
 int intake_reply_case (as_call_t *call, int64_t case_id);
+//  Copy the string field `key` of `map` (at `where` in the request, for the
+//  message; may be NULL) into buf: 1 when copied, 0 when absent (buf is left
+//  as it was), -1 with err set (invalid_argument) when it does not fit.
+int intake_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
+                 as_error_t *err);
 
 //  Domain checks, exposed for the self-test.
 bool intake_phone_valid (const char *phone);
-//  YYYY-MM-DD, a real date, not after today (UTC) and not before 1990.
-bool intake_purchase_date_valid (const char *date, char *why, size_t why_size);
+//  YYYY-MM-DD, a real date, not before 1990 and not after today anywhere on
+//  Earth at `now`: today at UTC+14, the zone that starts each date first,
+//  so a purchase made today in any zone (Beijing before 08:00 too) is
+//  accepted and tomorrow everywhere is refused.
+bool intake_purchase_date_valid (const char *date, time_t now, char *why, size_t why_size);
+//  name@domain.tld: exactly one '@' with text before it, a domain holding a
+//  '.' that neither starts nor ends it, and no spaces.
+bool intake_email_valid (const char *email);
 
 void intake_cases_test (bool verbose);
 void intake_closing_test (bool verbose);

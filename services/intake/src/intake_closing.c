@@ -139,7 +139,7 @@ s_utf8_trim (char *text)
 
 //  Close a locked case: the row, its history, case.closed. Nothing in
 //  them can break a constraint (the outcome is ours, a reason is at most
-//  2000 bytes), so they ride on the next round trip; closed_at is the
+//  2000 characters), so they ride on the next round trip; closed_at is the
 //  transaction's now(), read with the lock.
 static int
 s_close (as_service_t *service, as_pg_t *pg, const s_closing_t *closing, const s_locked_t *locked,
@@ -258,9 +258,10 @@ intake_on_visit_cancelled (as_delivery_t *delivery)
 int
 intake_on_visit_completed (as_delivery_t *delivery)
 {
-    char outcome [16] = "", work [2001] = "";
-    as_obj_strcpy (delivery->data, "outcome", outcome, sizeof outcome);
-    as_obj_strcpy (delivery->data, "work_done", work, sizeof work);
+    char outcome [16] = "", work [INTAKE_TEXT_SIZE (2000)] = "";
+    if (intake_text (delivery->data, NULL, "outcome", outcome, sizeof outcome, delivery->err) < 0
+    ||  intake_text (delivery->data, NULL, "work_done", work, sizeof work, delivery->err) < 0)
+        return -1;
     bool repaired = !strcmp (outcome, "repaired");
     s_locked_t locked;
     int64_t other = 0;
@@ -292,10 +293,12 @@ int
 intake_case_close (as_call_t *call)
 {
     s_closing_t closing = { 0, 0, "operator", NULL, call->actor };
-    char reason [501] = "", actor [101] = "";
+    char reason [INTAKE_TEXT_SIZE (500)] = "", actor [INTAKE_TEXT_SIZE (100)] = "";
     as_obj_int (call->params, "case_id", &closing.case_id);
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
-    if (as_obj_strcpy (call->params, "actor", actor, sizeof actor) && *actor)
+    int has_actor = intake_text (call->params, NULL, "actor", actor, sizeof actor, call->err);
+    if (intake_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0 || has_actor < 0)
+        return -1;
+    if (has_actor && *actor)
         closing.actor = actor;
     closing.reason = reason;
     as_pg_params_t visit;
