@@ -20,10 +20,10 @@ main (void)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineer_skills") == 12);
     //  The optional rota column: given for two, every day for the others.
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineers WHERE (code, work_days) IN"
-                                          " (('E-101', '1234567'), ('E-102', '12345'), ('E-103', '1234567'),"
-                                          " ('E-104', '34567'))") == 4);
+                                          " (('E-901', '1234567'), ('E-902', '12345'), ('E-903', '1234567'),"
+                                          " ('E-904', '34567'))") == 4);
     AS_CHECK (as_harness_scalar (harness, "SELECT level FROM dispatch.engineer_skills s JOIN dispatch.engineers e"
-                                          " ON e.id = s.engineer_id WHERE e.code = 'E-101' AND category = 'air_conditioner'") == 3);
+                                          " ON e.id = s.engineer_id WHERE e.code = 'E-901' AND category = 'air_conditioner'") == 3);
     output = as_harness_output (harness, "dispatchctl engineer list", 0);
     AS_CHECK (strstr (output, "Zhang Wei") && strstr (output, "air_conditioner:3") && strstr (output, "08:30-17:30"));
     free (output);
@@ -32,7 +32,7 @@ main (void)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineer_skills WHERE engineer_id = 2") == 2);
     free (output);
     output = as_harness_output (harness, "dispatchctl board --date 2030-01-02", 0);
-    AS_CHECK (strstr (output, "E-104 Chen Jing") && strstr (output, "(no visits)"));
+    AS_CHECK (strstr (output, "E-904 Chen Jing") && strstr (output, "(no visits)"));
     free (output);
     free (as_harness_output (harness, "dispatchctl visit enroute 99", 1));
     free (as_harness_output (harness, "dispatchctl engineer absence 1 --from 2030-01-02T00:00:00Z", 2));
