@@ -27,6 +27,10 @@ bool as_catalog_event_is_ingress (const char *type);
 const char *as_catalog_method_service (const char *method);
 //  True if the method changes state (needs an idempotency key).
 bool as_catalog_method_mutates (const char *method);
+//  Type of a field of a method's params at a dotted path ("uint" for
+//  case.get "case_id", "float" for case.report "customer.location.lat"),
+//  or NULL when the method or field is unknown. For CLIs that parse values.
+const char *as_catalog_param_type (const char *method, const char *path);
 
 //  Check a payload. Unknown type/method -> invalid_argument (events) or
 //  unimplemented (methods). Messages name the field path: "params.customer.phone:

@@ -3,17 +3,22 @@
     method, its options and where each option goes in the params, and how
     to print the answer as a table. as_cli_main parses, calls, prints:
     human tables by default (phone numbers masked), --json for scripts,
-    --help everywhere, exit 0 success / 1 refused or no answer / 2 usage.  */
+    --help and `help` everywhere, exit 0 success / 1 refused or no answer /
+    2 usage (the service's invalid_argument included). CLIs with commands
+    of their own (busctl, surveyctl report) use the helpers at the end for
+    the same checks, messages and exit statuses.                          */
 #ifndef AS_CLI_H
 #define AS_CLI_H
 
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "as_rpc.h"
 
 typedef enum {
     AS_CLI_STR,                 //  "--name Li" -> "name": "Li"
-    AS_CLI_NUMBER,              //  integer or decimal number
+    AS_CLI_NUMBER,              //  decimal digits: a whole number (exact), or with a
+                                //  fraction where the catalogue's field is a float
     AS_CLI_BOOL,                //  true/false/yes/no/1/0
     AS_CLI_JSON,                //  the value is JSON: arrays and maps
     AS_CLI_FLAG,                //  no value: present means true
@@ -65,6 +70,27 @@ int as_cli_main_prepare (const as_cli_t *cli, as_cli_prepare_fn *prepare, int ar
 //  and booleans converted); a table row of fields from a map.
 void as_cli_mask_phone (const char *phone, char *out, size_t size);
 const char *as_cli_text (const msgpack_object *map, const char *key, char *buffer, size_t size);
+
+//  For CLIs with commands of their own.
+#define AS_CLI_TIMEOUT_MAX 3600000
+//  A whole number in decimal digits (no sign but '-', no hex, no fraction)
+//  within min..max: 0, or -1 with why ("--count: 'abc' is not a whole
+//  number", "... is out of range (1..100)").
+int as_cli_parse_int (const char *name, const char *text, long long min, long long max, long long *value,
+                      char *why, size_t size);
+//  "--timeout MS": milliseconds for the first attempt, 1..AS_CLI_TIMEOUT_MAX.
+int as_cli_parse_timeout (const char *text, int *timeout_ms, char *why, size_t size);
+//  The endpoint of a name ("intake", "bus_ingress"), once the environment
+//  that makes it holds up (AFTERSALES_PORT_BASE a port base within the
+//  daemons' bounds); NULL + why otherwise or for an unknown name.
+const char *as_cli_endpoint (const char *name, char *why, size_t size);
+//  A client of that endpoint with this first timeout and retries; NULL
+//  after printing "<program>: why" (a bad environment: *status 2; cannot
+//  connect to the endpoint: *status 1).
+as_rpc_client_t *as_cli_client (const char *program, const char *name, int timeout_ms, int retries, int *status);
+//  Exit status of an answer: 0 a result; else prints the refusal on one
+//  line on stderr, and 2 for invalid_argument (bad usage), 1 otherwise.
+int as_cli_refusal (const char *program, const as_rpc_reply_t *reply);
 
 void as_cli_test (bool verbose);
 

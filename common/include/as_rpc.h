@@ -16,12 +16,18 @@
 
 typedef struct _as_rpc_client_t as_rpc_client_t;
 
-//  Client for a service endpoint ("tcp://127.0.0.1:7711").
+//  Client for a service endpoint ("tcp://127.0.0.1:7711"); NULL when the
+//  endpoint cannot be connected to (malformed, unknown transport, missing
+//  CurveZMQ keys). as_rpc_client_open says why in err (may be NULL).
 as_rpc_client_t *as_rpc_client_new (const char *endpoint);
+as_rpc_client_t *as_rpc_client_open (const char *endpoint, as_error_t *err);
 void as_rpc_client_destroy (as_rpc_client_t **self_p);
-//  Per-attempt timeout and number of retries after the first attempt
-//  (defaults 3000 ms, 2 retries).
+//  Timeout of the first attempt and number of retries after it (defaults
+//  3000 ms, 2 retries). Each retry waits twice as long as the attempt
+//  before it: 3000 ms and 2 retries wait 3 + 6 + 12 = 21 s at worst.
 void as_rpc_client_set_timeout (as_rpc_client_t *self, int timeout_ms, int retries);
+//  The longest a call with these settings waits before giving up (ms).
+int64_t as_rpc_worst_case_ms (int timeout_ms, int retries);
 //  Principal and traceparent sent with following calls (NULL clears).
 void as_rpc_client_set_principal (as_rpc_client_t *self, const char *principal);
 void as_rpc_client_set_traceparent (as_rpc_client_t *self, const char *traceparent);

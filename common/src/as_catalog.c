@@ -223,6 +223,23 @@ as_catalog_method_mutates (const char *method)
     return cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (s_method (method), "mutates"));
 }
 
+const char *
+as_catalog_param_type (const char *method, const char *path)
+{
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive (s_method (method), "params");
+    char name [64];
+    while (schema && path && *path) {
+        size_t length = strcspn (path, ".");
+        if (length >= sizeof name)
+            return NULL;
+        memcpy (name, path, length);
+        name [length] = 0;
+        schema = cJSON_GetObjectItemCaseSensitive (cJSON_GetObjectItemCaseSensitive (schema, "fields"), name);
+        path += length + (path [length] == '.');
+    }
+    return cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (schema, "type"));
+}
+
 void
 as_catalog_each_event (as_catalog_event_fn *fn, void *arg)
 {
@@ -291,6 +308,45 @@ s_in_enum (const cJSON *choices, const msgpack_object *obj)
     return false;
 }
 
+//  "'fax' is not one of phone, web, ..." in one line that fits the error
+//  message: the refused value (valid UTF-8, checked before) cut after 40
+//  bytes on a character boundary, control characters shown as '?'; the
+//  list ends in "..." where it would not fit.
+static void
+s_enum_problem (const cJSON *choices, const msgpack_object *obj, char *out, size_t size)
+{
+    size_t cut = obj->via.str.size;
+    if (cut > 40) {
+        cut = 40;
+        while (cut > 0 && ((uint8_t) obj->via.str.ptr [cut] & 0xc0) == 0x80)
+            cut--;
+    }
+    size_t length = (size_t) snprintf (out, size, "'");
+    for (size_t i = 0; i < cut && length + 1 < size; i++) {
+        uint8_t byte = (uint8_t) obj->via.str.ptr [i];
+        out [length++] = (char) (byte < 0x20 || byte == 0x7f? '?': byte);
+    }
+    out [length] = 0;
+    length += (size_t) snprintf (out + length, size - length, "%s' is not one of ",
+                                 cut < obj->via.str.size? "...": "");
+    if (length >= size)
+        return;
+    const char *separator = "";
+    const cJSON *choice;
+    cJSON_ArrayForEach (choice, choices) {
+        const char *text = cJSON_GetStringValue (choice);
+        if (!text)
+            continue;
+        //  Room for this one and, should more follow, ", ...".
+        if (length + strlen (separator) + strlen (text) + (choice->next? 6: 1) > size) {
+            snprintf (out + length, size - length, "%s...", separator);
+            return;
+        }
+        length += (size_t) snprintf (out + length, size - length, "%s%s", separator, text);
+        separator = ", ";
+    }
+}
+
 //  date, time and uuid are strings with a syntax.
 static bool
 s_syntax_ok (const char *type, const msgpack_object *obj)
@@ -332,8 +388,14 @@ s_check_str (const cJSON *schema, const char *type, const msgpack_object *obj,
         return s_fail (err, path, problem);
     }
     const cJSON *choices = cJSON_GetObjectItemCaseSensitive (schema, "enum");
-    if (choices && !s_in_enum (choices, obj))
-        return s_fail (err, path, "not one of the allowed values");
+    if (choices && !s_in_enum (choices, obj)) {
+        //  What fits in an error message beside the path.
+        char choices_problem [AS_ERROR_MESSAGE_MAX];
+        size_t used = strlen (path) + 2;
+        size_t room = used + 64 < sizeof choices_problem? sizeof choices_problem - used: 64;
+        s_enum_problem (choices, obj, choices_problem, room);
+        return s_fail (err, path, choices_problem);
+    }
     return 0;
 }
 
@@ -623,7 +685,7 @@ s_test_report (bool verbose)
     snprintf (json, sizeof json, "%s}", base);
     s_expect_params ("case.report", json, NULL, verbose);
     snprintf (json, sizeof json, "%s,\"priority\":\"soon\"}", base);
-    s_expect_params ("case.report", json, "params.priority: not one of", verbose);
+    s_expect_params ("case.report", json, "params.priority: 'soon' is not one of ", verbose);
     snprintf (json, sizeof json, "%s,\"nick\":1}", base);
     s_expect_params ("case.report", json, "params: unknown field nick", verbose);
     snprintf (json, sizeof json, "%s,\"channel\":\"web\"}", base);
@@ -649,6 +711,34 @@ s_test_report (bool verbose)
     s_expect_params ("case.report", "{\"customer\":{\"name\":\"a\",\"phone\":\"1\",\"address\":\"b\","
                      "\"location\":{\"lat\":\"north\",\"lon\":116.4}}," S_PRODUCT ",\"symptom\":\"x\",\"channel\":\"web\"}",
                      "params.customer.location.lat: expected float", verbose);
+}
+
+//  An enum's refusal names the value and the allowed ones, on one line.
+static void
+s_test_enum (bool verbose)
+{
+    const char *base = "{" S_CUSTOMER "," S_PRODUCT ",\"symptom\":\"not cold\"";
+    char json [1024];
+    snprintf (json, sizeof json, "%s,\"channel\":\"fax\"}", base);
+    s_expect_params ("case.report", json, "params.channel: 'fax' is not one of phone, web, app, station, device",
+                     verbose);
+    //  A long value is cut on a character boundary (after 12 of these
+    //  3-byte characters: 40 bytes would split the 13th), a newline shown as '?'.
+    char value [64] = "a\\n", shown [128] = "params.channel: 'a?";
+    for (int i = 0; i < 15; i++)
+        strcat (value, "\xe4\xb8\xad");
+    for (int i = 0; i < 12; i++)
+        strcat (shown, "\xe4\xb8\xad");
+    strcat (shown, "...' is not one of phone, web,");
+    snprintf (json, sizeof json, "%s,\"channel\":\"%s\"}", base, value);
+    s_expect_params ("case.report", json, shown, verbose);
+    //  A list that does not fit ends in "...".
+    cJSON *choices = cJSON_Parse ("[\"phone\",\"web\",\"app\",\"station\",\"device\"]");
+    msgpack_object fax = { .type = MSGPACK_OBJECT_STR, .via.str = { 3, "fax" } };
+    char problem [40];
+    s_enum_problem (choices, &fax, problem, sizeof problem);
+    AS_CHECK (strcmp (problem, "'fax' is not one of phone, web, ...") == 0);
+    cJSON_Delete (choices);
 }
 
 static void
@@ -711,10 +801,15 @@ as_catalog_test (bool verbose)
     AS_CHECK (!as_catalog_method_mutates ("events.ingest"));
     AS_CHECK (!as_catalog_method_mutates ("case.get"));
     AS_CHECK (as_catalog_has_method ("events.publish"));
+    AS_CHECK (strcmp (as_catalog_param_type ("case.get", "case_id"), "uint") == 0);
+    AS_CHECK (strcmp (as_catalog_param_type ("case.report", "customer.location.lat"), "float") == 0);
+    AS_CHECK (as_catalog_param_type ("case.report", "customer.shoe_size") == NULL);
+    AS_CHECK (as_catalog_param_type ("no.such", "case_id") == NULL);
     int events = 0;
     as_catalog_each_event (s_count_event, &events);
     AS_CHECK (events >= 7);
     s_test_report (verbose);
+    s_test_enum (verbose);
     s_test_small (verbose);
     s_test_results ();
 

@@ -19,32 +19,43 @@ struct _as_rpc_client_t {
     char traceparent [AS_RPC_TRACE_MAX + 1];
 };
 
+//  A fresh socket connected to the endpoint; -1 with err saying why not
+//  (a malformed endpoint, an unknown transport, missing CurveZMQ keys).
 static int
-s_connect (as_rpc_client_t *self)
+s_connect (as_rpc_client_t *self, as_error_t *err)
 {
     zsock_destroy (&self->socket);
     self->socket = zsock_new (ZMQ_DEALER);
     if (!self->socket)
-        return -1;
+        return as_error_set (err, AS_UNAVAILABLE, "cannot connect to %s: no socket (%s)",
+                             self->endpoint, zmq_strerror (zmq_errno ()));
     zsock_set_linger (self->socket, 0);
     zsock_set_maxmsgsize (self->socket, AS_MSG_MAX_FRAME);
     if (as_curve_client (self->socket, self->endpoint))
-        return -1;
-    return zsock_connect (self->socket, "%s", self->endpoint);
+        return as_error_set (err, AS_UNAVAILABLE, "cannot connect to %s: no CurveZMQ client keys"
+                             " (AFTERSALES_CURVE_CLIENT_CERT, AFTERSALES_CURVE_SERVER_KEY)", self->endpoint);
+    if (zsock_connect (self->socket, "%s", self->endpoint))
+        return as_error_set (err, AS_UNAVAILABLE, "cannot connect to %s: %s",
+                             self->endpoint, zmq_strerror (zmq_errno ()));
+    return 0;
 }
 
 as_rpc_client_t *
 as_rpc_client_new (const char *endpoint)
+{
+    return as_rpc_client_open (endpoint, NULL);
+}
+
+as_rpc_client_t *
+as_rpc_client_open (const char *endpoint, as_error_t *err)
 {
     assert (endpoint);
     as_rpc_client_t *self = calloc (1, sizeof *self);
     self->endpoint = strdup (endpoint);
     self->timeout_ms = 3000;
     self->retries = 2;
-    if (s_connect (self)) {
+    if (s_connect (self, err))
         as_rpc_client_destroy (&self);
-        return NULL;
-    }
     return self;
 }
 
@@ -83,6 +94,15 @@ int
 as_rpc_client_retries (as_rpc_client_t *self)
 {
     return self->retries_made;
+}
+
+int64_t
+as_rpc_worst_case_ms (int timeout_ms, int retries)
+{
+    int64_t total = 0, wait = timeout_ms > 0 ? timeout_ms : 1;
+    for (int attempt = 0; attempt <= retries; attempt++, wait *= 2)
+        total += wait;
+    return total;
 }
 
 //  Wait for the reply to request_id until the deadline; stale replies to
@@ -133,8 +153,8 @@ as_rpc_client_call (as_rpc_client_t *self, const char *method,
               (unsigned long long) ++self->next_id);
     int timeout = self->timeout_ms;
     for (int attempt = 0; attempt <= self->retries; attempt++) {
-        if (!self->socket && s_connect (self))
-            return as_error_set (err, AS_UNAVAILABLE, "cannot connect to %s", self->endpoint);
+        if (!self->socket && s_connect (self, err))
+            return -1;
         int64_t deadline = zclock_time () + timeout;
         msgpack_sbuffer request;
         msgpack_sbuffer_init (&request);

@@ -1235,7 +1235,12 @@ s_parse_args (as_service_t *self, int argc, char *argv [], const char **config, 
         if (!strcmp (argv [arg], "--migrate-only"))
             *migrate_only = true;
         else
-        if (!strcmp (argv [arg], "--config") && arg + 1 < argc)
+        if (!strcmp (argv [arg], "--config") && arg + 1 >= argc) {
+            fprintf (stderr, "%sd: --config needs a FILE\n", self->def->name);
+            return 1;
+        }
+        else
+        if (!strcmp (argv [arg], "--config"))
             *config = argv [++arg];
         else {
             fprintf (stderr, "%sd: unknown argument '%s' (try --help)\n", self->def->name, argv [arg]);

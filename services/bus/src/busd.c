@@ -19,6 +19,7 @@
 #include <czmq.h>
 #include <string.h>
 
+#define S_VERSION "0.1.0"
 #define S_PENDING_TTL_MS 30000
 
 typedef struct {
@@ -170,7 +171,7 @@ s_local_method (s_bus_t *bus, const as_rpc_request_t *request, zframe_t **publis
         msgpack_pack_map (&packer, 5);
         as_pack_kv_str (&packer, "service", "bus");
         as_pack_kv_str (&packer, "status", "ok");
-        as_pack_kv_str (&packer, "version", "0.1.0");
+        as_pack_kv_str (&packer, "version", S_VERSION);
         as_pack_kv_int (&packer, "uptime_s", (zclock_mono () - bus->started) / 1000);
         as_pack_kv_str (&packer, "db", "none");
     }
@@ -334,13 +335,13 @@ static int
 s_usage (FILE *out)
 {
     fprintf (out,
-        "busd 0.1.0: the event hub of the aftersales suite\n\n"
-        "usage: busd [--config FILE] [--help]\n\n"
+        "busd %s: the event hub of the aftersales suite\n\n"
+        "usage: busd [--config FILE] [--help] [--version]\n\n"
         "  live events   services publish to %s (XSUB), subscribers read %s (XPUB)\n"
         "  ingress       other systems call events.publish on %s (ROUTER);\n"
         "                the event goes to the service that owns its type and its\n"
         "                answer comes back once the effects are committed\n\n",
-        as_endpoint ("bus_pub"), as_endpoint ("bus_sub"), as_endpoint ("bus_ingress"));
+        S_VERSION, as_endpoint ("bus_pub"), as_endpoint ("bus_sub"), as_endpoint ("bus_ingress"));
     as_config_print_help (s_settings, out);
     return 0;
 }
@@ -357,7 +358,15 @@ main (int argc, char *argv [])
     for (int arg = 1; arg < argc; arg++) {
         if (!strcmp (argv [arg], "--help") || !strcmp (argv [arg], "-h"))
             return s_usage (stdout);
-        if (!strcmp (argv [arg], "--config") && arg + 1 < argc)
+        if (!strcmp (argv [arg], "--version")) {
+            printf ("busd %s\n", S_VERSION);
+            return 0;
+        }
+        if (!strcmp (argv [arg], "--config") && arg + 1 >= argc) {
+            fprintf (stderr, "busd: --config needs a FILE\n");
+            return 2;
+        }
+        if (!strcmp (argv [arg], "--config"))
             config = argv [++arg];
         else {
             fprintf (stderr, "busd: unknown argument '%s' (try --help)\n", argv [arg]);

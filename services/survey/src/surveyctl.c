@@ -8,12 +8,18 @@
 #include "as_msg.h"
 #include "as_rpc.h"
 #include "survey_svg.h"
+#include <cjson/cJSON.h>
 #include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_END { NULL, NULL, AS_CLI_STR, false }
+
+//  A month's report takes longer than a look-up: 10 s, then once 20 s
+//  (the report's help says so).
+#define S_REPORT_TIMEOUT_MS 10000
+#define S_REPORT_RETRIES    1
 
 static const as_cli_option_t s_survey_list_options [] = {
     { "--state", "state", AS_CLI_STR, false }, { "--case", "case_id", AS_CLI_NUMBER, false },
@@ -63,10 +69,14 @@ s_value (const msgpack_object *map, const char *key, int decimals, char *buffer,
     return buffer;
 }
 
+//  The longest text the catalogue allows here (2000 characters of up to 4
+//  bytes in UTF-8) is shown whole.
+#define S_TEXT_MAX (4 * 2000 + 1)
+
 static void
 s_print_fields (const msgpack_object *item, const char *const *fields)
 {
-    char value [2100];
+    char value [S_TEXT_MAX];
     for (const char *const *field = fields; *field; field++)
         if (as_obj_get (item, *field))
             printf ("%-16s %s\n", *field, s_value (item, *field, 2, value, sizeof value));
@@ -295,7 +305,8 @@ static const as_cli_command_t s_commands [] = {
     { "report", "kpi.query",
       "--period YYYY-MM [--by station|engineer|region|category|all] [--format table|csv|json]\n"
       "         [--svg FILE [--kpi overall|nps|first_time_fix_pct|...]]",
-      "the monthly quality report; --svg draws the weekly trend of one KPI per group", NULL, s_kpi_options,
+      "the monthly quality report; --svg draws the weekly trend of one KPI per group;\n"
+      "      waits 10 s (--timeout MS), then once twice as long: 30 s in all at worst", NULL, s_kpi_options,
       s_print_kpi },
     { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
@@ -377,12 +388,21 @@ s_write_svg (const msgpack_object *result, const s_report_args_t *args)
     return rc;
 }
 
+//  "overall, attitude, ..." into out, for the message that refuses a --kpi.
+static void
+s_kpi_names (char *out, size_t size)
+{
+    size_t length = 0;
+    for (int column = 0; column < S_COLUMNS && length < size; column++)
+        length += (size_t) snprintf (out + length, size - length, "%s%s", column ? ", " : "", s_columns [column].key);
+}
+
 //  The report's options, and as_cli's global ones (--json, --timeout,
 //  --key) wherever they stand: --json is --format json.
 static int
 s_parse_report (int argc, char *argv [], s_report_args_t *args)
 {
-    *args = (s_report_args_t) { NULL, "station", "table", NULL, "overall", 10000 };
+    *args = (s_report_args_t) { NULL, "station", "table", NULL, "overall", S_REPORT_TIMEOUT_MS };
     bool command_seen = false;
     for (int arg = 1; arg < argc; arg++) {
         const char *value = arg + 1 < argc ? argv [arg + 1] : NULL;
@@ -404,16 +424,41 @@ s_parse_report (int argc, char *argv [], s_report_args_t *args)
             return -1;
         }
         *slot = value;
-        if (timeout)
-            args->timeout = atoi (timeout) > 0 ? atoi (timeout) : args->timeout;
+        char why [256];
+        if (timeout && as_cli_parse_timeout (timeout, &args->timeout, why, sizeof why)) {
+            fprintf (stderr, "surveyctl: report: %s\n", why);
+            return -1;
+        }
         arg++;
     }
-    if (!args->period || (strcmp (args->format, "table") && strcmp (args->format, "csv") && strcmp (args->format, "json"))
-    ||  !s_kpi_label (args->kpi)) {
-        fprintf (stderr, "surveyctl: report needs --period YYYY-MM; --format table|csv|json; --kpi a KPI column\n");
+    if (!args->period) {
+        fprintf (stderr, "surveyctl: report needs --period YYYY-MM\n");
+        return -1;
+    }
+    if (strcmp (args->format, "table") && strcmp (args->format, "csv") && strcmp (args->format, "json")) {
+        fprintf (stderr, "surveyctl: report: --format '%s' is not one of table, csv, json\n", args->format);
+        return -1;
+    }
+    if (!s_kpi_label (args->kpi)) {
+        char names [1024];
+        s_kpi_names (names, sizeof names);
+        fprintf (stderr, "surveyctl: report: --kpi '%s' is not one of %s\n", args->kpi, names);
         return -1;
     }
     return 0;
+}
+
+//  kpi.query's params, as JSON text (the caller frees).
+static char *
+s_report_params (const s_report_args_t *args)
+{
+    cJSON *params = cJSON_CreateObject ();
+    cJSON_AddStringToObject (params, "period", args->period);
+    cJSON_AddStringToObject (params, "by", args->by);
+    cJSON_AddTrueToObject (params, "weekly");
+    char *text = cJSON_PrintUnformatted (params);
+    cJSON_Delete (params);
+    return text;
 }
 
 static int
@@ -425,20 +470,18 @@ s_report (int argc, char *argv [])
     zsys_init ();
     if (as_catalog_load ())
         return 1;
-    char params [256];
-    snprintf (params, sizeof params, "{\"period\":\"%.16s\",\"by\":\"%.16s\",\"weekly\":true}", args.period, args.by);
-    as_rpc_client_t *client = as_rpc_client_new (as_endpoint ("survey"));
-    as_rpc_client_set_timeout (client, args.timeout, 1);
+    int status = 1;
+    as_rpc_client_t *client = as_cli_client ("surveyctl", "survey", args.timeout, S_REPORT_RETRIES, &status);
+    if (!client)
+        return status;
+    char *params = s_report_params (&args);
     as_rpc_reply_t reply;
     as_error_t err;
-    int status = 1;
     if (as_rpc_client_call_json (client, "kpi.query", params, NULL, &reply, &err))
         fprintf (stderr, "surveyctl: %s\n", err.message);
     else {
-        if (!reply.ok)
-            fprintf (stderr, "surveyctl: %s: %s\n", as_code_name (reply.error.code), reply.error.message);
-        else {
-            status = 0;
+        status = as_cli_refusal ("surveyctl", &reply);
+        if (reply.ok) {
             if (!strcmp (args.format, "json")) {
                 char *text = as_obj_to_json (reply.result, true);
                 printf ("%s\n", text ? text : "null");
@@ -454,6 +497,7 @@ s_report (int argc, char *argv [])
         }
         as_rpc_reply_release (&reply);
     }
+    free (params);
     as_rpc_client_destroy (&client);
     return status;
 }
