@@ -9,8 +9,8 @@
 
 //  What a decision is made from, as read from params, events and rows.
 typedef struct {
-    char category [32], model [65], serial [65];
-    char purchase_date [16], proof_kind [16], cause [32], component [65];
+    char category [32], model [BILLING_TEXT_SIZE (64)], serial [BILLING_TEXT_SIZE (64)];
+    char purchase_date [16], proof_kind [16], cause [32], component [BILLING_TEXT_SIZE (64)];
     char on [AS_DATE_SIZE];
     char last_repair_on [16];           //  a what-if; else looked up
     int64_t case_id;                    //  its own repairs do not count as earlier ones
@@ -187,16 +187,17 @@ billing_entitlement_check (as_call_t *call)
     s_facts_t facts;
     memset (&facts, 0, sizeof facts);
     const msgpack_object *params = call->params;
-    as_obj_strcpy (params, "category", facts.category, sizeof facts.category);
-    as_obj_strcpy (params, "model", facts.model, sizeof facts.model);
-    as_obj_strcpy (params, "serial", facts.serial, sizeof facts.serial);
-    as_obj_strcpy (params, "purchase_date", facts.purchase_date, sizeof facts.purchase_date);
-    as_obj_strcpy (params, "proof_kind", facts.proof_kind, sizeof facts.proof_kind);
-    as_obj_strcpy (params, "cause", facts.cause, sizeof facts.cause);
-    as_obj_strcpy (params, "component", facts.component, sizeof facts.component);
-    as_obj_strcpy (params, "last_repair_on", facts.last_repair_on, sizeof facts.last_repair_on);
-    if (!as_obj_strcpy (params, "on", facts.on, sizeof facts.on)
-    &&  billing_business_date (call->service, call->pg, NULL, facts.on, call->err))
+    if (billing_text (params, "category", facts.category, sizeof facts.category, call->err)
+    ||  billing_text (params, "model", facts.model, sizeof facts.model, call->err)
+    ||  billing_text (params, "serial", facts.serial, sizeof facts.serial, call->err)
+    ||  billing_text (params, "purchase_date", facts.purchase_date, sizeof facts.purchase_date, call->err)
+    ||  billing_text (params, "proof_kind", facts.proof_kind, sizeof facts.proof_kind, call->err)
+    ||  billing_text (params, "cause", facts.cause, sizeof facts.cause, call->err)
+    ||  billing_text (params, "component", facts.component, sizeof facts.component, call->err)
+    ||  billing_text (params, "last_repair_on", facts.last_repair_on, sizeof facts.last_repair_on, call->err)
+    ||  billing_text (params, "on", facts.on, sizeof facts.on, call->err))
+        return -1;
+    if (!facts.on [0] && billing_business_date (call->service, call->pg, NULL, facts.on, call->err))
         return -1;
     billing_entitlement_t decision;
     if (s_decide (call->pg, &facts, NULL, &decision, call->err))
@@ -341,8 +342,9 @@ billing_case_reported (as_delivery_t *delivery)
     s_facts_t facts;
     memset (&facts, 0, sizeof facts);
     as_obj_int (data, "case_id", &facts.case_id);
-    char reported_at [40] = "", owner_ref [24], owner_name [101] = "";
-    as_obj_strcpy (data, "reported_at", reported_at, sizeof reported_at);
+    char reported_at [64], owner_ref [24], owner_name [BILLING_TEXT_SIZE (100)];
+    if (billing_text (data, "reported_at", reported_at, sizeof reported_at, delivery->err))
+        return -1;
     s_case_t kase;
     if (s_case_read (delivery, &facts, false, reported_at, &kase))
         return -1;
@@ -353,13 +355,16 @@ billing_case_reported (as_delivery_t *delivery)
     int64_t customer_id = 0;
     as_obj_int (customer, "customer_id", &customer_id);
     snprintf (owner_ref, sizeof owner_ref, "customer/%lld", (long long) customer_id);
-    as_obj_strcpy (customer, "name", owner_name, sizeof owner_name);
-    as_obj_strcpy (product, "serial", facts.serial, sizeof facts.serial);
-    as_obj_strcpy (product, "category", facts.category, sizeof facts.category);
-    as_obj_strcpy (product, "model", facts.model, sizeof facts.model);
     //  The registration goes first in the round trip of the decision's reads.
     billing_registration_t registration;
-    as_pg_step_t registered = billing_registration_step (&registration, product, "case", owner_ref, owner_name);
+    as_pg_step_t registered;
+    if (billing_text (customer, "name", owner_name, sizeof owner_name, delivery->err)
+    ||  billing_text (product, "serial", facts.serial, sizeof facts.serial, delivery->err)
+    ||  billing_text (product, "category", facts.category, sizeof facts.category, delivery->err)
+    ||  billing_text (product, "model", facts.model, sizeof facts.model, delivery->err)
+    ||  billing_registration_step (&registration, product, "case", owner_ref, owner_name, &registered,
+                                   delivery->err))
+        return -1;
     billing_entitlement_t decision;
     int rc = s_decide (delivery->pg, &facts, &registered, &decision, delivery->err);
     PQclear (registered.result);
@@ -403,8 +408,9 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     memset (&facts, 0, sizeof facts);
     as_obj_int (data, "case_id", &facts.case_id);
     as_obj_int (data, "visit_id", &facts.visit_id);
-    char diagnosed_at [40] = "";
-    as_obj_strcpy (data, "diagnosed_at", diagnosed_at, sizeof diagnosed_at);
+    char diagnosed_at [64];
+    if (billing_text (data, "diagnosed_at", diagnosed_at, sizeof diagnosed_at, delivery->err))
+        return -1;
     s_case_t kase;
     if (s_case_read (delivery, &facts, true, diagnosed_at, &kase))
         return -1;
@@ -416,11 +422,12 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     if (strcmp (kase.status, "open") != 0)
         return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld is %s",
                              (long long) facts.case_id, kase.status);
-    as_obj_strcpy (data, "serial", facts.serial, sizeof facts.serial);
-    as_obj_strcpy (data, "category", facts.category, sizeof facts.category);
-    as_obj_strcpy (data, "model", facts.model, sizeof facts.model);
-    as_obj_strcpy (data, "cause", facts.cause, sizeof facts.cause);
-    as_obj_strcpy (data, "component", facts.component, sizeof facts.component);
+    if (billing_text (data, "serial", facts.serial, sizeof facts.serial, delivery->err)
+    ||  billing_text (data, "category", facts.category, sizeof facts.category, delivery->err)
+    ||  billing_text (data, "model", facts.model, sizeof facts.model, delivery->err)
+    ||  billing_text (data, "cause", facts.cause, sizeof facts.cause, delivery->err)
+    ||  billing_text (data, "component", facts.component, sizeof facts.component, delivery->err))
+        return -1;
     char diagnosed_on [sizeof facts.on];
     snprintf (diagnosed_on, sizeof diagnosed_on, "%s", facts.on);
     snprintf (facts.on, sizeof facts.on, "%s", kase.reported_on);

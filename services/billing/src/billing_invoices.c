@@ -38,12 +38,13 @@ static int
 s_price_work (const billing_fees_t *fees, const billing_entitlement_t *decision, const msgpack_object *items,
               const msgpack_object *parts, billing_line_t *lines, int *count, as_error_t *err)
 {
-    char code [33];
+    char code [BILLING_TEXT_SIZE (32)];
     int64_t quantity;
     if (decision->visit_fee)
         s_line (lines, count, "visit", "VISIT", "visit fee", 1, fees->visit_fee_fen);
     for (uint32_t index = 0; items && strcmp (decision->labour, "charged") == 0 && index < items->via.array.size; index++) {
-        as_obj_strcpy (&items->via.array.ptr [index], "code", code, sizeof code);
+        if (billing_text (&items->via.array.ptr [index], "code", code, sizeof code, err))
+            return -1;
         as_obj_int (&items->via.array.ptr [index], "quantity", &quantity);
         const billing_fee_t *fee = billing_fees_item (fees, code);
         if (!fee)
@@ -53,7 +54,8 @@ s_price_work (const billing_fees_t *fees, const billing_entitlement_t *decision,
     }
     bool at_cost = strcmp (decision->parts, "at_cost") == 0, charged = strcmp (decision->parts, "charged") == 0;
     for (uint32_t index = 0; parts && (at_cost || charged) && index < parts->via.array.size; index++) {
-        as_obj_strcpy (&parts->via.array.ptr [index], "part_no", code, sizeof code);
+        if (billing_text (&parts->via.array.ptr [index], "part_no", code, sizeof code, err))
+            return -1;
         as_obj_int (&parts->via.array.ptr [index], "quantity", &quantity);
         const billing_fee_t *part = billing_fees_part (fees, code);
         if (!part)
@@ -252,8 +254,10 @@ s_quote_answer (as_call_t *call, const char *status, const char *event)
 {
     int64_t quote_id = 0;
     as_obj_int (call->params, "quote_id", &quote_id);
-    char by [101] = "", today [AS_DATE_SIZE];
-    if (!as_obj_strcpy (call->params, "by", by, sizeof by))
+    char by [BILLING_TEXT_SIZE (100)], today [AS_DATE_SIZE];
+    if (billing_text (call->params, "by", by, sizeof by, call->err))
+        return -1;
+    if (!*by)
         snprintf (by, sizeof by, "%s", call->actor);
     if (billing_business_date (call->service, call->pg, NULL, today, call->err))
         return -1;
@@ -598,8 +602,9 @@ billing_visit_completed (as_delivery_t *delivery)
     as_obj_int (data, "visit_id", &visit_id);
     bool repaired = as_obj_streq (as_obj_get (data, "outcome"), "repaired"), accepted = false;
     as_obj_bool (data, "customer_accepted", &accepted);
-    char completed_at [40] = "", on [AS_DATE_SIZE];
-    as_obj_strcpy (data, "completed_at", completed_at, sizeof completed_at);
+    char completed_at [64], on [AS_DATE_SIZE];
+    if (billing_text (data, "completed_at", completed_at, sizeof completed_at, delivery->err))
+        return -1;
     int rc = s_completion_start (delivery, visit_id, case_id, repaired, completed_at, on);
     if (rc)
         return rc > 0 ? 0 : -1;
@@ -669,9 +674,10 @@ int
 billing_invoice_get (as_call_t *call)
 {
     int64_t invoice_id = 0;
-    char number [33] = "";
+    char number [BILLING_TEXT_SIZE (32)];
     as_obj_int (call->params, "invoice_id", &invoice_id);
-    as_obj_strcpy (call->params, "number", number, sizeof number);
+    if (billing_text (call->params, "number", number, sizeof number, call->err))
+        return -1;
     return s_reply_invoice (call, invoice_id, number);
 }
 
@@ -723,22 +729,34 @@ billing_invoice_list (as_call_t *call)
 }
 
 //  A counter sale: parts or labour by code, priced from today's schedule.
+//  An invoice without a line is refused before it takes a number: the
+//  series is gap-free, so a number spent on nothing stays in the books.
 int
 billing_invoice_issue (as_call_t *call)
 {
-    char today [AS_DATE_SIZE], reference [101] = "";
+    const msgpack_object *items = as_obj_get (call->params, "lines");
+    if (!items || items->type != MSGPACK_OBJECT_ARRAY || items->via.array.size == 0)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT,
+                             "lines: an invoice needs at least one line (kind, code, quantity)");
+    if (items->via.array.size > BILLING_MAX_LINES)
+        return as_error_set (call->err, AS_INVALID_ARGUMENT, "lines: more than %d", BILLING_MAX_LINES);
+    char today [AS_DATE_SIZE], reference [BILLING_TEXT_SIZE (100)];
+    if (billing_text (call->params, "reference", reference, sizeof reference, call->err))
+        return -1;
     billing_fees_t *fees = NULL;
     if (billing_business_date (call->service, call->pg, NULL, today, call->err)
     ||  billing_fees_for (call->pg, today, &fees, call->err))
         return -1;
     billing_line_t *lines = calloc (BILLING_MAX_LINES, sizeof *lines);
-    int count = 0, rc = 0;
-    const msgpack_object *items = as_obj_get (call->params, "lines");
-    for (uint32_t index = 0; rc == 0 && items && index < items->via.array.size; index++) {
-        char kind [8] = "", code [33] = "";
+    int count = 0, rc = lines ? 0 : as_error_set (call->err, AS_INTERNAL, "out of memory");
+    for (uint32_t index = 0; rc == 0 && index < items->via.array.size; index++) {
+        char kind [8], code [BILLING_TEXT_SIZE (32)];
         int64_t quantity = 0;
-        as_obj_strcpy (&items->via.array.ptr [index], "kind", kind, sizeof kind);
-        as_obj_strcpy (&items->via.array.ptr [index], "code", code, sizeof code);
+        if (billing_text (&items->via.array.ptr [index], "kind", kind, sizeof kind, call->err)
+        ||  billing_text (&items->via.array.ptr [index], "code", code, sizeof code, call->err)) {
+            rc = -1;
+            break;
+        }
         as_obj_int (&items->via.array.ptr [index], "quantity", &quantity);
         bool part = strcmp (kind, "part") == 0;
         const billing_fee_t *fee = part ? billing_fees_part (fees, code) : billing_fees_item (fees, code);
@@ -751,7 +769,6 @@ billing_invoice_issue (as_call_t *call)
     }
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    as_obj_strcpy (call->params, "reference", reference, sizeof reference);
     s_invoice_t invoice = { case_id, 0, 0, reference [0] ? reference : NULL, today };
     int64_t invoice_id = rc ? -1 : s_issue_invoice (call->service, call->pg, &invoice, lines, count, call->err);
     free (lines);
@@ -787,11 +804,12 @@ int
 billing_payment_record (as_call_t *call)
 {
     int64_t invoice_id = 0, amount = 0;
-    char method [16] = "", reference [101] = "", number [33];
+    char method [16], reference [BILLING_TEXT_SIZE (100)], number [33];
     as_obj_int (call->params, "invoice_id", &invoice_id);
     as_obj_int (call->params, "amount_fen", &amount);
-    as_obj_strcpy (call->params, "method", method, sizeof method);
-    as_obj_strcpy (call->params, "reference", reference, sizeof reference);
+    if (billing_text (call->params, "method", method, sizeof method, call->err)
+    ||  billing_text (call->params, "reference", reference, sizeof reference, call->err))
+        return -1;
     PGresult *invoice = s_lock_invoice (call->pg, invoice_id, call->err);
     if (!invoice)
         return -1;
@@ -851,10 +869,11 @@ int
 billing_credit_note_issue (as_call_t *call)
 {
     int64_t invoice_id = 0, amount = 0;
-    char reason [16] = "", note [501] = "", today [AS_DATE_SIZE], number [32];
+    char reason [16], note [BILLING_TEXT_SIZE (500)], today [AS_DATE_SIZE], number [32];
     as_obj_int (call->params, "invoice_id", &invoice_id);
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
-    as_obj_strcpy (call->params, "note", note, sizeof note);
+    if (billing_text (call->params, "reason", reason, sizeof reason, call->err)
+    ||  billing_text (call->params, "note", note, sizeof note, call->err))
+        return -1;
     PGresult *invoice = s_lock_invoice (call->pg, invoice_id, call->err);
     if (!invoice)
         return -1;

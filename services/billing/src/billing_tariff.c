@@ -44,24 +44,38 @@ s_int (const cJSON *object, const char *key, int64_t min, int64_t max, int64_t f
     return 0;
 }
 
+//  A text of at most max_chars characters that fits in size bytes (the
+//  catalogue's limits count characters: a Chinese one is 3 bytes).
+static bool
+s_fits (const char *text, size_t max_chars, size_t size)
+{
+    size_t characters = 0, bytes = 0;
+    for (; text [bytes]; bytes++)
+        characters += ((unsigned char) text [bytes] & 0xc0) != 0x80;
+    return characters <= max_chars && bytes < size;
+}
+
 static int
-s_str (const cJSON *object, const char *key, char *out, size_t size, bool required, char *why, size_t why_size)
+s_str (const cJSON *object, const char *key, char *out, size_t size, size_t max_chars, bool required,
+       char *why, size_t why_size)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive (object, key);
     if (!item)
         return required ? s_why (why, why_size, "%s is missing", key) : 0;
-    if (!cJSON_IsString (item) || strlen (item->valuestring) >= size || (required && !*item->valuestring))
-        return s_why (why, why_size, "%s must be a string of 1 to %zu characters", key, size - 1);
+    if (!cJSON_IsString (item) || !s_fits (item->valuestring, max_chars, size) || (required && !*item->valuestring))
+        return s_why (why, why_size, "%s must be a string of 1 to %zu characters", key, max_chars);
     snprintf (out, size, "%s", item->valuestring);
     return 0;
 }
+
+#define S_VERSION_CHARS 64              //  the catalogue's policy_version and fee_version
 
 static int
 s_version (const cJSON *root, char *version, size_t version_size, char *effective, char *why, size_t why_size)
 {
     int64_t days;
-    if (s_str (root, "version", version, version_size, true, why, why_size)
-    ||  s_str (root, "effective_from", effective, AS_DATE_SIZE, true, why, why_size))
+    if (s_str (root, "version", version, version_size, S_VERSION_CHARS, true, why, why_size)
+    ||  s_str (root, "effective_from", effective, AS_DATE_SIZE, AS_DATE_SIZE - 1, true, why, why_size))
         return -1;
     if (!as_date_parse (effective, &days))
         return s_why (why, why_size, "effective_from '%s' is not a valid YYYY-MM-DD", effective);
@@ -76,7 +90,7 @@ s_term (const cJSON *object, billing_term_t *term, char *why, size_t why_size)
     if (!cJSON_IsObject (object))
         return s_why (why, why_size, "the term of %s %s is not an object", term->category, term->model);
     if (s_int (object, "months", 0, 240, 0, true, &months, why, why_size)
-    ||  s_str (object, "note", term->note, sizeof term->note, false, why, why_size))
+    ||  s_str (object, "note", term->note, sizeof term->note, 200, false, why, why_size))
         return -1;
     term->months = (int) months;
     const cJSON *component;
@@ -84,9 +98,9 @@ s_term (const cJSON *object, billing_term_t *term, char *why, size_t why_size)
         if (term->component_count >= BILLING_MAX_COMPONENTS)
             return s_why (why, why_size, "more than %d components for %s", BILLING_MAX_COMPONENTS, term->category);
         if (!cJSON_IsNumber (component) || component->valueint < 0 || component->valueint > 240
-        ||  strlen (component->string) >= sizeof term->components [0].component || !*component->string)
-            return s_why (why, why_size, "component %s of %s: months must be 0 to 240", component->string,
-                          term->category);
+        ||  !s_fits (component->string, 64, sizeof term->components [0].component) || !*component->string)
+            return s_why (why, why_size, "component %s of %s: a name of 1 to 64 characters, months 0 to 240",
+                          component->string, term->category);
         billing_component_term_t *entry = &term->components [term->component_count++];
         snprintf (entry->component, sizeof entry->component, "%s", component->string);
         entry->months = component->valueint;
@@ -109,11 +123,13 @@ s_terms (const cJSON *root, billing_policy_t *policy, char *why, size_t why_size
             return -1;
     }
     cJSON_ArrayForEach (entry, cJSON_GetObjectItemCaseSensitive (root, "models")) {
-        if (policy->term_count >= BILLING_MAX_TERMS || strlen (entry->string) >= sizeof policy->terms [0].model)
-            return s_why (why, why_size, "too many models, or model name '%s' too long", entry->string);
+        if (policy->term_count >= BILLING_MAX_TERMS || !s_fits (entry->string, 64, sizeof policy->terms [0].model))
+            return s_why (why, why_size, "too many models, or model name '%s' longer than 64 characters",
+                          entry->string);
         billing_term_t *term = &policy->terms [policy->term_count++];
         snprintf (term->model, sizeof term->model, "%s", entry->string);
-        if (s_str (entry, "category", term->category, sizeof term->category, true, why, why_size))
+        if (s_str (entry, "category", term->category, sizeof term->category, sizeof term->category - 1, true,
+                   why, why_size))
             return -1;
         if (!s_known_category (term->category))
             return s_why (why, why_size, "model %s: category '%s' is not known", term->model, term->category);
@@ -158,8 +174,10 @@ s_add_fee (billing_fee_t *list, int *count, const char *code, const char *descri
 {
     if (*count >= BILLING_MAX_FEES)
         return s_why (why, why_size, "more than %d %s", BILLING_MAX_FEES, what);
-    if (!*code || strlen (code) >= sizeof list [0].code || strlen (description) >= sizeof list [0].description)
-        return s_why (why, why_size, "%s code '%s' is empty or too long", what, code);
+    if (!*code || !s_fits (code, 32, sizeof list [0].code))
+        return s_why (why, why_size, "%s code '%s' is empty or longer than 32 characters", what, code);
+    if (!s_fits (description, 200, sizeof list [0].description))
+        return s_why (why, why_size, "%s %s: the description is longer than 200 characters", what, code);
     if (fen < 0 || fen > 100000000)
         return s_why (why, why_size, "%s %s: price must be 0 to 100000000 fen", what, code);
     for (int index = 0; index < *count; index++)
@@ -178,10 +196,10 @@ s_fee_list (const cJSON *root, const char *key, const char *code_key, const char
 {
     const cJSON *entry;
     cJSON_ArrayForEach (entry, cJSON_GetObjectItemCaseSensitive (root, key)) {
-        char code [64] = "", description [256] = "";
+        char code [sizeof list [0].code] = "", description [sizeof list [0].description] = "";
         int64_t fen;
-        if (s_str (entry, code_key, code, sizeof code, true, why, why_size)
-        ||  s_str (entry, "description", description, sizeof description, false, why, why_size)
+        if (s_str (entry, code_key, code, sizeof code, 32, true, why, why_size)
+        ||  s_str (entry, "description", description, sizeof description, 200, false, why, why_size)
         ||  s_int (entry, fen_key, 0, 100000000, 0, true, &fen, why, why_size)
         ||  s_add_fee (list, count, code, description, fen, key, why, why_size))
             return -1;
@@ -256,8 +274,13 @@ s_fees_csv_row (char **fields, int count, int line_no, billing_fees_t *fees, cha
     if (count < 4 || ((!strcmp (kind, "visit_fee") || !strcmp (kind, "parts_markup_bp") || !strcmp (kind, "labour")
                        || !strcmp (kind, "part")) && !s_fen (fields [3], &fen)))
         return s_why (why, why_size, "line %d: expected kind,code,description,fen with a whole number of fen", line_no);
+    if (!strcmp (kind, "version") && !s_fits (fields [1], S_VERSION_CHARS, sizeof fees->version))
+        return s_why (why, why_size, "line %d: the version is longer than %d characters", line_no, S_VERSION_CHARS);
     if (!strcmp (kind, "version"))
         snprintf (fees->version, sizeof fees->version, "%s", fields [1]);
+    else
+    if (!strcmp (kind, "effective_from") && !s_fits (fields [1], AS_DATE_SIZE - 1, AS_DATE_SIZE))
+        return s_why (why, why_size, "line %d: effective_from must be YYYY-MM-DD", line_no);
     else
     if (!strcmp (kind, "effective_from"))
         snprintf (fees->effective_from, sizeof fees->effective_from, "%s", fields [1]);

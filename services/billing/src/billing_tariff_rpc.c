@@ -74,7 +74,7 @@ billing_policy_stored (const char *document, const char *day, billing_policy_t *
 {
     if (!document)
         return as_error_set (err, AS_FAILED_PRECONDITION, "no warranty policy is loaded for %s", day);
-    char why [256];
+    char why [512];
     if (billing_policy_parse (document, policy, why, sizeof why))
         return as_error_set (err, AS_INTERNAL, "stored policy does not parse: %s", why);
     return 0;
@@ -102,7 +102,7 @@ s_fees_from_row (PGresult *result, billing_fees_t **fees, as_error_t *err)
 {
     if (!result)
         return -1;
-    char why [256];
+    char why [512];
     *fees = calloc (1, sizeof **fees);
     int rc = billing_fees_parse (as_pg_get_str (result, 0, 0), as_pg_get_str (result, 0, 1), *fees, why, sizeof why);
     PQclear (result);
@@ -163,27 +163,29 @@ s_publish (as_pg_t *pg, const as_stmt_t *insert, const as_stmt_t *existing, as_p
 static int
 s_load_policy (as_pg_t *pg, const char *content, const char *actor, msgpack_packer *result, as_error_t *err)
 {
-    billing_policy_t policy;
-    char why [256];
-    if (billing_policy_parse (content, &policy, why, sizeof why))
-        return as_error_set (err, AS_INVALID_ARGUMENT, "policy: %s", why);
+    billing_policy_t *policy = calloc (1, sizeof *policy);
+    char why [512];
+    if (!policy || billing_policy_parse (content, policy, why, sizeof why)) {
+        free (policy);
+        return as_error_set (err, AS_INVALID_ARGUMENT, "policy: %s", policy ? why : "out of memory");
+    }
     as_pg_params_t params;
     as_pgp_reset (&params);
-    as_pgp_str (&params, policy.version);
-    as_pgp_str (&params, policy.effective_from);
+    as_pgp_str (&params, policy->version);
+    as_pgp_str (&params, policy->effective_from);
     as_pgp_str (&params, content);
     as_pgp_str (&params, actor);
     bool loaded = false;
-    if (s_publish (pg, &s_policy_insert, &s_policy_existing, &params, policy.version, content, &loaded, err))
-        return -1;
-    if (result) {
+    int rc = s_publish (pg, &s_policy_insert, &s_policy_existing, &params, policy->version, content, &loaded, err);
+    if (rc == 0 && result) {
         msgpack_pack_map (result, 4);
-        as_pack_kv_str (result, "version", policy.version);
-        as_pack_kv_str (result, "effective_from", policy.effective_from);
-        as_pack_kv_int (result, "terms", policy.term_count);
+        as_pack_kv_str (result, "version", policy->version);
+        as_pack_kv_str (result, "effective_from", policy->effective_from);
+        as_pack_kv_int (result, "terms", policy->term_count);
         as_pack_kv_bool (result, "loaded", loaded);
     }
-    return 0;
+    free (policy);
+    return rc;
 }
 
 static int
@@ -191,7 +193,7 @@ s_load_fees (as_pg_t *pg, const char *content, const char *format, const char *a
              as_error_t *err)
 {
     billing_fees_t *fees = calloc (1, sizeof *fees);
-    char why [256];
+    char why [512];
     int rc = -1;
     bool loaded = false;
     if (billing_fees_parse (content, format, fees, why, sizeof why))
@@ -231,9 +233,10 @@ int
 billing_fees_load (as_call_t *call)
 {
     char *content = as_obj_strdup (call->params, "content");
-    char format [8] = "json";
-    as_obj_strcpy (call->params, "format", format, sizeof format);
-    int rc = s_load_fees (call->pg, content, format, call->actor, call->result, call->err);
+    char format [8];
+    int rc = billing_text (call->params, "format", format, sizeof format, call->err)
+          || s_load_fees (call->pg, content, *format ? format : "json", call->actor, call->result, call->err)
+           ? -1 : 0;
     free (content);
     return rc;
 }
@@ -306,17 +309,19 @@ s_pack_term (msgpack_packer *pk, const billing_term_t *term)
 static int
 s_day (as_call_t *call, char *on, as_error_t *err)
 {
-    if (as_obj_strcpy (call->params, "on", on, AS_DATE_SIZE))
-        return 0;
-    return billing_business_date (call->service, call->pg, NULL, on, err);
+    if (billing_text (call->params, "on", on, AS_DATE_SIZE, err))
+        return -1;
+    return *on ? 0 : billing_business_date (call->service, call->pg, NULL, on, err);
 }
 
 int
 billing_policy_show (as_call_t *call)
 {
-    char version [65], on [AS_DATE_SIZE];
+    char version [BILLING_TEXT_SIZE (64)], on [AS_DATE_SIZE];
     billing_policy_t *policy = calloc (1, sizeof *policy);
-    int rc = as_obj_strcpy (call->params, "version", version, sizeof version)
+    int rc = billing_text (call->params, "version", version, sizeof version, call->err);
+    if (rc == 0)
+        rc = *version
            ? s_policy_from_row (s_one_row (call->pg, &s_policy_named, version, "policy", call->err), policy, call->err)
            : s_day (call, on, call->err) || billing_policy_for (call->pg, on, policy, call->err);
     if (rc == 0) {
@@ -355,9 +360,11 @@ s_pack_fee_list (msgpack_packer *pk, const char *key, const char *code_key, cons
 int
 billing_fees_show (as_call_t *call)
 {
-    char version [65], on [AS_DATE_SIZE];
+    char version [BILLING_TEXT_SIZE (64)], on [AS_DATE_SIZE];
     billing_fees_t *fees = NULL;
-    int rc = as_obj_strcpy (call->params, "version", version, sizeof version)
+    int rc = billing_text (call->params, "version", version, sizeof version, call->err);
+    if (rc == 0)
+        rc = *version
            ? s_fees_from_row (s_one_row (call->pg, &s_fees_named, version, "fee schedule", call->err), &fees, call->err)
            : s_day (call, on, call->err) || billing_fees_for (call->pg, on, &fees, call->err);
     if (rc == 0) {
@@ -403,30 +410,39 @@ static const as_stmt_t s_register = { "billing_register",
     " SELECT id FROM registered" };
 
 static const char *
-s_field (const msgpack_object *map, const char *key, char *buffer, size_t size)
+s_opt (const char *text)
 {
-    return as_obj_strcpy (map, key, buffer, size) && *buffer ? buffer : NULL;
+    return *text ? text : NULL;
 }
 
 //  The upsert reports its own error (the product's data can break a check);
 //  the caller runs it, alone or in a pipeline of its own.
-as_pg_step_t
+int
 billing_registration_step (billing_registration_t *self, const msgpack_object *product, const char *source,
-                           const char *owner_ref, const char *owner_name)
+                           const char *owner_ref, const char *owner_name, as_pg_step_t *step, as_error_t *err)
 {
+    if (billing_text (product, "serial", self->serial, sizeof self->serial, err)
+    ||  billing_text (product, "category", self->category, sizeof self->category, err)
+    ||  billing_text (product, "model", self->model, sizeof self->model, err)
+    ||  billing_text (product, "purchase_date", self->purchased, sizeof self->purchased, err)
+    ||  billing_text (product, "proof_kind", self->proof, sizeof self->proof, err)
+    ||  billing_text (product, "proof_reference", self->reference, sizeof self->reference, err)
+    ||  billing_text (product, "retailer", self->retailer, sizeof self->retailer, err))
+        return -1;
     as_pg_params_t *params = &self->params;
     as_pgp_reset (params);
-    as_pgp_str (params, s_field (product, "serial", self->serial, sizeof self->serial));
-    as_pgp_str (params, s_field (product, "category", self->category, sizeof self->category));
-    as_pgp_str (params, s_field (product, "model", self->model, sizeof self->model));
-    as_pgp_str (params, s_field (product, "purchase_date", self->purchased, sizeof self->purchased));
-    as_pgp_str (params, s_field (product, "proof_kind", self->proof, sizeof self->proof));
-    as_pgp_str (params, s_field (product, "proof_reference", self->reference, sizeof self->reference));
-    as_pgp_str (params, s_field (product, "retailer", self->retailer, sizeof self->retailer));
+    as_pgp_str (params, s_opt (self->serial));
+    as_pgp_str (params, s_opt (self->category));
+    as_pgp_str (params, s_opt (self->model));
+    as_pgp_str (params, s_opt (self->purchased));
+    as_pgp_str (params, s_opt (self->proof));
+    as_pgp_str (params, s_opt (self->reference));
+    as_pgp_str (params, s_opt (self->retailer));
     as_pgp_str (params, owner_ref);
     as_pgp_str (params, owner_name);
     as_pgp_str (params, source);
-    return (as_pg_step_t) { &s_register, NULL, params, NULL };
+    *step = (as_pg_step_t) { &s_register, NULL, params, NULL };
+    return 0;
 }
 
 int
@@ -434,7 +450,9 @@ billing_register (as_pg_t *pg, const msgpack_object *product, const char *source
                   const char *owner_name, as_error_t *err)
 {
     billing_registration_t registration;
-    as_pg_step_t step = billing_registration_step (&registration, product, source, owner_ref, owner_name);
+    as_pg_step_t step;
+    if (billing_registration_step (&registration, product, source, owner_ref, owner_name, &step, err))
+        return -1;
     PGresult *row = as_pg_run (pg, step.stmt, step.params, err);
     PQclear (row);
     return row ? 0 : -1;
@@ -472,11 +490,12 @@ s_reply_registration (as_call_t *call, const char *serial)
 int
 billing_registration_add (as_call_t *call)
 {
-    char serial [65], owner_ref [65], owner_name [101];
-    as_obj_strcpy (call->params, "serial", serial, sizeof serial);
+    char serial [BILLING_TEXT_SIZE (64)], owner_ref [BILLING_TEXT_SIZE (64)], owner_name [BILLING_TEXT_SIZE (100)];
     const msgpack_object *owner = as_obj_get (call->params, "owner");
-    if (billing_register (call->pg, call->params, "agent", s_field (owner, "ref", owner_ref, sizeof owner_ref),
-                          s_field (owner, "name", owner_name, sizeof owner_name), call->err))
+    if (billing_text (call->params, "serial", serial, sizeof serial, call->err)
+    ||  billing_text (owner, "ref", owner_ref, sizeof owner_ref, call->err)
+    ||  billing_text (owner, "name", owner_name, sizeof owner_name, call->err)
+    ||  billing_register (call->pg, call->params, "agent", s_opt (owner_ref), s_opt (owner_name), call->err))
         return -1;
     return s_reply_registration (call, serial);
 }
@@ -484,18 +503,21 @@ billing_registration_add (as_call_t *call)
 int
 billing_registration_show (as_call_t *call)
 {
-    char serial [65] = "";
-    as_obj_strcpy (call->params, "serial", serial, sizeof serial);
+    char serial [BILLING_TEXT_SIZE (64)];
+    if (billing_text (call->params, "serial", serial, sizeof serial, call->err))
+        return -1;
     return s_reply_registration (call, serial);
 }
 
 int
 billing_sale_recorded (as_delivery_t *delivery)
 {
-    char owner_ref [65], owner_name [101];
+    char owner_ref [BILLING_TEXT_SIZE (64)], owner_name [BILLING_TEXT_SIZE (100)];
     const msgpack_object *owner = as_obj_get (delivery->data, "owner");
-    return billing_register (delivery->pg, delivery->data, "sale", s_field (owner, "ref", owner_ref, sizeof owner_ref),
-                             s_field (owner, "name", owner_name, sizeof owner_name), delivery->err);
+    return billing_text (owner, "ref", owner_ref, sizeof owner_ref, delivery->err)
+        || billing_text (owner, "name", owner_name, sizeof owner_name, delivery->err)
+        || billing_register (delivery->pg, delivery->data, "sale", s_opt (owner_ref), s_opt (owner_name),
+                             delivery->err) ? -1 : 0;
 }
 
 static const as_stmt_t s_contract_insert = { "billing_contract_insert",
@@ -505,12 +527,13 @@ static const as_stmt_t s_contract_insert = { "billing_contract_insert",
 int
 billing_contract_sold (as_delivery_t *delivery)
 {
-    char number [65], serial [65], starts [16], ends [16];
+    char number [BILLING_TEXT_SIZE (64)], serial [BILLING_TEXT_SIZE (64)], starts [16], ends [16];
     int64_t price = 0;
-    as_obj_strcpy (delivery->data, "contract_no", number, sizeof number);
-    as_obj_strcpy (delivery->data, "serial", serial, sizeof serial);
-    as_obj_strcpy (delivery->data, "starts_on", starts, sizeof starts);
-    as_obj_strcpy (delivery->data, "ends_on", ends, sizeof ends);
+    if (billing_text (delivery->data, "contract_no", number, sizeof number, delivery->err)
+    ||  billing_text (delivery->data, "serial", serial, sizeof serial, delivery->err)
+    ||  billing_text (delivery->data, "starts_on", starts, sizeof starts, delivery->err)
+    ||  billing_text (delivery->data, "ends_on", ends, sizeof ends, delivery->err))
+        return -1;
     as_obj_int (delivery->data, "price_fen", &price);
     if (strcmp (ends, starts) < 0)
         return as_error_set (delivery->err, AS_INVALID_ARGUMENT, "contract %s ends before it starts", number);
@@ -541,4 +564,19 @@ billing_reply_json (as_call_t *call, const char *key, const char *json)
     as_msg_destroy (&msg);
     msgpack_sbuffer_destroy (&packed);
     return rc;
+}
+
+int
+billing_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err)
+{
+    buffer [0] = 0;
+    const msgpack_object *value = as_obj_get (map, key);
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (value->type != MSGPACK_OBJECT_STR)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: expected a string", key);
+    if (!as_obj_strcpy (map, key, buffer, size))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %u bytes is longer than the %zu this field holds",
+                             key, (unsigned) value->via.str.size, size - 1);
+    return 0;
 }

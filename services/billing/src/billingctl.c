@@ -128,7 +128,9 @@ s_print_quote (const msgpack_object *result)
 {
     const msgpack_object *quote = as_obj_get (result, "quote");
     char id [24], status [16], type [16], until [16], case_id [24];
-    printf ("QUOTE %s   case %s   %s (%s)   valid until %s\n", as_cli_text (quote, "quote_id", id, sizeof id),
+    //  The status and the service type both have a "paid": each is labelled.
+    printf ("QUOTE %s   case %s   status %s   service type %s   valid until %s\n",
+            as_cli_text (quote, "quote_id", id, sizeof id),
             as_cli_text (quote, "case_id", case_id, sizeof case_id), as_cli_text (quote, "status", status, sizeof status),
             as_cli_text (quote, "service_type", type, sizeof type), as_cli_text (quote, "valid_until", until, sizeof until));
     s_print_lines (quote);
@@ -164,10 +166,15 @@ static const as_cli_command_t s_commands [] = {
       s_registration_options, NULL },
     { "registration show", "registration.show", "--serial S", "a product's registration, owners, contracts, repairs",
       NULL, s_serial_options, NULL },
-    { "policy load", "policy.load", "--file POLICY.json", "publish a warranty policy version", NULL, s_load_options, NULL },
+    { "policy load", "policy.load", "--file POLICY.json | --content JSON [--path WHERE-IT-CAME-FROM]",
+      "publish a warranty policy version (--file sends the file's content and its name as the path)", NULL,
+      s_load_options, NULL },
     { "policy show", "policy.show", "[--version V] [--on YYYY-MM-DD]", "the policy in effect", NULL, s_version_options,
       NULL },
-    { "fees load", "fees.load", "--file FEES.json|FEES.csv", "publish a fee schedule version", NULL, s_load_options, NULL },
+    { "fees load", "fees.load", "--file FEES.json|FEES.csv | --content TEXT [--path WHERE-IT-CAME-FROM]\n"
+      "         [--format json|csv]",
+      "publish a fee schedule version (format: csv for a *.csv file, else json unless --format says)", NULL,
+      s_load_options, NULL },
     { "fees show", "fees.show", "[--version V] [--on YYYY-MM-DD]", "the fee schedule as published", NULL,
       s_version_options, NULL },
     { "quote show", "quote.get", "QUOTE_ID", "a quote with its lines", "quote_id", s_no_options, s_print_quote },
@@ -182,12 +189,15 @@ static const as_cli_command_t s_commands [] = {
       s_invoice_find_options, s_print_invoice },
     { "invoice list", "invoice.list", "[--case ID] [--year Y] [--limit N] [--after ID]", "invoices, oldest first",
       NULL, s_invoice_list_options, s_print_invoice_list },
-    { "invoice issue", "invoice.issue", "--lines '[{\"kind\":\"part\",\"code\":\"FM-35\",\"quantity\":1}]' [--reference R]",
-      "invoice a counter sale priced from the fee schedule", NULL, s_invoice_issue_options, s_print_invoice },
-    { "payment record", "payment.record", "--invoice ID --amount FEN --method cash|card|wechat|alipay|bank_transfer",
-      "record money received", NULL, s_payment_options, NULL },
-    { "credit-note issue", "credit_note.issue", "--invoice ID --reason return|exchange|correction [--amount FEN]",
-      "credit an invoice", NULL, s_credit_options, NULL },
+    { "invoice issue", "invoice.issue", "--lines '[{\"kind\":\"part\",\"code\":\"FM-35\",\"quantity\":1}]'"
+      " [--reference R] [--case CASE_ID]",
+      "invoice a counter sale priced from the fee schedule (at least one line; kind part or labour)", NULL,
+      s_invoice_issue_options, s_print_invoice },
+    { "payment record", "payment.record", "--invoice ID --amount FEN --method cash|card|wechat|alipay|bank_transfer\n"
+      "         [--reference R]", "record money received (--reference: the payment's own reference)", NULL,
+      s_payment_options, NULL },
+    { "credit-note issue", "credit_note.issue", "--invoice ID --reason return|exchange|correction [--amount FEN]"
+      " [--note TEXT]", "credit an invoice (default amount: all not yet credited)", NULL, s_credit_options, NULL },
     { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -78,6 +78,55 @@ s_check_fees (void)
     free (csv);
 }
 
+//  Text limits count characters, as the catalogue and PostgreSQL do: a
+//  Chinese description of 200 characters (600 bytes) is whole, 201 is
+//  refused; a component named in Chinese is kept; a CSV version longer
+//  than 64 characters is refused, not cut.
+static void
+s_check_chinese (void)
+{
+    enum { CHINESE = 3 };               //  bytes of one character in UTF-8
+    char description [201 * CHINESE + 1] = "", json [2048];
+    for (int index = 0; index < 200; index++)
+        strcat (description, "\xe6\xb8\x85");          //  清
+    billing_fees_t *fees = calloc (1, sizeof *fees);
+    char why [256] = "";
+    snprintf (json, sizeof json, "{\"version\":\"v\",\"effective_from\":\"2026-01-01\",\"visit_fee_fen\":5000,"
+              "\"items\":[{\"code\":\"R-1\",\"description\":\"%s\",\"labour_fen\":100}]}", description);
+    if (billing_fees_parse (json, "json", fees, why, sizeof why))
+        fprintf (stderr, "200 Chinese characters refused: %s\n", why);
+    AS_CHECK (billing_fees_parse (json, "json", fees, why, sizeof why) == 0);
+    AS_CHECK (strcmp (billing_fees_item (fees, "R-1")->description, description) == 0);
+    strcat (description, "\xe6\xb8\x85");
+    snprintf (json, sizeof json, "{\"version\":\"v\",\"effective_from\":\"2026-01-01\",\"visit_fee_fen\":5000,"
+              "\"items\":[{\"code\":\"R-1\",\"description\":\"%s\",\"labour_fen\":100}]}", description);
+    AS_CHECK (billing_fees_parse (json, "json", fees, why, sizeof why) == -1 && strstr (why, "200 characters"));
+    char csv [512] = "version,";
+    for (int index = 0; index < 65; index++)
+        strcat (csv, "v");
+    strcat (csv, ",,\neffective_from,2026-01-01,,\nlabour,R-1,x,100\n");
+    AS_CHECK (billing_fees_parse (csv, "csv", fees, why, sizeof why) == -1 && strstr (why, "64 characters"));
+    free (fees);
+
+    //  "压缩机组件" and so on: 30 characters, 90 bytes.
+    char component [30 * CHINESE + 1] = "", policy_json [4096];
+    for (int index = 0; index < 30; index++)
+        strcat (component, "\xe5\x8e\x8b");          //  压
+    int used = snprintf (policy_json, sizeof policy_json,
+                         "{\"version\":\"\xe4\xba\x8c\xe3\x80\x87\xe4\xba\x8c\xe5\x85\xad\","
+                         "\"effective_from\":\"2026-01-01\",\"categories\":{");
+    for (int index = 0; billing_categories [index]; index++)
+        used += snprintf (policy_json + used, sizeof policy_json - (size_t) used, "%s\"%s\":{\"months\":12%s%s%s}",
+                          index ? "," : "", billing_categories [index], index ? "" : ",\"components\":{\"",
+                          index ? "" : component, index ? "" : "\":36}");
+    snprintf (policy_json + used, sizeof policy_json - (size_t) used, "}}");
+    billing_policy_t *policy = calloc (1, sizeof *policy);
+    AS_CHECK (billing_policy_parse (policy_json, policy, why, sizeof why) == 0);
+    const billing_term_t *term = billing_policy_term (policy, billing_categories [0], NULL);
+    AS_CHECK (term && term->component_count == 1 && strcmp (term->components [0].component, component) == 0);
+    free (policy);
+}
+
 static void
 s_check_money (void)
 {
@@ -119,6 +168,7 @@ main (void)
 {
     s_check_policy ();
     s_check_fees ();
+    s_check_chinese ();
     s_check_money ();
     printf ("billing tariff: OK\n");
     return 0;

@@ -1,7 +1,67 @@
 /*  billingctl against a real billingd: the issue's three examples exactly
     as written, loading files, a counter-sale invoice and its payment.     */
 #include "as_harness.h"
+#include <stdlib.h>
 #include <string.h>
+
+//  Every option a command takes is in its help line.
+static void
+s_help (as_harness_t *harness)
+{
+    char *help = as_harness_output (harness, "billingctl --help", 0);
+    static const char *documented [] = {
+        "policy load --file POLICY.json | --content JSON [--path ",
+        "fees load --file FEES.json|FEES.csv | --content TEXT [--path ", "[--format json|csv]",
+        "[--reference R] [--case CASE_ID]", "--method cash|card|wechat|alipay|bank_transfer\n         [--reference R]",
+        "[--amount FEN] [--note TEXT]",
+    };
+    for (size_t index = 0; index < sizeof documented / sizeof documented [0]; index++) {
+        if (!strstr (help, documented [index]))
+            fprintf (stderr, "billingctl --help does not say: %s\n", documented [index]);
+        AS_CHECK (strstr (help, documented [index]));
+    }
+    free (help);
+}
+
+//  n copies of a 3-byte character.
+static void
+s_repeat (char *out, const char *character, int count)
+{
+    out [0] = 0;
+    for (int index = 0; index < count; index++)
+        strcat (out, character);
+}
+
+//  Chinese text up to each field's max_len (characters, 3 bytes each) is
+//  stored whole: an owner's name of 100 characters, a payer's reference of
+//  100, a credit note's note of 500, who accepted a quote (billing.path
+//  accepts one; here the refusal of a registration's too long name).
+static void
+s_chinese (as_harness_t *harness, int64_t invoice)
+{
+    char name [304], reference [301], note [1501], command [2600];
+    s_repeat (name, "\xe6\x9d\x8e", 100);              //  李
+    s_repeat (reference, "\xe5\x8d\x95", 100);         //  单
+    s_repeat (note, "\xe9\x80\x80", 500);              //  退
+    snprintf (command, sizeof command, "billingctl registration add --serial SN-CN-1 --model KFR-35GW"
+              " --category air_conditioner --owner-ref sales/9 --owner-name '%s' --json", name);
+    as_harness_expect (harness, command, 0, name, true);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.ownership WHERE owner_name IS NOT NULL"
+                                          " AND length(owner_name) = 100") == 1);
+    snprintf (command, sizeof command, "billingctl payment record --invoice %lld --amount 100 --method cash"
+              " --reference '%s' --json", (long long) invoice, reference);
+    as_harness_expect (harness, command, 0, "\"balance_fen\": 7020", true);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.payments WHERE length(reference) = 100") == 1);
+    snprintf (command, sizeof command, "billingctl credit-note issue --invoice %lld --reason correction --amount 20"
+              " --note '%s' --json", (long long) invoice, note);
+    as_harness_expect (harness, command, 0, "CN-", true);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.credit_notes WHERE length(note) = 500") == 1);
+    //  101 characters break the catalogue's limit: refused, never cut.
+    strcat (name, "\xe6\x9d\x8e");
+    snprintf (command, sizeof command, "billingctl registration add --serial SN-CN-2 --model KFR-35GW"
+              " --category air_conditioner --owner-name '%s' 2>&1", name);
+    as_harness_expect (harness, command, 2, "invalid_argument", true);
+}
 
 int
 main (void)
@@ -23,11 +83,11 @@ main (void)
               " --on 2026-11-20 --proof invoice --cause misuse --json", 0, "\"service_type\": \"paid\"", true);
     as_harness_expect (harness, "billingctl entitlement check --category air_conditioner --purchased 2026-03-01"
               " --on 2026-11-20 --proof invoice --cause misuse --json", 0, "caused by misuse", true);
-    //  Human output, and a bad date refused with a reason.
+    //  Human output, and a bad date refused with a reason (invalid_argument is bad usage: exit 2).
     as_harness_expect (harness, "billingctl entitlement check --category air_conditioner --purchased 2025-03-01"
               " --on 2026-11-20 --proof invoice --component compressor", 0, "compressor has its own 36-month", true);
     as_harness_expect (harness, "billingctl entitlement check --category fan --purchased 2026-02-30 --on 2026-11-20 2>&1",
-              1, "invalid_argument", true);
+              2, "invalid_argument", true);
 
     //  A new policy version: the same file twice is a no-op, the new version decides.
     char command [1024];
@@ -62,11 +122,18 @@ main (void)
     as_harness_expect (harness, "billingctl registration show --serial SN-CLI-1 --json", 0, "\"purchase_date\": \"2026-03-01\"", true);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.ownership") == 2);
 
+    //  An invoice without lines is refused before it takes a number: the
+    //  series is gap-free, so the next invoice is still the year's first.
+    as_harness_expect (harness, "billingctl invoice issue --lines '[]' 2>&1", 2,
+                       "invalid_argument: lines: an invoice needs at least one line", true);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.invoices") == 0);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.number_counters") == 0);
     //  A counter sale: 2 x FM-35 at 120.00 + 13% tax = 271.20; paid in two parts.
     as_harness_expect (harness, "billingctl invoice issue --lines '[{\"kind\":\"part\",\"code\":\"FM-35\",\"quantity\":2}]' 2>&1",
               0, "271.20", true);
     int64_t invoice = as_harness_scalar (harness, "SELECT max(id) FROM billing.invoices");
     AS_CHECK (as_harness_scalar (harness, "SELECT total_fen FROM billing.invoices") == 27120);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.invoices WHERE number LIKE 'INV-____-000001'") == 1);
     snprintf (command, sizeof command, "billingctl payment record --invoice %lld --amount 20000 --method wechat --json",
               (long long) invoice);
     as_harness_expect (harness, command, 0, "\"balance_fen\": 7120", true);
@@ -79,6 +146,8 @@ main (void)
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.event_log WHERE type IN"
                                          " ('invoice.issued', 'payment.received')", 2, 5000) == 2);
     as_harness_expect (harness, "billingctl frobnicate 2>&1", 2, "unknown command", true);
+    s_help (harness);
+    s_chinese (harness, invoice);
     as_harness_destroy (&harness);
     printf ("billing cli: OK\n");
     return 0;

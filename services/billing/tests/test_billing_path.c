@@ -68,9 +68,22 @@ main (void)
     snprintf (command, sizeof command, "billingctl quote show %lld", (long long) quote);
     char *output = as_harness_output (harness, command, 0);
     AS_CHECK (strstr (output, "282.50"));
+    //  The quote's status and the service type are labelled: "paid" is one of
+    //  the service types, not a payment status.
+    if (!strstr (output, "status issued   service type paid"))
+        fprintf (stderr, "quote show: %s\n", output);
+    AS_CHECK (strstr (output, "status issued   service type paid"));
     free (output);
-    snprintf (command, sizeof command, "billingctl quote accept %lld --by 'Li Wei'", (long long) quote);
+    //  Who agreed, in Chinese and longer than 100 bytes (40 characters of
+    //  the catalogue's 100), is recorded as given, not replaced by the actor.
+    char by [121] = "";
+    for (int index = 0; index < 40; index++)
+        strcat (by, "\xe4\xbc\x9f");                 //  伟
+    snprintf (command, sizeof command, "billingctl quote accept %lld --by '%s'", (long long) quote, by);
     free (as_harness_output (harness, command, 0));
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM billing.quotes WHERE id = %lld AND decided_by = '%s'",
+              (long long) quote, by);
+    AS_CHECK (as_harness_scalar (harness, sql) == 1);
 
     s_now (now, sizeof now);
     snprintf (data, sizeof data, "{\"visit_id\":1,\"case_id\":%lld,\"engineer_id\":3,\"station_id\":1,"

@@ -161,7 +161,8 @@ methods = {
     "invoice.issue": method(True, "Invoice a counter sale (parts or labour by code, priced from the fee schedule"
         " in effect); repairs are invoiced from visit.completed after an accepted quote.",
         m({"lines": a(m({"kind": s(True, enum=["labour", "part"]), "code": s(True, 1, 32),
-                         "quantity": t("uint", True, min=1, max=1000)}), True, 100),
+                         "quantity": t("uint", True, min=1, max=1000)}), True, 100,
+                      desc="at least one line: an empty list is refused (invalid_argument) before a number is taken"),
            "reference": s(False, 0, 100), "case_id": t("uint")}), m({"invoice": any_map()})),
     "payment.record": method(True, "Record money received against an invoice.",
         m({"invoice_id": t("uint", True), "amount_fen": t("uint", True, min=1),

@@ -10,6 +10,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+//  --- Text from requests and events --------------------------------------------
+//  The catalogue's max_len (and PostgreSQL's length()) counts characters;
+//  UTF-8 takes up to 4 bytes a character (3 for Chinese), so a buffer for
+//  a text of up to `chars` characters is this big.
+#define INVENTORY_TEXT_SIZE(chars) (4 * (chars) + 1)
+#define INVENTORY_PART_NO_SIZE INVENTORY_TEXT_SIZE (32)
+
+//  Copy the text at `key` of `map` into `buffer` ("" when absent): 0, or -1
+//  with err set when it is not a string or does not fit. A buffer sized
+//  from the catalogue's max_len holds any text the catalogue lets through,
+//  so this refuses only what breaks the contract (a consumed event is not
+//  checked again), and never goes on with an empty or cut text.
+int inventory_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err);
+
 //  --- The ledger -------------------------------------------------------------
 //  One change of one bucket of one stock row, with why and for what.
 typedef struct {
@@ -48,6 +62,11 @@ int inventory_do_one (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *
 int64_t inventory_scalar (as_pg_t *pg, const as_stmt_t *stmt, const as_pg_params_t *params, as_error_t *err);
 //  The same of a result at hand (a pipeline step's): 0 when no row or NULL.
 int64_t inventory_first_int (const PGresult *result);
+//  Pack "stock": the balances of every location holding a part (part_no),
+//  or of every part at a location (location_id > 0), or of all (neither),
+//  each with its part and location: what stock.show and part.get reply.
+int inventory_pack_stock_list (as_pg_t *pg, const char *part_no, int64_t location_id,
+                               msgpack_packer *pk, as_error_t *err);
 //  Pack the stock row of part/location as a map ({} values 0 when none).
 int inventory_pack_stock (as_pg_t *pg, const char *part_no, int64_t location_id,
                           msgpack_packer *pk, as_error_t *err);

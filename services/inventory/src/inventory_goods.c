@@ -70,11 +70,12 @@ s_receive (as_pg_t *pg, const char *supplier, const char *delivery_ref, const ch
 int
 inventory_stock_receive (as_call_t *call)
 {
-    char part_no [33] = "", supplier [101] = "", delivery_ref [65] = "";
+    char part_no [INVENTORY_PART_NO_SIZE], supplier [INVENTORY_TEXT_SIZE (100)], delivery_ref [INVENTORY_TEXT_SIZE (64)];
     int64_t location_id = 0, quantity = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
-    as_obj_strcpy (call->params, "supplier", supplier, sizeof supplier);
-    as_obj_strcpy (call->params, "delivery_ref", delivery_ref, sizeof delivery_ref);
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err)
+    ||  inventory_text (call->params, "supplier", supplier, sizeof supplier, call->err)
+    ||  inventory_text (call->params, "delivery_ref", delivery_ref, sizeof delivery_ref, call->err))
+        return -1;
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
     location_id = s_receiving_location (call->pg, location_id, call->err);
@@ -94,10 +95,11 @@ inventory_stock_receive (as_call_t *call)
 int
 inventory_on_supplier_shipment (as_delivery_t *delivery)
 {
-    char supplier [101] = "", delivery_ref [65] = "", actor [160];
+    char supplier [INVENTORY_TEXT_SIZE (100)], delivery_ref [INVENTORY_TEXT_SIZE (64)], actor [160];
     int64_t location_id = 0;
-    as_obj_strcpy (delivery->data, "supplier", supplier, sizeof supplier);
-    as_obj_strcpy (delivery->data, "delivery_ref", delivery_ref, sizeof delivery_ref);
+    if (inventory_text (delivery->data, "supplier", supplier, sizeof supplier, delivery->err)
+    ||  inventory_text (delivery->data, "delivery_ref", delivery_ref, sizeof delivery_ref, delivery->err))
+        return -1;
     as_obj_int (delivery->data, "location_id", &location_id);
     snprintf (actor, sizeof actor, "supplier:%.140s", delivery->publisher);
     location_id = s_receiving_location (delivery->pg, location_id, delivery->err);
@@ -105,9 +107,10 @@ inventory_on_supplier_shipment (as_delivery_t *delivery)
         return -1;
     const msgpack_object *lines = as_obj_get (delivery->data, "lines");
     for (uint32_t index = 0; lines && index < lines->via.array.size; index++) {
-        char part_no [33] = "";
+        char part_no [INVENTORY_PART_NO_SIZE];
         int64_t quantity = 0;
-        as_obj_strcpy (&lines->via.array.ptr [index], "part_no", part_no, sizeof part_no);
+        if (inventory_text (&lines->via.array.ptr [index], "part_no", part_no, sizeof part_no, delivery->err))
+            return -1;
         as_obj_int (&lines->via.array.ptr [index], "quantity", &quantity);
         if (s_receive (delivery->pg, supplier, delivery_ref, part_no, location_id, quantity, actor, delivery->err) < 0)
             return -1;
@@ -138,11 +141,12 @@ s_return_to_vendor (as_pg_t *pg, const char *part_no, int64_t location_id, int64
 int
 inventory_inspection_record (as_call_t *call)
 {
-    char part_no [33] = "", result [8] = "", note [501] = "";
+    char part_no [INVENTORY_PART_NO_SIZE], result [8], note [INVENTORY_TEXT_SIZE (500)];
     int64_t location_id = 0, quantity = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
-    as_obj_strcpy (call->params, "result", result, sizeof result);
-    as_obj_strcpy (call->params, "note", note, sizeof note);
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err)
+    ||  inventory_text (call->params, "result", result, sizeof result, call->err)
+    ||  inventory_text (call->params, "note", note, sizeof note, call->err))
+        return -1;
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
     bool pass = strcmp (result, "pass") == 0;
@@ -172,9 +176,10 @@ inventory_inspection_record (as_call_t *call)
 int
 inventory_defective_return (as_call_t *call)
 {
-    char part_no [33] = "";
+    char part_no [INVENTORY_PART_NO_SIZE];
     int64_t location_id = 0, quantity = 0, case_id = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+        return -1;
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
     as_obj_int (call->params, "case_id", &case_id);
@@ -257,8 +262,9 @@ inventory_return_ship (as_call_t *call)
 int
 inventory_return_list (as_call_t *call)
 {
-    char status [16] = "";
-    as_obj_strcpy (call->params, "status", status, sizeof status);
+    char status [16];
+    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_null (&params);
@@ -280,9 +286,10 @@ inventory_return_list (as_call_t *call)
 int
 inventory_stock_transfer (as_call_t *call)
 {
-    char part_no [33] = "";
+    char part_no [INVENTORY_PART_NO_SIZE];
     int64_t from = 0, to = 0, quantity = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+        return -1;
     as_obj_int (call->params, "from_location_id", &from);
     as_obj_int (call->params, "to_location_id", &to);
     as_obj_int (call->params, "quantity", &quantity);
@@ -303,11 +310,14 @@ inventory_stock_transfer (as_call_t *call)
 int
 inventory_stock_adjust (as_call_t *call)
 {
-    char part_no [33] = "", bucket [16] = "available", reason [501] = "";
+    char part_no [INVENTORY_PART_NO_SIZE], bucket [16], reason [INVENTORY_TEXT_SIZE (500)];
     int64_t location_id = 0, quantity = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
-    as_obj_strcpy (call->params, "bucket", bucket, sizeof bucket);
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err)
+    ||  inventory_text (call->params, "bucket", bucket, sizeof bucket, call->err)
+    ||  inventory_text (call->params, "reason", reason, sizeof reason, call->err))
+        return -1;
+    if (!*bucket)
+        snprintf (bucket, sizeof bucket, "available");
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
     if (quantity == 0)
@@ -386,8 +396,9 @@ static const as_stmt_t s_list_requests = { "inventory_list_requests",
 int
 inventory_purchase_list (as_call_t *call)
 {
-    char status [16] = "";
-    as_obj_strcpy (call->params, "status", status, sizeof status);
+    char status [16];
+    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_str (&params, *status ? status : NULL);

@@ -203,35 +203,36 @@ static const as_stmt_t s_stock_show = { "inventory_stock_show",
     " ORDER BY s.part_no, s.location_id LIMIT 10000" };
 
 int
-inventory_stock_show (as_call_t *call)
+inventory_pack_stock_list (as_pg_t *pg, const char *part_no, int64_t location_id, msgpack_packer *pk,
+                           as_error_t *err)
 {
-    char part_no [33] = "";
-    int64_t location_id = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
-    as_obj_int (call->params, "location_id", &location_id);
     as_pg_params_t params;
     as_pgp_reset (&params);
-    as_pgp_str (&params, *part_no ? part_no : NULL);
+    as_pgp_str (&params, part_no && *part_no ? part_no : NULL);
     s_pgp_ref (&params, location_id);
-    PGresult *result = as_pg_run (call->pg, &s_stock_show, &params, call->err);
+    PGresult *result = as_pg_run (pg, &s_stock_show, &params, err);
     if (!result)
         return -1;
     static const char *keys [] = { "part_no", "location_id", "location_code", "location_kind",
                                    "available", "reserved", "quarantine", "defective" };
-    static const bool numeric [] = { 0, 1, 0, 0, 1, 1, 1, 1 };
-    msgpack_pack_map (call->result, 1);
-    as_pack_str (call->result, "stock");
-    msgpack_pack_array (call->result, (size_t) PQntuples (result));
-    for (int row = 0; row < PQntuples (result); row++) {
-        msgpack_pack_map (call->result, 8);
-        for (int column = 0; column < 8; column++)
-            if (numeric [column])
-                as_pack_kv_int (call->result, keys [column], as_pg_get_int (result, row, column));
-            else
-                as_pack_kv_str (call->result, keys [column], as_pg_get_str (result, row, column));
-    }
+    as_pack_str (pk, "stock");
+    msgpack_pack_array (pk, (size_t) PQntuples (result));
+    for (int row = 0; row < PQntuples (result); row++)
+        inventory_pack_row (pk, result, row, keys, "sissiiii");
     PQclear (result);
     return 0;
+}
+
+int
+inventory_stock_show (as_call_t *call)
+{
+    char part_no [INVENTORY_PART_NO_SIZE];
+    int64_t location_id = 0;
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+        return -1;
+    as_obj_int (call->params, "location_id", &location_id);
+    msgpack_pack_map (call->result, 1);
+    return inventory_pack_stock_list (call->pg, part_no, location_id, call->result, call->err);
 }
 
 //  Every (part, location) whose balance differs from the sum of its
@@ -279,6 +280,21 @@ inventory_ledger_verify (as_call_t *call)
         as_pack_kv_int (call->result, "ledger", as_pg_get_int (result, row, 4));
     }
     PQclear (result);
+    return 0;
+}
+
+int
+inventory_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err)
+{
+    buffer [0] = 0;
+    const msgpack_object *value = as_obj_get (map, key);
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (value->type != MSGPACK_OBJECT_STR)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: expected a string", key);
+    if (!as_obj_strcpy (map, key, buffer, size))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %u bytes is longer than the %zu this field holds",
+                             key, (unsigned) value->via.str.size, size - 1);
     return 0;
 }
 

@@ -6,39 +6,70 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  The catalogue's limits (characters) for what a part says.
+#define S_NAME_CHARS       200
+#define S_SUPPLIER_CHARS   100
+#define S_MODEL_CHARS      64
+#define S_MODELS_MAX       200
+
 typedef struct {
-    char part_no [33], name [201], supplier [101], kind [16];
-    char models [4096];             //  PostgreSQL array literal
+    char part_no [INVENTORY_PART_NO_SIZE], name [INVENTORY_TEXT_SIZE (S_NAME_CHARS)];
+    char supplier [INVENTORY_TEXT_SIZE (S_SUPPLIER_CHARS)], kind [16];
+    char *models;                   //  PostgreSQL array literal (s_models_literal's)
     int64_t unit_cost_fen, lead_time_days;
 } s_part_t;
 
-//  Models separated by '|' (CSV) become a text[] literal with each element
-//  quoted, so a model name cannot break out of the literal.
-static int
-s_models_literal (const char *const *models, int count, char *out, size_t size, as_error_t *err)
+//  Characters of UTF-8 text (bytes that do not continue a character).
+static size_t
+s_characters (const char *text, size_t size)
 {
+    size_t count = 0;
+    for (size_t index = 0; index < size; index++)
+        count += ((unsigned char) text [index] & 0xc0) != 0x80;
+    return count;
+}
+
+//  Compatible models become a text[] literal with each element quoted, so
+//  a model name cannot break out of it. A model is 1 to 64 characters, at
+//  most 200 of them: more is refused, never cut. The caller frees it.
+static char *
+s_models_literal (const char *const *models, const size_t *sizes, int count, as_error_t *err)
+{
+    if (count > S_MODELS_MAX) {
+        as_error_set (err, AS_INVALID_ARGUMENT, "more than %d compatible models", S_MODELS_MAX);
+        return NULL;
+    }
+    size_t room = 3;
+    for (int index = 0; index < count; index++) {
+        size_t characters = s_characters (models [index], sizes [index]);
+        if (characters < 1 || characters > S_MODEL_CHARS) {
+            as_error_set (err, AS_INVALID_ARGUMENT, "compatible model %d: 1 to %d characters", index + 1,
+                          S_MODEL_CHARS);
+            return NULL;
+        }
+        room += 2 * sizes [index] + 3;
+    }
+    char *out = malloc (room);
+    if (!out) {
+        as_error_set (err, AS_INTERNAL, "out of memory");
+        return NULL;
+    }
     size_t used = 0;
     out [used++] = '{';
     for (int index = 0; index < count; index++) {
-        if (used + 2 >= size)
-            return as_error_set (err, AS_INVALID_ARGUMENT, "compatible models too long");
         if (index)
             out [used++] = ',';
         out [used++] = '"';
-        for (const char *cursor = models [index]; *cursor; cursor++) {
-            if (used + 4 >= size)
-                return as_error_set (err, AS_INVALID_ARGUMENT, "compatible models too long");
-            if (*cursor == '"' || *cursor == '\\')
+        for (size_t at = 0; at < sizes [index]; at++) {
+            if (models [index][at] == '"' || models [index][at] == '\\')
                 out [used++] = '\\';
-            out [used++] = *cursor;
+            out [used++] = models [index][at];
         }
         out [used++] = '"';
     }
-    if (used + 2 > size)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "compatible models too long");
     out [used++] = '}';
     out [used] = 0;
-    return 0;
+    return out;
 }
 
 static const as_stmt_t s_upsert_part = { "inventory_upsert_part",
@@ -105,28 +136,36 @@ inventory_part_add (as_call_t *call)
 {
     s_part_t part;
     memset (&part, 0, sizeof part);
-    as_obj_strcpy (call->params, "part_no", part.part_no, sizeof part.part_no);
-    as_obj_strcpy (call->params, "name", part.name, sizeof part.name);
-    as_obj_strcpy (call->params, "kind", part.kind, sizeof part.kind);
-    as_obj_strcpy (call->params, "supplier", part.supplier, sizeof part.supplier);
+    if (inventory_text (call->params, "part_no", part.part_no, sizeof part.part_no, call->err)
+    ||  inventory_text (call->params, "name", part.name, sizeof part.name, call->err)
+    ||  inventory_text (call->params, "kind", part.kind, sizeof part.kind, call->err)
+    ||  inventory_text (call->params, "supplier", part.supplier, sizeof part.supplier, call->err))
+        return -1;
     as_obj_int (call->params, "unit_cost_fen", &part.unit_cost_fen);
     as_obj_int (call->params, "lead_time_days", &part.lead_time_days);
     const msgpack_object *models = as_obj_get (call->params, "compatible_models");
-    char names [200][65];
-    const char *pointers [200];
-    int count = 0;
-    for (uint32_t index = 0; models && models->type == MSGPACK_OBJECT_ARRAY
-                             && index < models->via.array.size && count < 200; index++) {
+    uint32_t count = models && models->type == MSGPACK_OBJECT_ARRAY ? models->via.array.size : 0;
+    const char **names = calloc (count + 1, sizeof *names);
+    size_t *sizes = calloc (count + 1, sizeof *sizes);
+    int rc = names && sizes ? 0 : as_error_set (call->err, AS_INTERNAL, "out of memory");
+    for (uint32_t index = 0; rc == 0 && index < count; index++) {
         const msgpack_object *model = &models->via.array.ptr [index];
-        snprintf (names [count], sizeof names [count], "%.*s", (int) model->via.str.size, model->via.str.ptr);
-        pointers [count] = names [count];
-        count++;
+        if (model->type != MSGPACK_OBJECT_STR)
+            rc = as_error_set (call->err, AS_INVALID_ARGUMENT, "compatible_models: expected strings");
+        else {
+            names [index] = model->via.str.ptr;
+            sizes [index] = model->via.str.size;
+        }
     }
     bool created;
-    if (s_models_literal (pointers, count, part.models, sizeof part.models, call->err)
-    ||  s_store_part (call->pg, &part, &created, call->err))
-        return -1;
-    return s_reply_part (call, part.part_no, false);
+    if (rc == 0 && !(part.models = s_models_literal (names, sizes, (int) count, call->err)))
+        rc = -1;
+    if (rc == 0)
+        rc = s_store_part (call->pg, &part, &created, call->err);
+    free (part.models);
+    free (names);
+    free (sizes);
+    return rc ? -1 : s_reply_part (call, part.part_no, false);
 }
 
 //  --- CSV import ---------------------------------------------------------------------
@@ -182,15 +221,23 @@ s_whole_number (const char *text, int64_t max, int64_t *value)
     return *end == 0 && parsed >= 0 && parsed <= max;
 }
 
+//  1 to max characters (the CSV is checked as a whole, not field by field).
+static bool
+s_csv_text_ok (const char *text, size_t max)
+{
+    size_t characters = s_characters (text, strlen (text));
+    return characters >= 1 && characters <= max;
+}
+
 //  One data row of the CSV into a part; err names the line and column.
 static int
 s_csv_part (char **fields, int line_no, s_part_t *part, as_error_t *err)
 {
     memset (part, 0, sizeof *part);
-    if (!*fields [0] || strlen (fields [0]) > 32 || !*fields [1] || strlen (fields [1]) > 200
-    ||  !*fields [5] || strlen (fields [5]) > 100)
-        return as_error_set (err, AS_INVALID_ARGUMENT,
-                             "line %d: part_no (1-32), name (1-200) and supplier (1-100) are required", line_no);
+    if (!s_csv_text_ok (fields [0], 32) || !s_csv_text_ok (fields [1], S_NAME_CHARS)
+    ||  !s_csv_text_ok (fields [5], S_SUPPLIER_CHARS))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "line %d: part_no (1-32), name (1-200) and supplier (1-100"
+                             " characters) are required", line_no);
     snprintf (part->part_no, sizeof part->part_no, "%s", fields [0]);
     snprintf (part->name, sizeof part->name, "%s", fields [1]);
     snprintf (part->supplier, sizeof part->supplier, "%s", fields [5]);
@@ -203,11 +250,15 @@ s_csv_part (char **fields, int line_no, s_part_t *part, as_error_t *err)
                              line_no, fields [3]);
     if (!s_whole_number (fields [6], 365, &part->lead_time_days))
         return as_error_set (err, AS_INVALID_ARGUMENT, "line %d: lead_time_days '%s' is not 0..365", line_no, fields [6]);
-    const char *models [200];
+    //  One more than allowed is enough for s_models_literal to refuse.
+    const char *models [S_MODELS_MAX + 1];
+    size_t sizes [S_MODELS_MAX + 1];
     int count = 0;
-    for (char *model = strtok (fields [2], "|"); model && count < 200; model = strtok (NULL, "|"))
+    for (char *model = strtok (fields [2], "|"); model && count <= S_MODELS_MAX; model = strtok (NULL, "|")) {
+        sizes [count] = strlen (model);
         models [count++] = model;
-    if (s_models_literal (models, count, part->models, sizeof part->models, err)) {
+    }
+    if (!(part->models = s_models_literal (models, sizes, count, err))) {
         //  Not err->message itself: it is the buffer being written.
         char reason [AS_ERROR_MESSAGE_MAX];
         snprintf (reason, sizeof reason, "%s", err->message);
@@ -249,13 +300,14 @@ inventory_part_import (as_call_t *call)
         if (!*line)
             continue;
         char *fields [8];
-        s_part_t part;
+        s_part_t part = { .models = NULL };
         bool fresh = false;
         if (inventory_csv_split (line, fields, 8) != 7)
             rc = as_error_set (call->err, AS_INVALID_ARGUMENT, "line %d: expected 7 fields", line_no);
         else
             rc = s_csv_part (fields, line_no, &part, call->err) || s_store_part (call->pg, &part, &fresh, call->err)
                ? -1 : 0;
+        free (part.models);
         created += rc == 0 && fresh;
         updated += rc == 0 && !fresh;
     }
@@ -272,35 +324,6 @@ inventory_part_import (as_call_t *call)
 }
 
 //  --- Reading the catalogue --------------------------------------------------------------
-
-static const as_stmt_t s_part_stock = { "inventory_part_stock",
-    "SELECT s.location_id, l.code, l.kind, s.available, s.reserved, s.quarantine, s.defective"
-    " FROM stock s JOIN locations l ON l.id = s.location_id WHERE s.part_no = $1 ORDER BY s.location_id" };
-
-static int
-s_pack_part_stock (as_call_t *call, const char *part_no)
-{
-    as_pg_params_t params;
-    as_pgp_reset (&params);
-    as_pgp_str (&params, part_no);
-    PGresult *result = as_pg_run (call->pg, &s_part_stock, &params, call->err);
-    if (!result)
-        return -1;
-    static const char *keys [] = { "location_id", "location_code", "location_kind", "available",
-                                   "reserved", "quarantine", "defective" };
-    as_pack_str (call->result, "stock");
-    msgpack_pack_array (call->result, (size_t) PQntuples (result));
-    for (int row = 0; row < PQntuples (result); row++) {
-        msgpack_pack_map (call->result, 7);
-        for (int column = 0; column < 7; column++)
-            if (column == 1 || column == 2)
-                as_pack_kv_str (call->result, keys [column], as_pg_get_str (result, row, column));
-            else
-                as_pack_kv_int (call->result, keys [column], as_pg_get_int (result, row, column));
-    }
-    PQclear (result);
-    return 0;
-}
 
 static int
 s_reply_part (as_call_t *call, const char *part_no, bool with_stock)
@@ -319,14 +342,16 @@ s_reply_part (as_call_t *call, const char *part_no, bool with_stock)
     as_pack_str (call->result, "part");
     s_pack_part (call->result, result, 0);
     PQclear (result);
-    return with_stock ? s_pack_part_stock (call, part_no) : 0;
+    //  Its stock as stock.show gives it: each row names the part too.
+    return with_stock ? inventory_pack_stock_list (call->pg, part_no, 0, call->result, call->err) : 0;
 }
 
 int
 inventory_part_get (as_call_t *call)
 {
-    char part_no [33] = "";
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
+    char part_no [INVENTORY_PART_NO_SIZE];
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+        return -1;
     return s_reply_part (call, part_no, true);
 }
 
@@ -350,9 +375,17 @@ inventory_part_list (as_call_t *call)
 
 //  --- Locations ----------------------------------------------------------------------------
 
+//  A location that is already there (its code, the station's store, the
+//  engineer's van: each is unique) inserts nothing and is told apart by
+//  s_location_taken, so the transaction goes on and the error is in words.
 static const as_stmt_t s_insert_location = { "inventory_insert_location",
     "INSERT INTO locations (code, kind, name, station_id, engineer_id) VALUES ($1, $2, $3, $4, $5)"
-    " RETURNING id" };
+    " ON CONFLICT DO NOTHING RETURNING id" };
+static const as_stmt_t s_location_taken = { "inventory_location_taken",
+    "SELECT code, kind, code = $1 FROM locations"
+    " WHERE code = $1 OR (kind = 'station' AND $2 = 'station' AND station_id = $3)"
+    "  OR (kind = 'van' AND $2 = 'van' AND engineer_id = $4)"
+    " ORDER BY code = $1 DESC LIMIT 1" };
 static const as_stmt_t s_list_locations = { "inventory_list_locations",
     "SELECT id, code, kind, name, station_id, engineer_id FROM locations"
     " WHERE ($1::bigint IS NULL OR id = $1) ORDER BY id LIMIT 10000" };
@@ -388,14 +421,41 @@ s_location_rule (const char *kind, int64_t station_id, int64_t engineer_id, as_e
     return 0;
 }
 
+//  Which unique rule a location that was not inserted broke, in words.
+static int
+s_location_exists (as_call_t *call, const char *code, const char *kind, int64_t station_id, int64_t engineer_id)
+{
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, code);
+    as_pgp_str (&params, kind);
+    as_pgp_int (&params, station_id);
+    as_pgp_int (&params, engineer_id);
+    PGresult *taken = as_pg_run (call->pg, &s_location_taken, &params, call->err);
+    if (!taken)
+        return -1;
+    if (PQntuples (taken) == 0 || as_pg_get_bool (taken, 0, 2))
+        as_error_set (call->err, AS_ALREADY_EXISTS, "location %s already exists", code);
+    else
+    if (strcmp (kind, "station") == 0)
+        as_error_set (call->err, AS_ALREADY_EXISTS, "station %lld already has a store: location %s",
+                      (long long) station_id, as_pg_get_str (taken, 0, 0));
+    else
+        as_error_set (call->err, AS_ALREADY_EXISTS, "engineer %lld already has a van: location %s",
+                      (long long) engineer_id, as_pg_get_str (taken, 0, 0));
+    PQclear (taken);
+    return -1;
+}
+
 int
 inventory_location_add (as_call_t *call)
 {
-    char code [33] = "", kind [16] = "", name [101] = "";
+    char code [INVENTORY_TEXT_SIZE (32)], kind [16], name [INVENTORY_TEXT_SIZE (100)];
     int64_t station_id = 0, engineer_id = 0;
-    as_obj_strcpy (call->params, "code", code, sizeof code);
-    as_obj_strcpy (call->params, "kind", kind, sizeof kind);
-    as_obj_strcpy (call->params, "name", name, sizeof name);
+    if (inventory_text (call->params, "code", code, sizeof code, call->err)
+    ||  inventory_text (call->params, "kind", kind, sizeof kind, call->err)
+    ||  inventory_text (call->params, "name", name, sizeof name, call->err))
+        return -1;
     as_obj_int (call->params, "station_id", &station_id);
     as_obj_int (call->params, "engineer_id", &engineer_id);
     if (s_location_rule (kind, station_id, engineer_id, call->err))
@@ -410,6 +470,10 @@ inventory_location_add (as_call_t *call)
     PGresult *inserted = as_pg_run (call->pg, &s_insert_location, &params, call->err);
     if (!inserted)
         return -1;
+    if (PQntuples (inserted) == 0) {
+        PQclear (inserted);
+        return s_location_exists (call, code, kind, station_id, engineer_id);
+    }
     as_pgp_reset (&params);
     as_pgp_int (&params, as_pg_get_int (inserted, 0, 0));
     PQclear (inserted);

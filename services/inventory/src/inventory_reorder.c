@@ -201,9 +201,10 @@ inventory_reorder_report (as_call_t *call)
 {
     s_policy_t policy;
     s_policy (call->service, &policy);
-    char part_no [33] = "";
+    char part_no [INVENTORY_PART_NO_SIZE];
     int64_t location_id = 0;
-    as_obj_strcpy (call->params, "part_no", part_no, sizeof part_no);
+    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+        return -1;
     as_obj_int (call->params, "location_id", &location_id);
     PGresult *result = s_load_positions (call->pg, &policy, *part_no ? part_no : NULL, location_id, call->err);
     if (!result)

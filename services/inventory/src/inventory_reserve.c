@@ -10,7 +10,7 @@
 //  One demand for parts, from a diagnosis or an operator.
 typedef struct {
     int64_t case_id, visit_id;
-    char part_no [33];
+    char part_no [INVENTORY_PART_NO_SIZE];
     int64_t quantity;
     int64_t engineer_id, station_id;
     int64_t location_id;            //  operator's choice; 0 = nearest
@@ -294,7 +294,8 @@ inventory_reservation_create (as_call_t *call)
     memset (&demand, 0, sizeof demand);
     as_obj_int (call->params, "case_id", &demand.case_id);
     as_obj_int (call->params, "visit_id", &demand.visit_id);
-    as_obj_strcpy (call->params, "part_no", demand.part_no, sizeof demand.part_no);
+    if (inventory_text (call->params, "part_no", demand.part_no, sizeof demand.part_no, call->err))
+        return -1;
     as_obj_int (call->params, "quantity", &demand.quantity);
     as_obj_int (call->params, "engineer_id", &demand.engineer_id);
     as_obj_int (call->params, "station_id", &demand.station_id);
@@ -313,10 +314,11 @@ int
 inventory_reservation_list (as_call_t *call)
 {
     int64_t case_id = 0, limit = 100;
-    char status [16] = "";
+    char status [16];
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "limit", &limit);
-    as_obj_strcpy (call->params, "status", status, sizeof status);
+    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_null (&params);
@@ -351,10 +353,11 @@ inventory_shipment_list (as_call_t *call)
 {
     int64_t limit = 100;
     bool late = false;
-    char status [16] = "";
+    char status [16];
     as_obj_int (call->params, "limit", &limit);
     as_obj_bool (call->params, "late", &late);
-    as_obj_strcpy (call->params, "status", status, sizeof status);
+    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_null (&params);
@@ -621,9 +624,12 @@ int
 inventory_reservation_release (as_call_t *call)
 {
     int64_t reservation_id = 0;
-    char reason [501] = "released by an operator";
+    char reason [INVENTORY_TEXT_SIZE (500)];
     as_obj_int (call->params, "reservation_id", &reservation_id);
-    as_obj_strcpy (call->params, "reason", reason, sizeof reason);
+    if (inventory_text (call->params, "reason", reason, sizeof reason, call->err))
+        return -1;
+    if (!*reason)
+        snprintf (reason, sizeof reason, "released by an operator");
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, reservation_id);
@@ -763,8 +769,14 @@ inventory_on_completed (as_delivery_t *delivery)
     const msgpack_object *used = as_obj_get (delivery->data, "parts_used");
     uint32_t count = used ? used->via.array.size : 0;
     s_demand_t *lines = calloc (count + 1, sizeof *lines);
+    if (!lines)
+        return as_error_set (delivery->err, AS_INTERNAL, "out of memory");
     for (uint32_t index = 0; index < count; index++) {
-        as_obj_strcpy (&used->via.array.ptr [index], "part_no", lines [index].part_no, sizeof lines [index].part_no);
+        if (inventory_text (&used->via.array.ptr [index], "part_no", lines [index].part_no,
+                            sizeof lines [index].part_no, delivery->err)) {
+            free (lines);
+            return -1;
+        }
         as_obj_int (&used->via.array.ptr [index], "quantity", &lines [index].quantity);
     }
     qsort (lines, count, sizeof *lines, s_compare_lines);
@@ -817,15 +829,24 @@ inventory_on_diagnosed (as_delivery_t *delivery)
     if (count == 0)
         return 0;
     s_demand_t *lines = calloc (count, sizeof *lines);
-    char demand_at [40] = "", actor [64];
-    as_obj_strcpy (delivery->data, "diagnosed_at", demand_at, sizeof demand_at);
+    char demand_at [64], actor [64];
+    if (!lines)
+        return as_error_set (delivery->err, AS_INTERNAL, "out of memory");
+    if (inventory_text (delivery->data, "diagnosed_at", demand_at, sizeof demand_at, delivery->err)) {
+        free (lines);
+        return -1;
+    }
     for (uint32_t index = 0; index < count; index++) {
         s_demand_t *line = &lines [index];
         as_obj_int (delivery->data, "case_id", &line->case_id);
         as_obj_int (delivery->data, "visit_id", &line->visit_id);
         as_obj_int (delivery->data, "engineer_id", &line->engineer_id);
         as_obj_int (delivery->data, "station_id", &line->station_id);
-        as_obj_strcpy (&needed->via.array.ptr [index], "part_no", line->part_no, sizeof line->part_no);
+        if (inventory_text (&needed->via.array.ptr [index], "part_no", line->part_no, sizeof line->part_no,
+                            delivery->err)) {
+            free (lines);
+            return -1;
+        }
         as_obj_int (&needed->via.array.ptr [index], "quantity", &line->quantity);
         line->demand_at = demand_at;
         line->actor = actor;

@@ -58,20 +58,31 @@ static const as_cli_option_t s_shipments [] = {
 static const as_cli_option_t s_status_only [] = { { "--status", "status", AS_CLI_STR, false }, S_END };
 static const as_cli_option_t s_no_options [] = { S_END };
 
-//  A table of the maps in result[array]: one column per key.
 static void
-s_table (const msgpack_object *result, const char *array, const char *const *keys, const int *widths)
+s_table_header (const char *const *keys, const int *widths)
 {
     for (int column = 0; keys [column]; column++)
         printf ("%-*s ", widths [column], keys [column]);
     printf ("\n");
+}
+
+static void
+s_table_row (const msgpack_object *row, const char *const *keys, const int *widths)
+{
+    char value [256];
+    for (int column = 0; keys [column]; column++)
+        printf ("%-*s ", widths [column], as_cli_text (row, keys [column], value, sizeof value));
+    printf ("\n");
+}
+
+//  A table of the maps in result[array]: one column per key.
+static void
+s_table (const msgpack_object *result, const char *array, const char *const *keys, const int *widths)
+{
+    s_table_header (keys, widths);
     const msgpack_object *rows = as_obj_get (result, array);
-    for (uint32_t index = 0; rows && rows->type == MSGPACK_OBJECT_ARRAY && index < rows->via.array.size; index++) {
-        char value [256];
-        for (int column = 0; keys [column]; column++)
-            printf ("%-*s ", widths [column], as_cli_text (&rows->via.array.ptr [index], keys [column], value, sizeof value));
-        printf ("\n");
-    }
+    for (uint32_t index = 0; rows && rows->type == MSGPACK_OBJECT_ARRAY && index < rows->via.array.size; index++)
+        s_table_row (&rows->via.array.ptr [index], keys, widths);
 }
 
 static void
@@ -106,12 +117,23 @@ s_print_parts (const msgpack_object *result)
     s_table (result, "parts", keys, widths);
 }
 
+static const char *s_location_keys [] = { "location_id", "code", "kind", "name", "station_id", "engineer_id", NULL };
+static const int s_location_widths [] = { 11, 14, 8, 30, 10, 11 };
+
 static void
 s_print_locations (const msgpack_object *result)
 {
-    static const char *keys [] = { "location_id", "code", "kind", "name", "station_id", "engineer_id", NULL };
-    static const int widths [] = { 11, 14, 8, 30, 10, 11 };
-    s_table (result, "locations", keys, widths);
+    s_table (result, "locations", s_location_keys, s_location_widths);
+}
+
+//  location.add answers the one location it added: the same table, one row.
+static void
+s_print_location (const msgpack_object *result)
+{
+    s_table_header (s_location_keys, s_location_widths);
+    const msgpack_object *location = as_obj_get (result, "location");
+    if (location && location->type == MSGPACK_OBJECT_MAP)
+        s_table_row (location, s_location_keys, s_location_widths);
 }
 
 static const char *s_reservation_keys [] = { "reservation_id", "case_id", "visit_id", "part_no", "quantity",
@@ -175,7 +197,7 @@ static const as_cli_command_t s_commands [] = {
     { "part show", "part.get", "PART_NO", "a part and its stock everywhere", NULL, s_part_show, s_print_part },
     { "part list", "part.list", "", "the catalogue", NULL, s_no_options, s_print_parts },
     { "location add", "location.add", "--code C --kind central|station|van --name N [--station ID] [--engineer ID]",
-      "add a warehouse, station store or van", NULL, s_location_add, s_print_locations },
+      "add a warehouse, station store or van", NULL, s_location_add, s_print_location },
     { "location list", "location.list", "", "every location", NULL, s_no_options, s_print_locations },
     { "stock show", "stock.show", "[--part P] [--location L]", "balances per part and location", NULL,
       s_stock_show, s_print_stock },

@@ -61,6 +61,45 @@ s_load_days (const cJSON *root, const char *key, int64_t *days, int *count, char
     return 0;
 }
 
+//  The last day listed, SURVEY_CALENDAR_EMPTY when none (lists are sorted).
+static int64_t
+s_last_listed (const survey_calendar_t *self)
+{
+    int64_t last = SURVEY_CALENDAR_EMPTY;
+    if (self->holiday_count && self->holidays [self->holiday_count - 1] > last)
+        last = self->holidays [self->holiday_count - 1];
+    if (self->workday_count && self->workdays [self->workday_count - 1] > last)
+        last = self->workdays [self->workday_count - 1];
+    return last;
+}
+
+//  covered_through as given, else the end of the year of the last day
+//  listed (a year's notice lists that year's holidays).
+static int
+s_load_coverage (survey_calendar_t *self, const cJSON *given, char *why, size_t why_size)
+{
+    int64_t last = s_last_listed (self);
+    if (!given) {
+        self->covered_through = SURVEY_CALENDAR_EMPTY;
+        if (last != SURVEY_CALENDAR_EMPTY) {
+            int64_t year;
+            int month, mday;
+            as_date_to_civil (last, &year, &month, &mday);
+            self->covered_through = as_date_from_civil (year, 12, 31);
+        }
+        return 0;
+    }
+    if (!cJSON_IsString (given) || !survey_date_parse (given->valuestring, &self->covered_through)) {
+        snprintf (why, why_size, "covered_through: not a YYYY-MM-DD date");
+        return -1;
+    }
+    if (last != SURVEY_CALENDAR_EMPTY && self->covered_through < last) {
+        snprintf (why, why_size, "covered_through %s is before a day the calendar lists", given->valuestring);
+        return -1;
+    }
+    return 0;
+}
+
 int
 survey_calendar_parse (survey_calendar_t *self, const char *json, char *why, size_t why_size)
 {
@@ -73,8 +112,16 @@ survey_calendar_parse (survey_calendar_t *self, const char *json, char *why, siz
     }
     int rc = s_load_days (root, "holidays", self->holidays, &self->holiday_count, why, why_size)
           || s_load_days (root, "workdays", self->workdays, &self->workday_count, why, why_size) ? -1 : 0;
+    if (rc == 0)
+        rc = s_load_coverage (self, cJSON_GetObjectItemCaseSensitive (root, "covered_through"), why, why_size);
     cJSON_Delete (root);
     return rc;
+}
+
+bool
+survey_calendar_covers (const survey_calendar_t *self, int64_t day)
+{
+    return self->covered_through != SURVEY_CALENDAR_EMPTY && day <= self->covered_through;
 }
 
 static bool
@@ -126,7 +173,7 @@ s_enter_zone (const char *zone)
 }
 
 bool
-survey_local (const char *zone, int64_t instant, int64_t *day, int *minute)
+survey_local (const char *zone, int64_t instant, int64_t *day, int *second)
 {
     if (!s_enter_zone (zone))
         return false;
@@ -135,12 +182,12 @@ survey_local (const char *zone, int64_t instant, int64_t *day, int *minute)
     if (!localtime_r (&stamp, &local))
         return false;
     *day = as_date_from_civil (local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
-    *minute = local.tm_hour * 60 + local.tm_min;
+    *second = (local.tm_hour * 60 + local.tm_min) * 60 + local.tm_sec;
     return true;
 }
 
 int64_t
-survey_instant (const char *zone, int64_t day, int minute)
+survey_instant (const char *zone, int64_t day, int second)
 {
     s_enter_zone (zone);
     int64_t year;
@@ -151,8 +198,9 @@ survey_instant (const char *zone, int64_t day, int minute)
     local.tm_year = (int) year - 1900;
     local.tm_mon = month - 1;
     local.tm_mday = mday;
-    local.tm_hour = minute / 60;
-    local.tm_min = minute % 60;
+    local.tm_hour = second / 3600;
+    local.tm_min = second / 60 % 60;
+    local.tm_sec = second % 60;
     local.tm_isdst = -1;
     return (int64_t) mktime (&local);
 }
@@ -173,18 +221,18 @@ int64_t
 survey_due_at (const char *zone, int64_t completed, int days_after, int minute)
 {
     int64_t day;
-    int completed_minute;
-    if (!survey_local (zone, completed, &day, &completed_minute))
+    int completed_second;
+    if (!survey_local (zone, completed, &day, &completed_second))
         return completed + (int64_t) days_after * 86400;
-    return survey_instant (zone, day + days_after, minute);
+    return survey_instant (zone, day + days_after, minute * 60);
 }
 
 int64_t
 survey_add_working_days (const survey_calendar_t *self, const char *zone, int64_t start, int days)
 {
     int64_t day;
-    int minute;
-    if (!survey_local (zone, start, &day, &minute))
+    int second;
+    if (!survey_local (zone, start, &day, &second))
         return start + (int64_t) days * 86400;
     if (!survey_working_day (self, day)) {
         //  The clock starts at 00:00 of the next working day, which counts
@@ -200,7 +248,7 @@ survey_add_working_days (const survey_calendar_t *self, const char *zone, int64_
         day++;
         counted += survey_working_day (self, day);
     }
-    return survey_instant (zone, day, minute);
+    return survey_instant (zone, day, second);
 }
 
 int64_t

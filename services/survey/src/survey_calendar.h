@@ -8,7 +8,8 @@
       weekend day the calendar lists as a make-up working day (Chinese
       "adjusted" working days);
     - N working days from an instant T that falls on a working day end at
-      the same local clock time on the N-th working day after T's date;
+      the same local clock time (to the second) on the N-th working day
+      after T's date;
     - from a T on a non-working day the clock starts at 00:00 of the next
       working day, so the deadline is 00:00 after N working days (the end
       of the N-th working day, counting that first one);
@@ -23,12 +24,17 @@
 #include <stdint.h>
 
 #define SURVEY_CALENDAR_MAX 512
+#define SURVEY_CALENDAR_EMPTY INT64_MIN         //  covered_through of a calendar that knows no day
 
 typedef struct {
     int64_t holidays [SURVEY_CALENDAR_MAX];     //  sorted days
     int holiday_count;
     int64_t workdays [SURVEY_CALENDAR_MAX];     //  sorted make-up working days
     int workday_count;
+    //  The last day whose holidays the calendar knows: its "covered_through",
+    //  else 31 December of the year of its last listed day. Past it every
+    //  Monday..Friday is a working day, holidays included.
+    int64_t covered_through;
 } survey_calendar_t;
 
 //  Days <-> "YYYY-MM-DD" (a date that exists).
@@ -37,20 +43,24 @@ void survey_date_format (int64_t day, char out [11]);
 //  Monday = 1 .. Sunday = 7.
 int survey_weekday (int64_t day);
 
-//  Parse {"holidays": ["2026-01-01", ...], "workdays": ["2026-01-04", ...]}.
-//  Returns 0, or -1 with why.
+//  Parse {"holidays": ["2026-01-01", ...], "workdays": ["2026-01-04", ...],
+//  "covered_through": "2026-12-31"} (covered_through optional; not before a
+//  listed day). Returns 0, or -1 with why.
 int survey_calendar_parse (survey_calendar_t *self, const char *json, char *why, size_t why_size);
 bool survey_working_day (const survey_calendar_t *self, int64_t day);
+//  True when the calendar knows the holidays of day (up to covered_through).
+bool survey_calendar_covers (const survey_calendar_t *self, int64_t day);
 
 //  RFC 3339 ("2026-10-05T02:00:00Z", "...+08:00", fractions) -> instant.
 bool survey_time_parse (const char *text, int64_t *instant);
 //  Instant -> "2026-10-05T02:00:00Z".
 void survey_time_format (int64_t instant, char out [32]);
 
-//  Local date and minute of the day of an instant in zone; false on a bad zone.
-bool survey_local (const char *zone, int64_t instant, int64_t *day, int *minute);
-//  The instant of a local date and minute of the day in zone.
-int64_t survey_instant (const char *zone, int64_t day, int minute);
+//  Local date and second of the day (the local clock, seconds kept) of an
+//  instant in zone; false on a bad zone.
+bool survey_local (const char *zone, int64_t instant, int64_t *day, int *second);
+//  The instant of a local date and second of the day in zone.
+int64_t survey_instant (const char *zone, int64_t day, int second);
 //  "HH:MM" -> minute of the day; -1 when invalid.
 int survey_clock_parse (const char *text);
 

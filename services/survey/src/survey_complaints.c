@@ -74,10 +74,11 @@ survey_complaint_get (as_call_t *call)
 int
 survey_complaint_list (as_call_t *call)
 {
-    char state [16] = "";
+    char state [16];
     bool overdue = false;
     int64_t limit = 100;
-    as_obj_strcpy (call->params, "state", state, sizeof state);
+    if (survey_text (call->params, "state", state, sizeof state, call->err))
+        return -1;
     as_obj_bool (call->params, "overdue", &overdue);
     as_obj_int (call->params, "limit", &limit);
     as_pg_params_t params;
@@ -148,11 +149,13 @@ survey_complaint_open (as_call_t *call)
 {
     const survey_config_t *config = survey_config (call->service);
     int64_t case_id = 0, customer_id = 0, opened = (int64_t) time (NULL);
-    char category [32] = "", severity [16] = "", received [40] = "";
+    char category [32], severity [16], received [SURVEY_TIME_SIZE];
     as_obj_int (call->params, "case_id", &case_id);
-    as_obj_strcpy (call->params, "category", category, sizeof category);
-    as_obj_strcpy (call->params, "severity", severity, sizeof severity);
-    if (as_obj_strcpy (call->params, "received_at", received, sizeof received)) {
+    if (survey_text (call->params, "category", category, sizeof category, call->err)
+    ||  survey_text (call->params, "severity", severity, sizeof severity, call->err)
+    ||  survey_text (call->params, "received_at", received, sizeof received, call->err))
+        return -1;
+    if (*received) {
         int64_t at;
         if (!survey_time_parse (received, &at) || at > opened + 60)
             return as_error_set (call->err, AS_INVALID_ARGUMENT, "received_at must be a time not in the future");
@@ -224,9 +227,10 @@ s_move (as_call_t *call, const as_stmt_t *stmt, const char *verb, const char *te
 {
     int64_t complaint_id = 0;
     as_obj_int (call->params, "complaint_id", &complaint_id);
+    char to [32];
+    if (survey_text (call->params, "to", to, sizeof to, call->err))
+        return -1;
     char *text = text_key ? as_obj_strdup (call->params, text_key) : NULL;
-    char to [32] = "";
-    as_obj_strcpy (call->params, "to", to, sizeof to);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, complaint_id);

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+//  A station's region: dispatch keeps it to 64 characters (its catalogue
+//  entry for visit.scheduled names no max_len).
+#define S_REGION_SIZE SURVEY_TEXT_SIZE (64)
+
 static const char *
 s_opt (const char *text)
 {
@@ -76,17 +80,18 @@ survey_on_case_reported (as_delivery_t *delivery)
     const msgpack_object *customer = as_obj_get (data, "customer");
     const msgpack_object *product = as_obj_get (data, "product");
     int64_t case_id = 0, customer_id = 0;
-    char phone [33] = "", email [255] = "", category [32] = "", serial [65] = "", channel [16] = "",
-         reported_at [40] = "", purchase_date [11] = "";
+    char phone [SURVEY_TEXT_SIZE (32)], email [SURVEY_TEXT_SIZE (254)], category [32], serial [SURVEY_TEXT_SIZE (64)],
+         channel [16], reported_at [SURVEY_TIME_SIZE], purchase_date [11];
     as_obj_int (data, "case_id", &case_id);
     as_obj_int (customer, "customer_id", &customer_id);
-    as_obj_strcpy (customer, "phone", phone, sizeof phone);
-    as_obj_strcpy (customer, "email", email, sizeof email);
-    as_obj_strcpy (product, "category", category, sizeof category);
-    as_obj_strcpy (product, "serial", serial, sizeof serial);
-    as_obj_strcpy (product, "purchase_date", purchase_date, sizeof purchase_date);
-    as_obj_strcpy (data, "channel", channel, sizeof channel);
-    as_obj_strcpy (data, "reported_at", reported_at, sizeof reported_at);
+    if (survey_text (customer, "phone", phone, sizeof phone, delivery->err)
+    ||  survey_text (customer, "email", email, sizeof email, delivery->err)
+    ||  survey_text (product, "category", category, sizeof category, delivery->err)
+    ||  survey_text (product, "serial", serial, sizeof serial, delivery->err)
+    ||  survey_text (product, "purchase_date", purchase_date, sizeof purchase_date, delivery->err)
+    ||  survey_text (data, "channel", channel, sizeof channel, delivery->err)
+    ||  survey_text (data, "reported_at", reported_at, sizeof reported_at, delivery->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
@@ -169,15 +174,16 @@ survey_on_visit_scheduled (as_delivery_t *delivery)
 {
     const msgpack_object *data = delivery->data;
     int64_t visit_id = 0, case_id = 0, engineer_id = 0, station_id = 0, follow_up_of = 0;
-    char start [40] = "", end [40] = "", region [65] = "";
+    char start [SURVEY_TIME_SIZE], end [SURVEY_TIME_SIZE], region [S_REGION_SIZE];
     as_obj_int (data, "visit_id", &visit_id);
     as_obj_int (data, "case_id", &case_id);
     as_obj_int (data, "engineer_id", &engineer_id);
     as_obj_int (data, "station_id", &station_id);
     as_obj_int (data, "follow_up_of", &follow_up_of);
-    as_obj_strcpy (data, "window_start", start, sizeof start);
-    as_obj_strcpy (data, "window_end", end, sizeof end);
-    as_obj_strcpy (data, "region", region, sizeof region);
+    if (survey_text (data, "window_start", start, sizeof start, delivery->err)
+    ||  survey_text (data, "window_end", end, sizeof end, delivery->err)
+    ||  survey_text (data, "region", region, sizeof region, delivery->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
@@ -214,10 +220,11 @@ int
 survey_on_visit_rescheduled (as_delivery_t *delivery)
 {
     const msgpack_object *data = delivery->data;
-    char start [40] = "", end [40] = "", region [65] = "";
-    as_obj_strcpy (data, "window_start", start, sizeof start);
-    as_obj_strcpy (data, "window_end", end, sizeof end);
-    as_obj_strcpy (data, "region", region, sizeof region);
+    char start [SURVEY_TIME_SIZE], end [SURVEY_TIME_SIZE], region [S_REGION_SIZE];
+    if (survey_text (data, "window_start", start, sizeof start, delivery->err)
+    ||  survey_text (data, "window_end", end, sizeof end, delivery->err)
+    ||  survey_text (data, "region", region, sizeof region, delivery->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     s_pgp_opt_int (&params, data, "visit_id");
@@ -242,8 +249,9 @@ survey_on_visit_started (as_delivery_t *delivery)
 {
     if (!as_obj_streq (as_obj_get (delivery->data, "stage"), "on_site"))
         return 0;
-    char at [40] = "";
-    as_obj_strcpy (delivery->data, "at", at, sizeof at);
+    char at [SURVEY_TIME_SIZE];
+    if (survey_text (delivery->data, "at", at, sizeof at, delivery->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     s_pgp_opt_int (&params, delivery->data, "visit_id");
@@ -263,8 +271,10 @@ survey_on_visit_diagnosed (as_delivery_t *delivery)
 {
     if (!as_obj_streq (as_obj_get (delivery->data, "resolution"), "workshop"))
         return 0;
-    char at [40] = "", due [32];
-    if (!as_obj_strcpy (delivery->data, "diagnosed_at", at, sizeof at))
+    char at [SURVEY_TIME_SIZE], due [32];
+    if (survey_text (delivery->data, "diagnosed_at", at, sizeof at, delivery->err))
+        return -1;
+    if (!*at)
         snprintf (at, sizeof at, "%s", delivery->event->time);
     if (!s_working_deadline (delivery->service, at, survey_config (delivery->service)->workshop_days, due))
         return 0;
@@ -317,11 +327,12 @@ survey_on_visit_completed (as_delivery_t *delivery)
 {
     const msgpack_object *data = delivery->data;
     int64_t visit_id = 0, case_id = 0;
-    char completed_at [40] = "", outcome [20] = "";
+    char completed_at [SURVEY_TIME_SIZE], outcome [20];
     as_obj_int (data, "visit_id", &visit_id);
     as_obj_int (data, "case_id", &case_id);
-    as_obj_strcpy (data, "completed_at", completed_at, sizeof completed_at);
-    as_obj_strcpy (data, "outcome", outcome, sizeof outcome);
+    if (survey_text (data, "completed_at", completed_at, sizeof completed_at, delivery->err)
+    ||  survey_text (data, "outcome", outcome, sizeof outcome, delivery->err))
+        return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, visit_id);
@@ -354,9 +365,10 @@ static const as_stmt_t s_entitlement = { "survey_entitlement",
 int
 survey_on_entitlement (as_delivery_t *delivery)
 {
-    char service_type [16] = "";
+    char service_type [16];
     bool repeat = false;
-    as_obj_strcpy (delivery->data, "service_type", service_type, sizeof service_type);
+    if (survey_text (delivery->data, "service_type", service_type, sizeof service_type, delivery->err))
+        return -1;
     as_obj_bool (delivery->data, "repeat_repair", &repeat);
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -395,10 +407,11 @@ static const as_stmt_t s_shipment = { "survey_shipment",
 int
 survey_on_part_shipped (as_delivery_t *delivery)
 {
-    char ship_by [40] = "", shipped_at [40] = "";
+    char ship_by [SURVEY_TIME_SIZE], shipped_at [SURVEY_TIME_SIZE];
     bool late = false;
-    as_obj_strcpy (delivery->data, "ship_by", ship_by, sizeof ship_by);
-    as_obj_strcpy (delivery->data, "shipped_at", shipped_at, sizeof shipped_at);
+    if (survey_text (delivery->data, "ship_by", ship_by, sizeof ship_by, delivery->err)
+    ||  survey_text (delivery->data, "shipped_at", shipped_at, sizeof shipped_at, delivery->err))
+        return -1;
     as_obj_bool (delivery->data, "late", &late);
     as_pg_params_t params;
     as_pgp_reset (&params);

@@ -54,7 +54,7 @@ s_schedule_anniversary (as_service_t *service, as_pg_t *pg, int64_t case_id, con
     int64_t day = survey_next_anniversary (purchase, after);
     char date [11], due [32];
     survey_date_format (day, date);
-    survey_time_format (survey_instant (config->zone, day, config->send_minute), due);
+    survey_time_format (survey_instant (config->zone, day, config->send_minute * 60), due);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
@@ -72,13 +72,13 @@ survey_followup_purchase (as_service_t *service, as_pg_t *pg, int64_t case_id, c
 {
     const survey_config_t *config = survey_config (service);
     int64_t purchase, reported, report_day, today;
-    int minute;
+    int second;
     if (!config->followup_yearly || !purchase_date || !*purchase_date || !serial || !*serial)
         return 0;
     if (!survey_date_parse (purchase_date, &purchase) || !survey_time_parse (reported_at, &reported))
         return as_error_set (err, AS_INVALID_ARGUMENT, "purchase_date '%s' or reported_at is invalid", purchase_date);
-    survey_local (config->zone, reported, &report_day, &minute);
-    survey_local (config->zone, (int64_t) time (NULL), &today, &minute);
+    survey_local (config->zone, reported, &report_day, &second);
+    survey_local (config->zone, (int64_t) time (NULL), &today, &second);
     return s_schedule_anniversary (service, pg, case_id, serial, purchase, report_day > today ? report_day : today,
                                    err);
 }
@@ -186,9 +186,10 @@ s_pgp_id (as_pg_params_t *params, int64_t id)
 int
 survey_followup_list (as_call_t *call)
 {
-    char state [16] = "";
+    char state [16];
     int64_t case_id = 0, customer_id = 0, limit = 100;
-    as_obj_strcpy (call->params, "state", state, sizeof state);
+    if (survey_text (call->params, "state", state, sizeof state, call->err))
+        return -1;
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "customer_id", &customer_id);
     as_obj_int (call->params, "limit", &limit);
@@ -267,9 +268,10 @@ survey_followup_cancel (as_call_t *call)
 int
 survey_followup_reschedule (as_call_t *call)
 {
-    char due [40] = "";
+    char due [SURVEY_TIME_SIZE];
     int64_t at;
-    as_obj_strcpy (call->params, "due_at", due, sizeof due);
+    if (survey_text (call->params, "due_at", due, sizeof due, call->err))
+        return -1;
     if (!survey_time_parse (due, &at) || at <= (int64_t) time (NULL))
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "due_at must be a time in the future");
     return s_change (call, &s_reschedule, due, "reschedule");

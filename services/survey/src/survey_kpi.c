@@ -70,10 +70,13 @@ s_query (as_call_t *call, const char *period, const char *by, bool weekly)
 int
 survey_kpi_query (as_call_t *call)
 {
-    char period [16] = "", by [16] = "all";
+    char period [SURVEY_TEXT_SIZE (7)], by [16];
     bool weekly = false;
-    as_obj_strcpy (call->params, "period", period, sizeof period);
-    as_obj_strcpy (call->params, "by", by, sizeof by);
+    if (survey_text (call->params, "period", period, sizeof period, call->err)
+    ||  survey_text (call->params, "by", by, sizeof by, call->err))
+        return -1;
+    if (!*by)
+        snprintf (by, sizeof by, "all");
     as_obj_bool (call->params, "weekly", &weekly);
     int64_t day;
     char first [16];
@@ -116,9 +119,10 @@ survey_promise_list (as_call_t *call)
 {
     const survey_config_t *config = survey_config (call->service);
     int64_t case_id = 0, limit = 100;
-    char state [16] = "", promise [32] = "";
-    as_obj_strcpy (call->params, "state", state, sizeof state);
-    as_obj_strcpy (call->params, "promise", promise, sizeof promise);
+    char state [16], promise [32];
+    if (survey_text (call->params, "state", state, sizeof state, call->err)
+    ||  survey_text (call->params, "promise", promise, sizeof promise, call->err))
+        return -1;
     as_obj_int (call->params, "limit", &limit);
     as_pg_params_t params;
     as_pgp_reset (&params);

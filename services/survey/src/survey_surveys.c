@@ -182,9 +182,10 @@ survey_get (as_call_t *call)
 int
 survey_list (as_call_t *call)
 {
-    char state [16] = "";
+    char state [16];
     int64_t case_id = 0, limit = 50;
-    as_obj_strcpy (call->params, "state", state, sizeof state);
+    if (survey_text (call->params, "state", state, sizeof state, call->err))
+        return -1;
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "limit", &limit);
     as_pg_params_t params;
@@ -286,9 +287,10 @@ s_check_low_score (as_call_t *call, int64_t customer_id, const int64_t *scores)
 int
 survey_answer (as_call_t *call)
 {
-    char token [80] = "";
+    char token [SURVEY_TEXT_SIZE (64)];
     int64_t scores [S_SCORES], nps = -1, survey_id = 0, customer_id = 0;
-    as_obj_strcpy (call->params, "token", token, sizeof token);
+    if (survey_text (call->params, "token", token, sizeof token, call->err))
+        return -1;
     for (int index = 0; index < S_SCORES; index++)
         if (!as_obj_int (call->params, s_scores [index], &scores [index]) || scores [index] < 1 || scores [index] > 5)
             return as_error_set (call->err, AS_INVALID_ARGUMENT, "%s must be a score from 1 to 5", s_scores [index]);

@@ -1,9 +1,11 @@
 /*  survey_thresholds: KPI thresholds (SURVEY_THRESHOLDS_FILE) checked by
     the timer over the KPI read model. Each threshold names a KPI column of
-    kpi_report, a grouping and a bound; every (kpi, group, period) of the
-    recent months (SURVEY_THRESHOLD_MONTHS, current month included) that
-    crosses it emits kpi.threshold_breached once; a group back within its
-    threshold is re-armed, so a later crossing is announced again.        */
+    kpi_report, a grouping and a bound; it judges the unrounded value
+    (kpi_values: 69.95 % is below 70 though the report shows 70.0). Every
+    (kpi, group, period) of the recent months (SURVEY_THRESHOLD_MONTHS,
+    current month included) that crosses it emits kpi.threshold_breached
+    once; a group back within its threshold is re-armed, so a later
+    crossing is announced again.                                           */
 #include "survey.h"
 #include "as_msg.h"
 #include <cjson/cJSON.h>
@@ -102,7 +104,7 @@ static const as_stmt_t s_periods = { "survey_threshold_periods",
 //  is under $10 is not judged either way. The report is materialised once: inlined
 //  into the statement, the planner repeats it.
 static const as_stmt_t s_check = { "survey_threshold_check",
-    "WITH report AS MATERIALIZED (SELECT * FROM kpi_report($8, $1, $2, false, $3::int, $4::int)),"
+    "WITH report AS MATERIALIZED (SELECT * FROM kpi_values($8, $1, $2, false, $3::int, $4::int)),"
     " vals AS (SELECT r.\"group\" grp, (to_jsonb(r) ->> $5)::float8 val FROM report r WHERE r.\"group\" <> 'unknown'"
     "  AND ($9::text IS NULL OR (to_jsonb(r) ->> $9)::float8 >= $10::float8)),"
     " judged AS (SELECT grp, val, CASE WHEN $6 = 'below' THEN val < $7::float8 ELSE val > $7::float8 END past"

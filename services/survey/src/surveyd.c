@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const as_migration_t survey_migrations [];
 extern const size_t survey_migrations_count;
@@ -27,6 +28,8 @@ static as_setting_t s_settings [] = {
     { "SURVEY_COMPLAINT_RESOLVE_DAYS", AS_CFG_INT, "5", 1, 90, "complaint solution due within, working days", "", 0 },
     { "SURVEY_HOLIDAYS_FILE", AS_CFG_STR, AS_SOURCE_DIR "/services/survey/data/holidays.json", 0, 0,
       "public holidays and make-up working days (JSON)", "", 0 },
+    { "SURVEY_CALENDAR_WARN_DAYS", AS_CFG_INT, "60", 1, 366,
+      "warn (log, metric calendar_days_left) when the holidays file ends sooner than this many days ahead", "", 0 },
     { "SURVEY_RISK_FAULTS", AS_CFG_INT, "2", 2, 100, "at risk: this many faults ...", "", 0 },
     { "SURVEY_RISK_FAULT_DAYS", AS_CFG_INT, "90", 1, 3650, "... within this many days", "", 0 },
     { "SURVEY_RISK_LOW_SCORE", AS_CFG_INT, "2", 1, 4, "at risk: any score at or below", "", 0 },
@@ -80,10 +83,31 @@ static const as_subscription_t s_subscriptions [] = {
 
 static survey_config_t s_config;
 
+//  What the metric calendar_days_left says now (counters only add).
+static struct {
+    bool reported;
+    int64_t days_left;
+} s_calendar_watch;
+
 const survey_config_t *
 survey_config (as_service_t *service)
 {
     return (const survey_config_t *) as_service_state (service);
+}
+
+int
+survey_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err)
+{
+    buffer [0] = 0;
+    const msgpack_object *value = as_obj_get (map, key);
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    if (value->type != MSGPACK_OBJECT_STR)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: expected a string", key);
+    if (!as_obj_strcpy (map, key, buffer, size))
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %u bytes is longer than the %zu this field holds",
+                             key, (unsigned) value->via.str.size, size - 1);
+    return 0;
 }
 
 //  A settings file's text (up to 1 MiB; the caller frees it), or NULL.
@@ -129,8 +153,8 @@ s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
 {
     snprintf (config->zone, sizeof config->zone, "%s", as_service_setting (service, "SURVEY_TIME_ZONE"));
     int64_t day;
-    int minute;
-    if (!survey_local (config->zone, 0, &day, &minute))
+    int second;
+    if (!survey_local (config->zone, 0, &day, &second))
         return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_TIME_ZONE: '%s' is not a zone name", config->zone);
     config->send_minute = survey_clock_parse (as_service_setting (service, "SURVEY_SEND_AT"));
     if (config->send_minute < 0)
@@ -152,9 +176,47 @@ s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
     config->followup_repair_days = (int) as_service_setting_int (service, "SURVEY_FOLLOWUP_REPAIR_DAYS");
     config->followup_yearly = as_service_setting_int (service, "SURVEY_FOLLOWUP_YEARLY") != 0;
     config->threshold_months = (int) as_service_setting_int (service, "SURVEY_THRESHOLD_MONTHS");
+    config->calendar_warn_days = (int) as_service_setting_int (service, "SURVEY_CALENDAR_WARN_DAYS");
     if (s_load_thresholds (as_service_setting (service, "SURVEY_THRESHOLDS_FILE"), config, err))
         return -1;
     return s_load_calendar (as_service_setting (service, "SURVEY_HOLIDAYS_FILE"), &config->calendar, err);
+}
+
+//  Past the calendar's last day every Monday..Friday counts as a working
+//  day, holidays included, and make-up days are not known: deadlines go
+//  wrong silently. Days left to it are the metric calendar_days_left (-1:
+//  the file lists no day); when fewer than SURVEY_CALENDAR_WARN_DAYS, a
+//  warning at start and once a day after says what to load.
+static void
+s_watch_calendar (as_service_t *service)
+{
+    const survey_config_t *config = survey_config (service);
+    int64_t today;
+    int second;
+    if (!survey_local (config->zone, (int64_t) time (NULL), &today, &second))
+        return;
+    const survey_calendar_t *calendar = &config->calendar;
+    bool empty = calendar->covered_through == SURVEY_CALENDAR_EMPTY;
+    int64_t left = empty ? -1 : calendar->covered_through - today;
+    if (s_calendar_watch.reported && left == s_calendar_watch.days_left)
+        return;
+    as_service_count (service, "calendar_days_left", left - s_calendar_watch.days_left);
+    s_calendar_watch.reported = true;
+    s_calendar_watch.days_left = left;
+    if (survey_calendar_covers (calendar, today + config->calendar_warn_days))
+        return;
+    char through [11] = "no day", next [11] = "today", year [16] = "this year";
+    if (!empty) {
+        survey_date_format (calendar->covered_through, through);
+        survey_date_format (calendar->covered_through + 1, next);
+        snprintf (year, sizeof year, "%.4s", next);
+    }
+    as_warn ("working-day calendar %s lists holidays through %s, fewer than SURVEY_CALENDAR_WARN_DAYS (%d) days"
+             " ahead: from %s every Monday to Friday counts as a working day, public holidays included, and"
+             " make-up working days are unknown. Load the calendar of %s: add its public holidays and make-up"
+             " working days (the State Council's notice) to the file, set covered_through to its last day, and"
+             " restart surveyd", as_service_setting (service, "SURVEY_HOLIDAYS_FILE"), through,
+             config->calendar_warn_days, next, year);
 }
 
 static int
@@ -162,6 +224,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     (void) loop;
     (void) timer_id;
+    s_watch_calendar (arg);
     as_service_timer_work (arg, "surveys_sent_or_expired", survey_send_due);
     as_service_timer_work (arg, "complaints_overdue", survey_complaints_overdue);
     as_service_timer_work (arg, "followups_sent_or_cancelled", survey_followups_due);
@@ -185,6 +248,7 @@ s_start (as_service_t *service, as_error_t *err)
     if (s_load_config (service, &s_config, err))
         return -1;
     as_service_set_state (service, &s_config);
+    s_watch_calendar (service);
     zloop_timer (as_service_loop (service), (size_t) as_service_setting_int (service, "SURVEY_TICK_MS"), 0,
                  s_on_tick, service);
     if (s_config.threshold_count)

@@ -1,6 +1,7 @@
 /*  survey_calendar: working-day deadlines across weekends, the 2026
     holidays and make-up working days, midnight and time zones; survey due
-    times across midnight, year end and a DST change. Expected values are
+    times across midnight, year end and a DST change; deadlines keep the
+    seconds of their start; how far a calendar reaches. Expected values are
     worked out by hand from the 2026 calendar (services/survey/data).     */
 #include "survey_calendar.h"
 #include "as_test.h"
@@ -62,6 +63,10 @@ s_deadlines (const survey_calendar_t *calendar)
         { "just before midnight local", "Asia/Shanghai", "2026-10-16T15:59:00Z", 1, "2026-10-19T15:59:00Z" },
         { "New York over the end of DST", "America/New_York", "2026-10-30T16:00:00-04:00", 1, "2026-11-02T21:00:00Z" },
         { "UTC Friday night", "UTC", "2026-10-16T23:00:00Z", 2, "2026-10-20T23:00:00Z" },
+        //  The clock is kept to the second: Monday 10:15:30 is due Tuesday 10:15:30.
+        { "Monday 10:15:30 keeps its seconds", "Asia/Shanghai", "2026-10-12T10:15:30+08:00", 1, "2026-10-13T02:15:30Z" },
+        { "seconds over the weekend", "Asia/Shanghai", "2026-10-16T17:00:59+08:00", 1, "2026-10-19T09:00:59Z" },
+        { "seconds over the end of DST", "America/New_York", "2026-10-30T16:00:45-04:00", 1, "2026-11-02T21:00:45Z" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++)
         s_expect (cases [index].why, survey_add_working_days (calendar, cases [index].zone,
@@ -164,6 +169,28 @@ s_days (const survey_calendar_t *calendar)
     AS_CHECK (survey_calendar_parse (&bad, "[1]", why, sizeof why) == -1);
 }
 
+//  How far a calendar reaches: the shipped one to its covered_through,
+//  one without it to the end of the year of its last day, an empty one
+//  nowhere; covered_through before a listed day is refused.
+static void
+s_coverage (const survey_calendar_t *shipped)
+{
+    int64_t day;
+    AS_CHECK (survey_date_parse ("2026-12-31", &day) && shipped->covered_through == day);
+    AS_CHECK (survey_calendar_covers (shipped, day) && !survey_calendar_covers (shipped, day + 1));
+    survey_calendar_t *calendar = calloc (1, sizeof *calendar);
+    char why [128];
+    AS_CHECK (survey_calendar_parse (calendar, "{\"holidays\": [\"2027-10-01\"], \"workdays\": [\"2027-09-26\"]}",
+                                     why, sizeof why) == 0);
+    AS_CHECK (survey_date_parse ("2027-12-31", &day) && calendar->covered_through == day);
+    AS_CHECK (survey_calendar_parse (calendar, "{}", why, sizeof why) == 0);
+    AS_CHECK (calendar->covered_through == SURVEY_CALENDAR_EMPTY && !survey_calendar_covers (calendar, 0));
+    AS_CHECK (survey_calendar_parse (calendar, "{\"holidays\": [\"2027-10-01\"], \"covered_through\": \"2027-06-30\"}",
+                                     why, sizeof why) == -1 && strstr (why, "covered_through"));
+    AS_CHECK (survey_calendar_parse (calendar, "{\"covered_through\": \"2027-02-30\"}", why, sizeof why) == -1);
+    free (calendar);
+}
+
 int
 main (void)
 {
@@ -179,6 +206,7 @@ main (void)
     s_deadlines (&calendar);
     s_due_times ();
     s_followup_times ();
+    s_coverage (&calendar);
     if (s_failures)
         fprintf (stderr, "%d calendar checks failed\n", s_failures);
     return s_failures ? 1 : 0;

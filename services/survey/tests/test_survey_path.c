@@ -170,7 +170,7 @@ main (void)
     AS_CHECK (as_harness_scalar (harness, command) == 1);
     snprintf (command, sizeof command, "surveyctl followup reschedule %lld --due-at 2020-01-01T00:00:00Z 2>&1",
               (long long) followup);
-    as_harness_expect (harness, command, 1, "in the future", true);
+    as_harness_expect (harness, command, 2, "in the future", true);     //  invalid_argument: bad usage
     snprintf (command, sizeof command, "surveyctl followup cancel %lld --reason 'customer moved abroad' --json",
               (long long) followup);
     out = as_harness_run (harness, command, &status);
