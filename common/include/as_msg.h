@@ -45,6 +45,17 @@ char *as_obj_strdup (const msgpack_object *map, const char *key);
 //  Copy a string field into buf (NUL-terminated); false if absent, not a
 //  string, or it does not fit.
 bool as_obj_strcpy (const msgpack_object *map, const char *key, char *buf, size_t bufsize);
+//  Bytes a buffer needs for a text of `chars` characters and its NUL: the
+//  catalogue's max_len (and PostgreSQL's length()) counts characters, and
+//  UTF-8 takes up to 4 bytes a character (3 for Chinese).
+#define AS_TEXT_SIZE(chars) (4 * (chars) + 1)
+//  A text field into buf (size bytes with the NUL). Absent or nil: buf
+//  empty, 0. Copied: 0. Not a string, or longer than buf holds: -1 with
+//  err (invalid_argument, naming where.key, or key when where is NULL):
+//  a buffer that disagrees with the catalogue's limit is told, never kept
+//  as an empty or cut text.
+int as_obj_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
+                 as_error_t *err);
 //  Integer field (positive or negative fixint/int/uint that fits int64).
 bool as_obj_int (const msgpack_object *map, const char *key, int64_t *value);
 bool as_obj_bool (const msgpack_object *map, const char *key, bool *value);

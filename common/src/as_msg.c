@@ -281,6 +281,28 @@ as_obj_strcpy (const msgpack_object *map, const char *key, char *buf, size_t buf
     return true;
 }
 
+int
+as_obj_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
+             as_error_t *err)
+{
+    buf [0] = 0;
+    const msgpack_object *value = as_obj_get (map, key);
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    const char *dot = where ? "." : "";
+    if (where == NULL)
+        where = "";
+    if (value->type != MSGPACK_OBJECT_STR)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s%s%s: expected a string", where, dot, key);
+    size_t length = value->via.str.size;
+    if (length >= size)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "%s%s%s: %zu bytes of text, longer than the %zu this field holds",
+                             where, dot, key, length, size - 1);
+    memcpy (buf, value->via.str.ptr, length);
+    buf [length] = 0;
+    return 0;
+}
+
 bool
 as_obj_int (const msgpack_object *map, const char *key, int64_t *value)
 {

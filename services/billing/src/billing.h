@@ -17,8 +17,8 @@
 //  One priced line of a quote or an invoice.
 typedef struct {
     char kind [8];                      //  visit | labour | part
-    char code [BILLING_TEXT_SIZE (32)];
-    char description [BILLING_TEXT_SIZE (200)];
+    char code [AS_TEXT_SIZE (32)];
+    char description [AS_TEXT_SIZE (200)];
     int64_t quantity;
     int64_t unit_fen;
 } billing_line_t;
@@ -63,11 +63,11 @@ int billing_register (as_pg_t *pg, const msgpack_object *product, const char *so
 //  values kept in *self; owner_ref, owner_name and source must live until
 //  the pipeline has run). Its result is the registration's id.
 typedef struct {
-    char serial [BILLING_TEXT_SIZE (64)], category [32], model [BILLING_TEXT_SIZE (64)], purchased [16],
-         proof [16], reference [BILLING_TEXT_SIZE (64)], retailer [BILLING_TEXT_SIZE (100)];
+    char serial [AS_TEXT_SIZE (64)], category [32], model [AS_TEXT_SIZE (64)], purchased [16],
+         proof [16], reference [AS_TEXT_SIZE (64)], retailer [AS_TEXT_SIZE (100)];
     as_pg_params_t params;
 } billing_registration_t;
-//  0 with *step, or -1 with err set when a field does not fit (see billing_text).
+//  0 with *step, or -1 with err set when a field does not fit (see as_obj_text).
 int billing_registration_step (billing_registration_t *self, const msgpack_object *product, const char *source,
                                const char *owner_ref, const char *owner_name, as_pg_step_t *step, as_error_t *err);
 
@@ -95,11 +95,5 @@ int billing_credit_note_issue (as_call_t *call);
 
 //  Pack a finished map (JSON text of a row from SQL) as the one-key result {key: {...}}.
 int billing_reply_json (as_call_t *call, const char *key, const char *json);
-//  Copy the text at `key` of `map` into `buffer` ("" when absent): 0, or -1
-//  with err set when it is not a string or does not fit. A buffer sized
-//  BILLING_TEXT_SIZE (max_len) holds any text the catalogue lets through,
-//  so this refuses only what breaks the contract (an event is not checked
-//  again when consumed), and never goes on with an empty or cut text.
-int billing_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err);
 
 #endif

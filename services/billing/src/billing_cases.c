@@ -9,8 +9,8 @@
 
 //  What a decision is made from, as read from params, events and rows.
 typedef struct {
-    char category [32], model [BILLING_TEXT_SIZE (64)], serial [BILLING_TEXT_SIZE (64)];
-    char purchase_date [16], proof_kind [16], cause [32], component [BILLING_TEXT_SIZE (64)];
+    char category [32], model [AS_TEXT_SIZE (64)], serial [AS_TEXT_SIZE (64)];
+    char purchase_date [16], proof_kind [16], cause [32], component [AS_TEXT_SIZE (64)];
     char on [AS_DATE_SIZE];
     char last_repair_on [16];           //  a what-if; else looked up
     int64_t case_id;                    //  its own repairs do not count as earlier ones
@@ -187,15 +187,15 @@ billing_entitlement_check (as_call_t *call)
     s_facts_t facts;
     memset (&facts, 0, sizeof facts);
     const msgpack_object *params = call->params;
-    if (billing_text (params, "category", facts.category, sizeof facts.category, call->err)
-    ||  billing_text (params, "model", facts.model, sizeof facts.model, call->err)
-    ||  billing_text (params, "serial", facts.serial, sizeof facts.serial, call->err)
-    ||  billing_text (params, "purchase_date", facts.purchase_date, sizeof facts.purchase_date, call->err)
-    ||  billing_text (params, "proof_kind", facts.proof_kind, sizeof facts.proof_kind, call->err)
-    ||  billing_text (params, "cause", facts.cause, sizeof facts.cause, call->err)
-    ||  billing_text (params, "component", facts.component, sizeof facts.component, call->err)
-    ||  billing_text (params, "last_repair_on", facts.last_repair_on, sizeof facts.last_repair_on, call->err)
-    ||  billing_text (params, "on", facts.on, sizeof facts.on, call->err))
+    if (as_obj_text (params, NULL, "category", facts.category, sizeof facts.category, call->err)
+    ||  as_obj_text (params, NULL, "model", facts.model, sizeof facts.model, call->err)
+    ||  as_obj_text (params, NULL, "serial", facts.serial, sizeof facts.serial, call->err)
+    ||  as_obj_text (params, NULL, "purchase_date", facts.purchase_date, sizeof facts.purchase_date, call->err)
+    ||  as_obj_text (params, NULL, "proof_kind", facts.proof_kind, sizeof facts.proof_kind, call->err)
+    ||  as_obj_text (params, NULL, "cause", facts.cause, sizeof facts.cause, call->err)
+    ||  as_obj_text (params, NULL, "component", facts.component, sizeof facts.component, call->err)
+    ||  as_obj_text (params, NULL, "last_repair_on", facts.last_repair_on, sizeof facts.last_repair_on, call->err)
+    ||  as_obj_text (params, NULL, "on", facts.on, sizeof facts.on, call->err))
         return -1;
     if (!facts.on [0] && billing_business_date (call->service, call->pg, NULL, facts.on, call->err))
         return -1;
@@ -342,8 +342,8 @@ billing_case_reported (as_delivery_t *delivery)
     s_facts_t facts;
     memset (&facts, 0, sizeof facts);
     as_obj_int (data, "case_id", &facts.case_id);
-    char reported_at [64], owner_ref [24], owner_name [BILLING_TEXT_SIZE (100)];
-    if (billing_text (data, "reported_at", reported_at, sizeof reported_at, delivery->err))
+    char reported_at [64], owner_ref [24], owner_name [AS_TEXT_SIZE (100)];
+    if (as_obj_text (data, NULL, "reported_at", reported_at, sizeof reported_at, delivery->err))
         return -1;
     s_case_t kase;
     if (s_case_read (delivery, &facts, false, reported_at, &kase))
@@ -358,10 +358,10 @@ billing_case_reported (as_delivery_t *delivery)
     //  The registration goes first in the round trip of the decision's reads.
     billing_registration_t registration;
     as_pg_step_t registered;
-    if (billing_text (customer, "name", owner_name, sizeof owner_name, delivery->err)
-    ||  billing_text (product, "serial", facts.serial, sizeof facts.serial, delivery->err)
-    ||  billing_text (product, "category", facts.category, sizeof facts.category, delivery->err)
-    ||  billing_text (product, "model", facts.model, sizeof facts.model, delivery->err)
+    if (as_obj_text (customer, NULL, "name", owner_name, sizeof owner_name, delivery->err)
+    ||  as_obj_text (product, NULL, "serial", facts.serial, sizeof facts.serial, delivery->err)
+    ||  as_obj_text (product, NULL, "category", facts.category, sizeof facts.category, delivery->err)
+    ||  as_obj_text (product, NULL, "model", facts.model, sizeof facts.model, delivery->err)
     ||  billing_registration_step (&registration, product, "case", owner_ref, owner_name, &registered,
                                    delivery->err))
         return -1;
@@ -409,7 +409,7 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     as_obj_int (data, "case_id", &facts.case_id);
     as_obj_int (data, "visit_id", &facts.visit_id);
     char diagnosed_at [64];
-    if (billing_text (data, "diagnosed_at", diagnosed_at, sizeof diagnosed_at, delivery->err))
+    if (as_obj_text (data, NULL, "diagnosed_at", diagnosed_at, sizeof diagnosed_at, delivery->err))
         return -1;
     s_case_t kase;
     if (s_case_read (delivery, &facts, true, diagnosed_at, &kase))
@@ -422,11 +422,11 @@ billing_visit_diagnosed (as_delivery_t *delivery)
     if (strcmp (kase.status, "open") != 0)
         return as_error_set (delivery->err, AS_FAILED_PRECONDITION, "case %lld is %s",
                              (long long) facts.case_id, kase.status);
-    if (billing_text (data, "serial", facts.serial, sizeof facts.serial, delivery->err)
-    ||  billing_text (data, "category", facts.category, sizeof facts.category, delivery->err)
-    ||  billing_text (data, "model", facts.model, sizeof facts.model, delivery->err)
-    ||  billing_text (data, "cause", facts.cause, sizeof facts.cause, delivery->err)
-    ||  billing_text (data, "component", facts.component, sizeof facts.component, delivery->err))
+    if (as_obj_text (data, NULL, "serial", facts.serial, sizeof facts.serial, delivery->err)
+    ||  as_obj_text (data, NULL, "category", facts.category, sizeof facts.category, delivery->err)
+    ||  as_obj_text (data, NULL, "model", facts.model, sizeof facts.model, delivery->err)
+    ||  as_obj_text (data, NULL, "cause", facts.cause, sizeof facts.cause, delivery->err)
+    ||  as_obj_text (data, NULL, "component", facts.component, sizeof facts.component, delivery->err))
         return -1;
     char diagnosed_on [sizeof facts.on];
     snprintf (diagnosed_on, sizeof diagnosed_on, "%s", facts.on);

@@ -33,11 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "as_date.h"
+#include "as_msg.h"            //  AS_TEXT_SIZE
 
-//  A text of up to `chars` characters in a buffer: the catalogue's max_len
-//  (and PostgreSQL's length()) counts characters, and UTF-8 takes up to 4
-//  bytes a character (3 for Chinese).
-#define BILLING_TEXT_SIZE(chars) (4 * (chars) + 1)
 
 #define BILLING_MAX_TERMS       64
 #define BILLING_MAX_COMPONENTS  8
@@ -45,22 +42,22 @@
 #define BILLING_MAX_COVERAGE    (BILLING_MAX_COMPONENTS * 2 + 1)
 
 typedef struct {
-    char component [BILLING_TEXT_SIZE (64)];
+    char component [AS_TEXT_SIZE (64)];
     int months;
 } billing_component_term_t;
 
 //  Warranty term of a category (model "") or of one special model.
 typedef struct {
     char category [32];
-    char model [BILLING_TEXT_SIZE (64)];
+    char model [AS_TEXT_SIZE (64)];
     int months;                         //  whole unit
-    char note [BILLING_TEXT_SIZE (200)];
+    char note [AS_TEXT_SIZE (200)];
     int component_count;
     billing_component_term_t components [BILLING_MAX_COMPONENTS];
 } billing_term_t;
 
 typedef struct {
-    char version [BILLING_TEXT_SIZE (64)];
+    char version [AS_TEXT_SIZE (64)];
     char effective_from [AS_DATE_SIZE];
     int return_days;                    //  default 7
     int exchange_days;                  //  default 15
@@ -70,7 +67,7 @@ typedef struct {
 } billing_policy_t;
 
 typedef struct {
-    char contract_no [BILLING_TEXT_SIZE (64)];
+    char contract_no [AS_TEXT_SIZE (64)];
     char starts_on [AS_DATE_SIZE];
     char ends_on [AS_DATE_SIZE];
 } billing_contract_t;
@@ -90,11 +87,11 @@ typedef struct {
 
 typedef struct {
     char code [32];                     //  machine: in_warranty, period_ended, misuse ...
-    char text [BILLING_TEXT_SIZE (255)];    //  customer words
+    char text [AS_TEXT_SIZE (255)];    //  customer words
 } billing_reason_t;
 
 typedef struct {
-    char component [BILLING_TEXT_SIZE (64)];    //  "whole_unit" or the component
+    char component [AS_TEXT_SIZE (64)];    //  "whole_unit" or the component
     int months;
     char covered_until [AS_DATE_SIZE];     //  "" when no purchase date
     bool covered;                       //  on the check date, given a valid proof
@@ -110,8 +107,8 @@ typedef struct {
     bool return_offered, exchange_offered;
     char return_until [AS_DATE_SIZE];
     char exchange_until [AS_DATE_SIZE];
-    char policy_version [BILLING_TEXT_SIZE (64)];
-    char contract_no [BILLING_TEXT_SIZE (64)];
+    char policy_version [AS_TEXT_SIZE (64)];
+    char contract_no [AS_TEXT_SIZE (64)];
     int coverage_count;
     billing_coverage_t coverage [BILLING_MAX_COVERAGE];
     int reason_count;

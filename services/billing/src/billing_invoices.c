@@ -38,12 +38,12 @@ static int
 s_price_work (const billing_fees_t *fees, const billing_entitlement_t *decision, const msgpack_object *items,
               const msgpack_object *parts, billing_line_t *lines, int *count, as_error_t *err)
 {
-    char code [BILLING_TEXT_SIZE (32)];
+    char code [AS_TEXT_SIZE (32)];
     int64_t quantity;
     if (decision->visit_fee)
         s_line (lines, count, "visit", "VISIT", "visit fee", 1, fees->visit_fee_fen);
     for (uint32_t index = 0; items && strcmp (decision->labour, "charged") == 0 && index < items->via.array.size; index++) {
-        if (billing_text (&items->via.array.ptr [index], "code", code, sizeof code, err))
+        if (as_obj_text (&items->via.array.ptr [index], NULL, "code", code, sizeof code, err))
             return -1;
         as_obj_int (&items->via.array.ptr [index], "quantity", &quantity);
         const billing_fee_t *fee = billing_fees_item (fees, code);
@@ -54,7 +54,7 @@ s_price_work (const billing_fees_t *fees, const billing_entitlement_t *decision,
     }
     bool at_cost = strcmp (decision->parts, "at_cost") == 0, charged = strcmp (decision->parts, "charged") == 0;
     for (uint32_t index = 0; parts && (at_cost || charged) && index < parts->via.array.size; index++) {
-        if (billing_text (&parts->via.array.ptr [index], "part_no", code, sizeof code, err))
+        if (as_obj_text (&parts->via.array.ptr [index], NULL, "part_no", code, sizeof code, err))
             return -1;
         as_obj_int (&parts->via.array.ptr [index], "quantity", &quantity);
         const billing_fee_t *part = billing_fees_part (fees, code);
@@ -254,8 +254,8 @@ s_quote_answer (as_call_t *call, const char *status, const char *event)
 {
     int64_t quote_id = 0;
     as_obj_int (call->params, "quote_id", &quote_id);
-    char by [BILLING_TEXT_SIZE (100)], today [AS_DATE_SIZE];
-    if (billing_text (call->params, "by", by, sizeof by, call->err))
+    char by [AS_TEXT_SIZE (100)], today [AS_DATE_SIZE];
+    if (as_obj_text (call->params, NULL, "by", by, sizeof by, call->err))
         return -1;
     if (!*by)
         snprintf (by, sizeof by, "%s", call->actor);
@@ -603,7 +603,7 @@ billing_visit_completed (as_delivery_t *delivery)
     bool repaired = as_obj_streq (as_obj_get (data, "outcome"), "repaired"), accepted = false;
     as_obj_bool (data, "customer_accepted", &accepted);
     char completed_at [64], on [AS_DATE_SIZE];
-    if (billing_text (data, "completed_at", completed_at, sizeof completed_at, delivery->err))
+    if (as_obj_text (data, NULL, "completed_at", completed_at, sizeof completed_at, delivery->err))
         return -1;
     int rc = s_completion_start (delivery, visit_id, case_id, repaired, completed_at, on);
     if (rc)
@@ -674,9 +674,9 @@ int
 billing_invoice_get (as_call_t *call)
 {
     int64_t invoice_id = 0;
-    char number [BILLING_TEXT_SIZE (32)];
+    char number [AS_TEXT_SIZE (32)];
     as_obj_int (call->params, "invoice_id", &invoice_id);
-    if (billing_text (call->params, "number", number, sizeof number, call->err))
+    if (as_obj_text (call->params, NULL, "number", number, sizeof number, call->err))
         return -1;
     return s_reply_invoice (call, invoice_id, number);
 }
@@ -740,8 +740,8 @@ billing_invoice_issue (as_call_t *call)
                              "lines: an invoice needs at least one line (kind, code, quantity)");
     if (items->via.array.size > BILLING_MAX_LINES)
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "lines: more than %d", BILLING_MAX_LINES);
-    char today [AS_DATE_SIZE], reference [BILLING_TEXT_SIZE (100)];
-    if (billing_text (call->params, "reference", reference, sizeof reference, call->err))
+    char today [AS_DATE_SIZE], reference [AS_TEXT_SIZE (100)];
+    if (as_obj_text (call->params, NULL, "reference", reference, sizeof reference, call->err))
         return -1;
     billing_fees_t *fees = NULL;
     if (billing_business_date (call->service, call->pg, NULL, today, call->err)
@@ -750,10 +750,10 @@ billing_invoice_issue (as_call_t *call)
     billing_line_t *lines = calloc (BILLING_MAX_LINES, sizeof *lines);
     int count = 0, rc = lines ? 0 : as_error_set (call->err, AS_INTERNAL, "out of memory");
     for (uint32_t index = 0; rc == 0 && index < items->via.array.size; index++) {
-        char kind [8], code [BILLING_TEXT_SIZE (32)];
+        char kind [8], code [AS_TEXT_SIZE (32)];
         int64_t quantity = 0;
-        if (billing_text (&items->via.array.ptr [index], "kind", kind, sizeof kind, call->err)
-        ||  billing_text (&items->via.array.ptr [index], "code", code, sizeof code, call->err)) {
+        if (as_obj_text (&items->via.array.ptr [index], NULL, "kind", kind, sizeof kind, call->err)
+        ||  as_obj_text (&items->via.array.ptr [index], NULL, "code", code, sizeof code, call->err)) {
             rc = -1;
             break;
         }
@@ -804,11 +804,11 @@ int
 billing_payment_record (as_call_t *call)
 {
     int64_t invoice_id = 0, amount = 0;
-    char method [16], reference [BILLING_TEXT_SIZE (100)], number [33];
+    char method [16], reference [AS_TEXT_SIZE (100)], number [33];
     as_obj_int (call->params, "invoice_id", &invoice_id);
     as_obj_int (call->params, "amount_fen", &amount);
-    if (billing_text (call->params, "method", method, sizeof method, call->err)
-    ||  billing_text (call->params, "reference", reference, sizeof reference, call->err))
+    if (as_obj_text (call->params, NULL, "method", method, sizeof method, call->err)
+    ||  as_obj_text (call->params, NULL, "reference", reference, sizeof reference, call->err))
         return -1;
     PGresult *invoice = s_lock_invoice (call->pg, invoice_id, call->err);
     if (!invoice)
@@ -869,10 +869,10 @@ int
 billing_credit_note_issue (as_call_t *call)
 {
     int64_t invoice_id = 0, amount = 0;
-    char reason [16], note [BILLING_TEXT_SIZE (500)], today [AS_DATE_SIZE], number [32];
+    char reason [16], note [AS_TEXT_SIZE (500)], today [AS_DATE_SIZE], number [32];
     as_obj_int (call->params, "invoice_id", &invoice_id);
-    if (billing_text (call->params, "reason", reason, sizeof reason, call->err)
-    ||  billing_text (call->params, "note", note, sizeof note, call->err))
+    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err)
+    ||  as_obj_text (call->params, NULL, "note", note, sizeof note, call->err))
         return -1;
     PGresult *invoice = s_lock_invoice (call->pg, invoice_id, call->err);
     if (!invoice)

@@ -16,13 +16,13 @@
 #define BILLING_MAX_FEES 256
 
 typedef struct {
-    char code [BILLING_TEXT_SIZE (32)];
-    char description [BILLING_TEXT_SIZE (200)];
+    char code [AS_TEXT_SIZE (32)];
+    char description [AS_TEXT_SIZE (200)];
     int64_t fen;                        //  labour price, or a part's cost
 } billing_fee_t;
 
 typedef struct {
-    char version [BILLING_TEXT_SIZE (64)];
+    char version [AS_TEXT_SIZE (64)];
     char effective_from [AS_DATE_SIZE];
     int64_t visit_fee_fen;
     int64_t parts_markup_bp;            //  paid parts: cost + mark-up (basis points)

@@ -234,7 +234,7 @@ billing_fees_load (as_call_t *call)
 {
     char *content = as_obj_strdup (call->params, "content");
     char format [8];
-    int rc = billing_text (call->params, "format", format, sizeof format, call->err)
+    int rc = as_obj_text (call->params, NULL, "format", format, sizeof format, call->err)
           || s_load_fees (call->pg, content, *format ? format : "json", call->actor, call->result, call->err)
            ? -1 : 0;
     free (content);
@@ -309,7 +309,7 @@ s_pack_term (msgpack_packer *pk, const billing_term_t *term)
 static int
 s_day (as_call_t *call, char *on, as_error_t *err)
 {
-    if (billing_text (call->params, "on", on, AS_DATE_SIZE, err))
+    if (as_obj_text (call->params, NULL, "on", on, AS_DATE_SIZE, err))
         return -1;
     return *on ? 0 : billing_business_date (call->service, call->pg, NULL, on, err);
 }
@@ -317,9 +317,9 @@ s_day (as_call_t *call, char *on, as_error_t *err)
 int
 billing_policy_show (as_call_t *call)
 {
-    char version [BILLING_TEXT_SIZE (64)], on [AS_DATE_SIZE];
+    char version [AS_TEXT_SIZE (64)], on [AS_DATE_SIZE];
     billing_policy_t *policy = calloc (1, sizeof *policy);
-    int rc = billing_text (call->params, "version", version, sizeof version, call->err);
+    int rc = as_obj_text (call->params, NULL, "version", version, sizeof version, call->err);
     if (rc == 0)
         rc = *version
            ? s_policy_from_row (s_one_row (call->pg, &s_policy_named, version, "policy", call->err), policy, call->err)
@@ -360,9 +360,9 @@ s_pack_fee_list (msgpack_packer *pk, const char *key, const char *code_key, cons
 int
 billing_fees_show (as_call_t *call)
 {
-    char version [BILLING_TEXT_SIZE (64)], on [AS_DATE_SIZE];
+    char version [AS_TEXT_SIZE (64)], on [AS_DATE_SIZE];
     billing_fees_t *fees = NULL;
-    int rc = billing_text (call->params, "version", version, sizeof version, call->err);
+    int rc = as_obj_text (call->params, NULL, "version", version, sizeof version, call->err);
     if (rc == 0)
         rc = *version
            ? s_fees_from_row (s_one_row (call->pg, &s_fees_named, version, "fee schedule", call->err), &fees, call->err)
@@ -421,13 +421,13 @@ int
 billing_registration_step (billing_registration_t *self, const msgpack_object *product, const char *source,
                            const char *owner_ref, const char *owner_name, as_pg_step_t *step, as_error_t *err)
 {
-    if (billing_text (product, "serial", self->serial, sizeof self->serial, err)
-    ||  billing_text (product, "category", self->category, sizeof self->category, err)
-    ||  billing_text (product, "model", self->model, sizeof self->model, err)
-    ||  billing_text (product, "purchase_date", self->purchased, sizeof self->purchased, err)
-    ||  billing_text (product, "proof_kind", self->proof, sizeof self->proof, err)
-    ||  billing_text (product, "proof_reference", self->reference, sizeof self->reference, err)
-    ||  billing_text (product, "retailer", self->retailer, sizeof self->retailer, err))
+    if (as_obj_text (product, NULL, "serial", self->serial, sizeof self->serial, err)
+    ||  as_obj_text (product, NULL, "category", self->category, sizeof self->category, err)
+    ||  as_obj_text (product, NULL, "model", self->model, sizeof self->model, err)
+    ||  as_obj_text (product, NULL, "purchase_date", self->purchased, sizeof self->purchased, err)
+    ||  as_obj_text (product, NULL, "proof_kind", self->proof, sizeof self->proof, err)
+    ||  as_obj_text (product, NULL, "proof_reference", self->reference, sizeof self->reference, err)
+    ||  as_obj_text (product, NULL, "retailer", self->retailer, sizeof self->retailer, err))
         return -1;
     as_pg_params_t *params = &self->params;
     as_pgp_reset (params);
@@ -490,11 +490,11 @@ s_reply_registration (as_call_t *call, const char *serial)
 int
 billing_registration_add (as_call_t *call)
 {
-    char serial [BILLING_TEXT_SIZE (64)], owner_ref [BILLING_TEXT_SIZE (64)], owner_name [BILLING_TEXT_SIZE (100)];
+    char serial [AS_TEXT_SIZE (64)], owner_ref [AS_TEXT_SIZE (64)], owner_name [AS_TEXT_SIZE (100)];
     const msgpack_object *owner = as_obj_get (call->params, "owner");
-    if (billing_text (call->params, "serial", serial, sizeof serial, call->err)
-    ||  billing_text (owner, "ref", owner_ref, sizeof owner_ref, call->err)
-    ||  billing_text (owner, "name", owner_name, sizeof owner_name, call->err)
+    if (as_obj_text (call->params, NULL, "serial", serial, sizeof serial, call->err)
+    ||  as_obj_text (owner, NULL, "ref", owner_ref, sizeof owner_ref, call->err)
+    ||  as_obj_text (owner, NULL, "name", owner_name, sizeof owner_name, call->err)
     ||  billing_register (call->pg, call->params, "agent", s_opt (owner_ref), s_opt (owner_name), call->err))
         return -1;
     return s_reply_registration (call, serial);
@@ -503,8 +503,8 @@ billing_registration_add (as_call_t *call)
 int
 billing_registration_show (as_call_t *call)
 {
-    char serial [BILLING_TEXT_SIZE (64)];
-    if (billing_text (call->params, "serial", serial, sizeof serial, call->err))
+    char serial [AS_TEXT_SIZE (64)];
+    if (as_obj_text (call->params, NULL, "serial", serial, sizeof serial, call->err))
         return -1;
     return s_reply_registration (call, serial);
 }
@@ -512,10 +512,10 @@ billing_registration_show (as_call_t *call)
 int
 billing_sale_recorded (as_delivery_t *delivery)
 {
-    char owner_ref [BILLING_TEXT_SIZE (64)], owner_name [BILLING_TEXT_SIZE (100)];
+    char owner_ref [AS_TEXT_SIZE (64)], owner_name [AS_TEXT_SIZE (100)];
     const msgpack_object *owner = as_obj_get (delivery->data, "owner");
-    return billing_text (owner, "ref", owner_ref, sizeof owner_ref, delivery->err)
-        || billing_text (owner, "name", owner_name, sizeof owner_name, delivery->err)
+    return as_obj_text (owner, NULL, "ref", owner_ref, sizeof owner_ref, delivery->err)
+        || as_obj_text (owner, NULL, "name", owner_name, sizeof owner_name, delivery->err)
         || billing_register (delivery->pg, delivery->data, "sale", s_opt (owner_ref), s_opt (owner_name),
                              delivery->err) ? -1 : 0;
 }
@@ -527,12 +527,12 @@ static const as_stmt_t s_contract_insert = { "billing_contract_insert",
 int
 billing_contract_sold (as_delivery_t *delivery)
 {
-    char number [BILLING_TEXT_SIZE (64)], serial [BILLING_TEXT_SIZE (64)], starts [16], ends [16];
+    char number [AS_TEXT_SIZE (64)], serial [AS_TEXT_SIZE (64)], starts [16], ends [16];
     int64_t price = 0;
-    if (billing_text (delivery->data, "contract_no", number, sizeof number, delivery->err)
-    ||  billing_text (delivery->data, "serial", serial, sizeof serial, delivery->err)
-    ||  billing_text (delivery->data, "starts_on", starts, sizeof starts, delivery->err)
-    ||  billing_text (delivery->data, "ends_on", ends, sizeof ends, delivery->err))
+    if (as_obj_text (delivery->data, NULL, "contract_no", number, sizeof number, delivery->err)
+    ||  as_obj_text (delivery->data, NULL, "serial", serial, sizeof serial, delivery->err)
+    ||  as_obj_text (delivery->data, NULL, "starts_on", starts, sizeof starts, delivery->err)
+    ||  as_obj_text (delivery->data, NULL, "ends_on", ends, sizeof ends, delivery->err))
         return -1;
     as_obj_int (delivery->data, "price_fen", &price);
     if (strcmp (ends, starts) < 0)
@@ -566,17 +566,3 @@ billing_reply_json (as_call_t *call, const char *key, const char *json)
     return rc;
 }
 
-int
-billing_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err)
-{
-    buffer [0] = 0;
-    const msgpack_object *value = as_obj_get (map, key);
-    if (!value || value->type == MSGPACK_OBJECT_NIL)
-        return 0;
-    if (value->type != MSGPACK_OBJECT_STR)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: expected a string", key);
-    if (!as_obj_strcpy (map, key, buffer, size))
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %u bytes is longer than the %zu this field holds",
-                             key, (unsigned) value->via.str.size, size - 1);
-    return 0;
-}

@@ -29,13 +29,6 @@ typedef struct {
 
 dispatch_config_t *dispatch_config (as_service_t *service);
 
-//  Bytes that hold a text of the catalogue's max_len `chars`: max_len
-//  counts characters (code points), and one takes up to 4 bytes of UTF-8.
-#define DISPATCH_TEXT_SIZE(chars) (4 * (chars) + 1)
-//  Copy the string field `key` of `map` into buf: 1 when copied, 0 when
-//  absent (buf is left as it was), -1 with err set (invalid_argument,
-//  naming the field) when it does not fit.
-int dispatch_text (const msgpack_object *map, const char *key, char *buf, size_t size, as_error_t *err);
 
 //  --- dispatch_fleet.c: stations, engineers, skills, absences -------------
 int dispatch_station_add (as_call_t *call);

@@ -32,15 +32,15 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     const msgpack_object *location = as_obj_get (as_obj_get (data, "customer"), "location");
     int64_t case_id = 0;
     as_obj_int (data, "case_id", &case_id);
-    char category [32] = "", model [DISPATCH_TEXT_SIZE (64)] = "", serial [DISPATCH_TEXT_SIZE (64)] = "",
-         priority [16] = "normal", fault [DISPATCH_TEXT_SIZE (32)] = "", reported [40] = "", lat [32] = "",
+    char category [32] = "", model [AS_TEXT_SIZE (64)] = "", serial [AS_TEXT_SIZE (64)] = "",
+         priority [16] = "normal", fault [AS_TEXT_SIZE (32)] = "", reported [40] = "", lat [32] = "",
          lon [32] = "";
-    if (dispatch_text (product, "category", category, sizeof category, delivery->err) < 0
-    ||  dispatch_text (product, "model", model, sizeof model, delivery->err) < 0
-    ||  dispatch_text (product, "serial", serial, sizeof serial, delivery->err) < 0
-    ||  dispatch_text (data, "priority", priority, sizeof priority, delivery->err) < 0
-    ||  dispatch_text (data, "fault_code", fault, sizeof fault, delivery->err) < 0
-    ||  dispatch_text (data, "reported_at", reported, sizeof reported, delivery->err) < 0)
+    if (as_obj_text (product, NULL, "category", category, sizeof category, delivery->err) < 0
+    ||  as_obj_text (product, NULL, "model", model, sizeof model, delivery->err) < 0
+    ||  as_obj_text (product, NULL, "serial", serial, sizeof serial, delivery->err) < 0
+    ||  as_obj_text (data, NULL, "priority", priority, sizeof priority, delivery->err) < 0
+    ||  as_obj_text (data, NULL, "fault_code", fault, sizeof fault, delivery->err) < 0
+    ||  as_obj_text (data, NULL, "reported_at", reported, sizeof reported, delivery->err) < 0)
         return -1;
     bool has_lat = false, has_lon = false;
     double lat_value = s_obj_float (location, "lat", &has_lat), lon_value = s_obj_float (location, "lon", &has_lon);
@@ -122,7 +122,7 @@ s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, co
     as_obj_int (delivery->data, "case_id", &case_id);
     char value [16];
     snprintf (value, sizeof value, "%s", absent);
-    if (dispatch_text (delivery->data, key, value, sizeof value, delivery->err) < 0)
+    if (as_obj_text (delivery->data, NULL, key, value, sizeof value, delivery->err) < 0)
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -160,9 +160,11 @@ dispatch_on_case_closed (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char reason [DISPATCH_TEXT_SIZE (500)] = "solved remotely", note [DISPATCH_TEXT_SIZE (500) + 16];
-    if (dispatch_text (delivery->data, "reason", reason, sizeof reason, delivery->err) < 0)
+    char reason [AS_TEXT_SIZE (500)], note [AS_TEXT_SIZE (500) + 16];
+    if (as_obj_text (delivery->data, NULL, "reason", reason, sizeof reason, delivery->err) < 0)
         return -1;
+    if (!*reason)
+        snprintf (reason, sizeof reason, "solved remotely");
     snprintf (note, sizeof note, "case closed: %s", reason);
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -232,7 +234,7 @@ s_part_arrived (as_delivery_t *delivery, int64_t case_id, const char *part_no)
     bool last = PQntuples (visit) == 1 && as_pg_get_int (visit, 0, 1) == 0;
     int64_t visit_id = PQntuples (visit) ? as_pg_get_int (visit, 0, 0) : 0;
     PQclear (visit);
-    char note [DISPATCH_TEXT_SIZE (32) + 32];
+    char note [AS_TEXT_SIZE (32) + 32];
     snprintf (note, sizeof note, "part %s on its way", part_no);
     if (!visit_id || s_parts_note (delivery, case_id, note))
         return visit_id ? -1 : 0;
@@ -251,8 +253,8 @@ s_part_event_arrived (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char part_no [DISPATCH_TEXT_SIZE (32)] = "";
-    if (dispatch_text (delivery->data, "part_no", part_no, sizeof part_no, delivery->err) < 0)
+    char part_no [AS_TEXT_SIZE (32)] = "";
+    if (as_obj_text (delivery->data, NULL, "part_no", part_no, sizeof part_no, delivery->err) < 0)
         return -1;
     return s_part_arrived (delivery, case_id, part_no);
 }
@@ -279,9 +281,9 @@ dispatch_on_part_backordered (as_delivery_t *delivery)
 {
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
-    char part_no [DISPATCH_TEXT_SIZE (32)] = "", expected [11] = "", note [DISPATCH_TEXT_SIZE (32) + 64];
-    if (dispatch_text (delivery->data, "part_no", part_no, sizeof part_no, delivery->err) < 0
-    ||  dispatch_text (delivery->data, "expected_on", expected, sizeof expected, delivery->err) < 0)
+    char part_no [AS_TEXT_SIZE (32)] = "", expected [11] = "", note [AS_TEXT_SIZE (32) + 64];
+    if (as_obj_text (delivery->data, NULL, "part_no", part_no, sizeof part_no, delivery->err) < 0
+    ||  as_obj_text (delivery->data, NULL, "expected_on", expected, sizeof expected, delivery->err) < 0)
         return -1;
     snprintf (note, sizeof note, "part %s back-ordered, expected on %s", part_no, expected);
     return s_parts_note (delivery, case_id, note);

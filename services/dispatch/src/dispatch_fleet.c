@@ -33,22 +33,6 @@ dispatch_distance (double lat1, double lon1, double lat2, double lon2)
     return 2 * earth * asin (fmin (1, sqrt (a)));
 }
 
-int
-dispatch_text (const msgpack_object *map, const char *key, char *buf, size_t size, as_error_t *err)
-{
-    const char *text;
-    size_t length;
-    if (!as_obj_str (map, key, &text, &length))
-        return 0;
-    //  The buffers hold the catalogue's limits: this is a limit and a
-    //  buffer that disagree, told rather than kept as an empty text.
-    if (length >= size)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %zu bytes of text, dispatch keeps at most %zu", key,
-                             length, size - 1);
-    memcpy (buf, text, length);
-    buf [length] = 0;
-    return 1;
-}
 
 static double
 s_obj_float (const msgpack_object *map, const char *key)
@@ -119,12 +103,12 @@ s_reply_stations (as_call_t *call, int64_t station_id, const char *key)
 int
 dispatch_station_add (as_call_t *call)
 {
-    char code [DISPATCH_TEXT_SIZE (32)] = "", name [DISPATCH_TEXT_SIZE (100)] = "",
-         region [DISPATCH_TEXT_SIZE (64)] = "", tier [32] = "", lat [32], lon [32];
-    if (dispatch_text (call->params, "code", code, sizeof code, call->err) < 0
-    ||  dispatch_text (call->params, "name", name, sizeof name, call->err) < 0
-    ||  dispatch_text (call->params, "region", region, sizeof region, call->err) < 0
-    ||  dispatch_text (call->params, "tier", tier, sizeof tier, call->err) < 0)
+    char code [AS_TEXT_SIZE (32)] = "", name [AS_TEXT_SIZE (100)] = "",
+         region [AS_TEXT_SIZE (64)] = "", tier [32] = "", lat [32], lon [32];
+    if (as_obj_text (call->params, NULL, "code", code, sizeof code, call->err) < 0
+    ||  as_obj_text (call->params, NULL, "name", name, sizeof name, call->err) < 0
+    ||  as_obj_text (call->params, NULL, "region", region, sizeof region, call->err) < 0
+    ||  as_obj_text (call->params, NULL, "tier", tier, sizeof tier, call->err) < 0)
         return -1;
     snprintf (lat, sizeof lat, "%.7f", s_obj_float (call->params, "lat"));
     snprintf (lon, sizeof lon, "%.7f", s_obj_float (call->params, "lon"));
@@ -193,7 +177,7 @@ s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as
         const msgpack_object *skill = &skills->via.array.ptr [index];
         char category [32] = "";
         int64_t level = 1;
-        if (dispatch_text (skill, "category", category, sizeof category, err) < 0)
+        if (as_obj_text (skill, NULL, "category", category, sizeof category, err) < 0)
             return -1;
         as_obj_int (skill, "level", &level);
         as_pgp_reset (&params);
@@ -208,9 +192,9 @@ s_set_skills (as_pg_t *pg, int64_t engineer_id, const msgpack_object *skills, as
 
 //  One engineer of engineer.add or engineer.import, as given.
 typedef struct {
-    char code [DISPATCH_TEXT_SIZE (32)], name [DISPATCH_TEXT_SIZE (100)], station_code [DISPATCH_TEXT_SIZE (32)],
-         van [DISPATCH_TEXT_SIZE (32)], start [DISPATCH_TEXT_SIZE (5)], end [DISPATCH_TEXT_SIZE (5)],
-         work_days [DISPATCH_TEXT_SIZE (7)];
+    char code [AS_TEXT_SIZE (32)], name [AS_TEXT_SIZE (100)], station_code [AS_TEXT_SIZE (32)],
+         van [AS_TEXT_SIZE (32)], start [AS_TEXT_SIZE (5)], end [AS_TEXT_SIZE (5)],
+         work_days [AS_TEXT_SIZE (7)];
     int64_t station_id, max_visits;
     bool has_station, has_max;
 } s_engineer_t;
@@ -219,13 +203,13 @@ static int
 s_read_engineer (const msgpack_object *engineer, s_engineer_t *given, as_error_t *err)
 {
     memset (given, 0, sizeof *given);
-    if (dispatch_text (engineer, "code", given->code, sizeof given->code, err) < 0
-    ||  dispatch_text (engineer, "name", given->name, sizeof given->name, err) < 0
-    ||  dispatch_text (engineer, "station_code", given->station_code, sizeof given->station_code, err) < 0
-    ||  dispatch_text (engineer, "van", given->van, sizeof given->van, err) < 0
-    ||  dispatch_text (engineer, "shift_start", given->start, sizeof given->start, err) < 0
-    ||  dispatch_text (engineer, "shift_end", given->end, sizeof given->end, err) < 0
-    ||  dispatch_text (engineer, "work_days", given->work_days, sizeof given->work_days, err) < 0)
+    if (as_obj_text (engineer, NULL, "code", given->code, sizeof given->code, err) < 0
+    ||  as_obj_text (engineer, NULL, "name", given->name, sizeof given->name, err) < 0
+    ||  as_obj_text (engineer, NULL, "station_code", given->station_code, sizeof given->station_code, err) < 0
+    ||  as_obj_text (engineer, NULL, "van", given->van, sizeof given->van, err) < 0
+    ||  as_obj_text (engineer, NULL, "shift_start", given->start, sizeof given->start, err) < 0
+    ||  as_obj_text (engineer, NULL, "shift_end", given->end, sizeof given->end, err) < 0
+    ||  as_obj_text (engineer, NULL, "work_days", given->work_days, sizeof given->work_days, err) < 0)
         return -1;
     given->has_station = as_obj_int (engineer, "station_id", &given->station_id);
     given->has_max = as_obj_int (engineer, "max_visits", &given->max_visits);
@@ -407,10 +391,10 @@ dispatch_engineer_absence (as_call_t *call)
 {
     int64_t engineer_id = 0;
     as_obj_int (call->params, "engineer_id", &engineer_id);
-    char starts_at [40] = "", ends_at [40] = "", reason [DISPATCH_TEXT_SIZE (500)] = "";
-    if (dispatch_text (call->params, "starts_at", starts_at, sizeof starts_at, call->err) < 0
-    ||  dispatch_text (call->params, "ends_at", ends_at, sizeof ends_at, call->err) < 0
-    ||  dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+    char starts_at [40] = "", ends_at [40] = "", reason [AS_TEXT_SIZE (500)] = "";
+    if (as_obj_text (call->params, NULL, "starts_at", starts_at, sizeof starts_at, call->err) < 0
+    ||  as_obj_text (call->params, NULL, "ends_at", ends_at, sizeof ends_at, call->err) < 0
+    ||  as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0)
         return -1;
     //  In whole seconds (fractions dropped): the table's CHECK (starts_at <
     //  ends_at) cannot fail after this.

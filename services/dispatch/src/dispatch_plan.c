@@ -1265,7 +1265,7 @@ dispatch_visit_book (as_call_t *call)
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "visit_id", &visit_id);
     char window_start [40] = "", date [11];
-    if (dispatch_text (call->params, "window_start", window_start, sizeof window_start, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "window_start", window_start, sizeof window_start, call->err) < 0)
         return -1;
     if (!case_id && !visit_id)
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "give case_id or visit_id");
@@ -1363,7 +1363,7 @@ dispatch_slots_offer (as_call_t *call)
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "days", &days);
     char from [11] = "";
-    if (dispatch_text (call->params, "from_date", from, sizeof from, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "from_date", from, sizeof from, call->err) < 0)
         return -1;
     s_need_t need;
     as_pg_params_t date_params;
@@ -1429,7 +1429,7 @@ dispatch_visit_assign (as_call_t *call)
     as_obj_int (call->params, "visit_id", &visit_id);
     as_obj_int (call->params, "engineer_id", &engineer_id);
     char window_start [40] = "", date [11];
-    if (dispatch_text (call->params, "window_start", window_start, sizeof window_start, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "window_start", window_start, sizeof window_start, call->err) < 0)
         return -1;
     int64_t station_id = s_lookup_int (call->pg, &s_engineer_station, engineer_id, NULL, 0, call->err);
     if (station_id <= 0)
@@ -1706,7 +1706,7 @@ dispatch_plan_optimize (as_call_t *call)
     int64_t station_id = 0;
     bool one = as_obj_int (call->params, "station_id", &station_id);
     char date [11] = "";
-    if (dispatch_text (call->params, "date", date, sizeof date, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "date", date, sizeof date, call->err) < 0)
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -1818,7 +1818,7 @@ dispatch_plan_board (as_call_t *call)
 {
     char date [11] = "";
     int64_t station_id = 0;
-    if (dispatch_text (call->params, "date", date, sizeof date, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "date", date, sizeof date, call->err) < 0)
         return -1;
     bool one = as_obj_int (call->params, "station_id", &station_id);
     as_pg_params_t params;

@@ -351,9 +351,11 @@ dispatch_visit_unassign (as_call_t *call)
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char reason [DISPATCH_TEXT_SIZE (500)] = "unassigned by an operator";
-    if (dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+    char reason [AS_TEXT_SIZE (500)];
+    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0)
         return -1;
+    if (!*reason)
+        snprintf (reason, sizeof reason, "unassigned by an operator");
     if (dispatch_visit_move (call->pg, visit_id, "unscheduled", call->actor, reason, call->err)
     ||  s_unplace_visit (call->pg, visit_id, call->err)
     ||  dispatch_emit_scheduled (call->service, call->pg, visit_id, "visit.rescheduled", reason, NULL, call->err))
@@ -377,8 +379,8 @@ dispatch_visit_cancel (as_call_t *call)
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char reason [DISPATCH_TEXT_SIZE (500)] = "";
-    if (dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+    char reason [AS_TEXT_SIZE (500)] = "";
+    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0)
         return -1;
     return s_cancel (call->service, call->pg, visit_id, call->actor, reason, call->err)
          ? -1 : dispatch_reply_visit (call, visit_id);
@@ -398,7 +400,7 @@ int
 dispatch_plan_dispatch (as_call_t *call)
 {
     char date [11] = "";
-    if (dispatch_text (call->params, "date", date, sizeof date, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "date", date, sizeof date, call->err) < 0)
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -436,8 +438,8 @@ s_step (as_call_t *call, const char *to, const char *type, const char *key, cons
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char note [DISPATCH_TEXT_SIZE (500)] = "";
-    if (dispatch_text (call->params, "note", note, sizeof note, call->err) < 0)
+    char note [AS_TEXT_SIZE (500)] = "";
+    if (as_obj_text (call->params, NULL, "note", note, sizeof note, call->err) < 0)
         return -1;
     char now [32];
     as_time_now_rfc3339 (now);
@@ -598,7 +600,7 @@ dispatch_visit_diagnose (as_call_t *call)
     as_obj_int (call->params, "visit_id", &visit_id);
     char resolution [16] = "";
     bool parts_on_hand = false;
-    if (dispatch_text (call->params, "resolution", resolution, sizeof resolution, call->err) < 0)
+    if (as_obj_text (call->params, NULL, "resolution", resolution, sizeof resolution, call->err) < 0)
         return -1;
     as_obj_bool (call->params, "parts_on_hand", &parts_on_hand);
     const msgpack_object *parts = as_obj_get (call->params, "parts_needed");
@@ -661,8 +663,8 @@ s_emit_completed (as_service_t *service, as_pg_t *pg, int64_t visit_id, const ms
     }
     else {
         //  The reason was read whole by the caller: its copy cannot fail here.
-        char reason [DISPATCH_TEXT_SIZE (500)] = "";
-        dispatch_text (params, "reason", reason, sizeof reason, NULL);
+        char reason [AS_TEXT_SIZE (500)] = "";
+        as_obj_text (params, NULL, "reason", reason, sizeof reason, NULL);
         as_pack_kv_str (&pk, "work_done", reason);
         as_pack_str (&pk, "repair_items");
         msgpack_pack_array (&pk, 0);
@@ -696,8 +698,8 @@ dispatch_visit_cannot_complete (as_call_t *call)
 {
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
-    char reason [DISPATCH_TEXT_SIZE (500)] = "";
-    if (dispatch_text (call->params, "reason", reason, sizeof reason, call->err) < 0)
+    char reason [AS_TEXT_SIZE (500)] = "";
+    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0)
         return -1;
     if (dispatch_visit_move (call->pg, visit_id, "cannot_complete", call->actor, reason, call->err)
     ||  s_store_report_json (call->pg, visit_id, NULL, NULL, reason, call->err)

@@ -13,16 +13,16 @@
 
 //  A report as taken from case.report or from a device event. Each text
 //  holds its field's max_len in the catalogue (characters, see
-//  INTAKE_TEXT_SIZE); enumerations and dates hold their longest value.
+//  AS_TEXT_SIZE); enumerations and dates hold their longest value.
 typedef struct {
-    char name [INTAKE_TEXT_SIZE (100)], phone [INTAKE_TEXT_SIZE (32)], email [INTAKE_TEXT_SIZE (254)],
-         address [INTAKE_TEXT_SIZE (300)];
+    char name [AS_TEXT_SIZE (100)], phone [AS_TEXT_SIZE (32)], email [AS_TEXT_SIZE (254)],
+         address [AS_TEXT_SIZE (300)];
     bool located;
     double lat, lon;
-    char category [32], model [INTAKE_TEXT_SIZE (64)], serial [INTAKE_TEXT_SIZE (64)], purchase_date [11];
-    char proof_kind [16], proof_reference [INTAKE_TEXT_SIZE (64)], retailer [INTAKE_TEXT_SIZE (100)];
-    char symptom [INTAKE_TEXT_SIZE (2000)], channel [16], priority [16], fault_code [INTAKE_TEXT_SIZE (32)],
-         external_ref [INTAKE_TEXT_SIZE (128)];
+    char category [32], model [AS_TEXT_SIZE (64)], serial [AS_TEXT_SIZE (64)], purchase_date [11];
+    char proof_kind [16], proof_reference [AS_TEXT_SIZE (64)], retailer [AS_TEXT_SIZE (100)];
+    char symptom [AS_TEXT_SIZE (2000)], channel [16], priority [16], fault_code [AS_TEXT_SIZE (32)],
+         external_ref [AS_TEXT_SIZE (128)];
 } s_report_t;
 
 //  States a case can be in, and the moves between them. Later services
@@ -167,23 +167,6 @@ s_read_location (const msgpack_object *customer, s_report_t *report)
                 ? lon->via.f64 : (double) lon->via.i64;
 }
 
-int
-intake_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
-             as_error_t *err)
-{
-    const char *text;
-    size_t length;
-    if (!as_obj_str (map, key, &text, &length))
-        return 0;
-    //  The buffers hold the catalogue's limits: this is a limit and a
-    //  buffer that disagree, told rather than kept as an empty text.
-    if (length >= size)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s%s%s: %zu bytes of text, intake keeps at most %zu",
-                             where ? where : "", where ? "." : "", key, length, size - 1);
-    memcpy (buf, text, length);
-    buf [length] = 0;
-    return 1;
-}
 
 //  The texts of a map into their buffers, in order; -1 at the first that
 //  does not fit.
@@ -197,7 +180,7 @@ static int
 s_read_texts (const msgpack_object *map, const char *where, const s_text_t *texts, int count, as_error_t *err)
 {
     for (int index = 0; index < count; index++)
-        if (intake_text (map, where, texts [index].key, texts [index].buf, texts [index].size, err) < 0)
+        if (as_obj_text (map, where, texts [index].key, texts [index].buf, texts [index].size, err) < 0)
             return -1;
     return 0;
 }
@@ -788,8 +771,8 @@ intake_case_triage (as_call_t *call)
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    char outcome [32] = "", priority [16] = "", note [INTAKE_TEXT_SIZE (2000)] = "",
-         actor [INTAKE_TEXT_SIZE (100)] = "";
+    char outcome [32] = "", priority [16] = "", note [AS_TEXT_SIZE (2000)] = "",
+         actor [AS_TEXT_SIZE (100)] = "";
     const s_text_t texts [] = { { "outcome", outcome, sizeof outcome }, { "priority", priority, sizeof priority },
                                 { "note", note, sizeof note }, { "actor", actor, sizeof actor } };
     if (s_read_texts (call->params, NULL, texts, 4, call->err))
@@ -832,7 +815,7 @@ s_move_for_reason (as_call_t *call, const char *step, const char *type, const ch
 {
     int64_t case_id = 0;
     as_obj_int (call->params, "case_id", &case_id);
-    char reason [INTAKE_TEXT_SIZE (500)] = "", actor [INTAKE_TEXT_SIZE (100)] = "";
+    char reason [AS_TEXT_SIZE (500)] = "", actor [AS_TEXT_SIZE (100)] = "";
     const s_text_t texts [] = { { "reason", reason, sizeof reason }, { "actor", actor, sizeof actor } };
     if (s_read_texts (call->params, NULL, texts, 2, call->err))
         return -1;
@@ -860,9 +843,11 @@ intake_case_cancel (as_call_t *call)
 int
 intake_case_escalate (as_call_t *call)
 {
-    char to [32] = "head_office";
-    if (intake_text (call->params, NULL, "to", to, sizeof to, call->err) < 0)
+    char to [32];
+    if (as_obj_text (call->params, NULL, "to", to, sizeof to, call->err) < 0)
         return -1;
+    if (!*to)
+        snprintf (to, sizeof to, "head_office");
     return s_move_for_reason (call, "escalated", "case.escalated", to);
 }
 

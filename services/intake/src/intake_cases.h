@@ -6,9 +6,6 @@
 #include "as_service.h"
 #include <time.h>
 
-//  Bytes that hold a text of the catalogue's max_len `chars`: max_len
-//  counts characters (code points), and one takes up to 4 bytes of UTF-8.
-#define INTAKE_TEXT_SIZE(chars) (4 * (chars) + 1)
 
 //  RPC methods.
 int intake_case_report (as_call_t *call);
@@ -36,11 +33,6 @@ int intake_history (as_pg_t *pg, int64_t case_id, const char *from, const char *
                     const char *actor, const char *note, as_error_t *err);
 //  Reply {case: {...}} for the case as it is now.
 int intake_reply_case (as_call_t *call, int64_t case_id);
-//  Copy the string field `key` of `map` (at `where` in the request, for the
-//  message; may be NULL) into buf: 1 when copied, 0 when absent (buf is left
-//  as it was), -1 with err set (invalid_argument) when it does not fit.
-int intake_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
-                 as_error_t *err);
 
 //  Domain checks, exposed for the self-test.
 bool intake_phone_valid (const char *phone);

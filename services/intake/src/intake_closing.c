@@ -258,9 +258,9 @@ intake_on_visit_cancelled (as_delivery_t *delivery)
 int
 intake_on_visit_completed (as_delivery_t *delivery)
 {
-    char outcome [16] = "", work [INTAKE_TEXT_SIZE (2000)] = "";
-    if (intake_text (delivery->data, NULL, "outcome", outcome, sizeof outcome, delivery->err) < 0
-    ||  intake_text (delivery->data, NULL, "work_done", work, sizeof work, delivery->err) < 0)
+    char outcome [16] = "", work [AS_TEXT_SIZE (2000)] = "";
+    if (as_obj_text (delivery->data, NULL, "outcome", outcome, sizeof outcome, delivery->err) < 0
+    ||  as_obj_text (delivery->data, NULL, "work_done", work, sizeof work, delivery->err) < 0)
         return -1;
     bool repaired = !strcmp (outcome, "repaired");
     s_locked_t locked;
@@ -293,12 +293,12 @@ int
 intake_case_close (as_call_t *call)
 {
     s_closing_t closing = { 0, 0, "operator", NULL, call->actor };
-    char reason [INTAKE_TEXT_SIZE (500)] = "", actor [INTAKE_TEXT_SIZE (100)] = "";
+    char reason [AS_TEXT_SIZE (500)] = "", actor [AS_TEXT_SIZE (100)] = "";
     as_obj_int (call->params, "case_id", &closing.case_id);
-    int has_actor = intake_text (call->params, NULL, "actor", actor, sizeof actor, call->err);
-    if (intake_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0 || has_actor < 0)
+    if (as_obj_text (call->params, NULL, "actor", actor, sizeof actor, call->err) < 0
+    ||  as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0)
         return -1;
-    if (has_actor && *actor)
+    if (*actor)
         closing.actor = actor;
     closing.reason = reason;
     as_pg_params_t visit;

@@ -10,19 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-//  --- Text from requests and events --------------------------------------------
-//  The catalogue's max_len (and PostgreSQL's length()) counts characters;
-//  UTF-8 takes up to 4 bytes a character (3 for Chinese), so a buffer for
-//  a text of up to `chars` characters is this big.
-#define INVENTORY_TEXT_SIZE(chars) (4 * (chars) + 1)
-#define INVENTORY_PART_NO_SIZE INVENTORY_TEXT_SIZE (32)
-
-//  Copy the text at `key` of `map` into `buffer` ("" when absent): 0, or -1
-//  with err set when it is not a string or does not fit. A buffer sized
-//  from the catalogue's max_len holds any text the catalogue lets through,
-//  so this refuses only what breaks the contract (a consumed event is not
-//  checked again), and never goes on with an empty or cut text.
-int inventory_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err);
+//  A part number's buffer (the catalogue's 32 characters; as_msg.h).
+#define INVENTORY_PART_NO_SIZE AS_TEXT_SIZE (32)
 
 //  --- The ledger -------------------------------------------------------------
 //  One change of one bucket of one stock row, with why and for what.

@@ -70,11 +70,11 @@ s_receive (as_pg_t *pg, const char *supplier, const char *delivery_ref, const ch
 int
 inventory_stock_receive (as_call_t *call)
 {
-    char part_no [INVENTORY_PART_NO_SIZE], supplier [INVENTORY_TEXT_SIZE (100)], delivery_ref [INVENTORY_TEXT_SIZE (64)];
+    char part_no [INVENTORY_PART_NO_SIZE], supplier [AS_TEXT_SIZE (100)], delivery_ref [AS_TEXT_SIZE (64)];
     int64_t location_id = 0, quantity = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err)
-    ||  inventory_text (call->params, "supplier", supplier, sizeof supplier, call->err)
-    ||  inventory_text (call->params, "delivery_ref", delivery_ref, sizeof delivery_ref, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err)
+    ||  as_obj_text (call->params, NULL, "supplier", supplier, sizeof supplier, call->err)
+    ||  as_obj_text (call->params, NULL, "delivery_ref", delivery_ref, sizeof delivery_ref, call->err))
         return -1;
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
@@ -95,10 +95,10 @@ inventory_stock_receive (as_call_t *call)
 int
 inventory_on_supplier_shipment (as_delivery_t *delivery)
 {
-    char supplier [INVENTORY_TEXT_SIZE (100)], delivery_ref [INVENTORY_TEXT_SIZE (64)], actor [160];
+    char supplier [AS_TEXT_SIZE (100)], delivery_ref [AS_TEXT_SIZE (64)], actor [160];
     int64_t location_id = 0;
-    if (inventory_text (delivery->data, "supplier", supplier, sizeof supplier, delivery->err)
-    ||  inventory_text (delivery->data, "delivery_ref", delivery_ref, sizeof delivery_ref, delivery->err))
+    if (as_obj_text (delivery->data, NULL, "supplier", supplier, sizeof supplier, delivery->err)
+    ||  as_obj_text (delivery->data, NULL, "delivery_ref", delivery_ref, sizeof delivery_ref, delivery->err))
         return -1;
     as_obj_int (delivery->data, "location_id", &location_id);
     snprintf (actor, sizeof actor, "supplier:%.140s", delivery->publisher);
@@ -109,7 +109,7 @@ inventory_on_supplier_shipment (as_delivery_t *delivery)
     for (uint32_t index = 0; lines && index < lines->via.array.size; index++) {
         char part_no [INVENTORY_PART_NO_SIZE];
         int64_t quantity = 0;
-        if (inventory_text (&lines->via.array.ptr [index], "part_no", part_no, sizeof part_no, delivery->err))
+        if (as_obj_text (&lines->via.array.ptr [index], NULL, "part_no", part_no, sizeof part_no, delivery->err))
             return -1;
         as_obj_int (&lines->via.array.ptr [index], "quantity", &quantity);
         if (s_receive (delivery->pg, supplier, delivery_ref, part_no, location_id, quantity, actor, delivery->err) < 0)
@@ -141,11 +141,11 @@ s_return_to_vendor (as_pg_t *pg, const char *part_no, int64_t location_id, int64
 int
 inventory_inspection_record (as_call_t *call)
 {
-    char part_no [INVENTORY_PART_NO_SIZE], result [8], note [INVENTORY_TEXT_SIZE (500)];
+    char part_no [INVENTORY_PART_NO_SIZE], result [8], note [AS_TEXT_SIZE (500)];
     int64_t location_id = 0, quantity = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err)
-    ||  inventory_text (call->params, "result", result, sizeof result, call->err)
-    ||  inventory_text (call->params, "note", note, sizeof note, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err)
+    ||  as_obj_text (call->params, NULL, "result", result, sizeof result, call->err)
+    ||  as_obj_text (call->params, NULL, "note", note, sizeof note, call->err))
         return -1;
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
@@ -178,7 +178,7 @@ inventory_defective_return (as_call_t *call)
 {
     char part_no [INVENTORY_PART_NO_SIZE];
     int64_t location_id = 0, quantity = 0, case_id = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err))
         return -1;
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
@@ -263,7 +263,7 @@ int
 inventory_return_list (as_call_t *call)
 {
     char status [16];
-    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+    if (as_obj_text (call->params, NULL, "status", status, sizeof status, call->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -288,7 +288,7 @@ inventory_stock_transfer (as_call_t *call)
 {
     char part_no [INVENTORY_PART_NO_SIZE];
     int64_t from = 0, to = 0, quantity = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err))
         return -1;
     as_obj_int (call->params, "from_location_id", &from);
     as_obj_int (call->params, "to_location_id", &to);
@@ -310,11 +310,11 @@ inventory_stock_transfer (as_call_t *call)
 int
 inventory_stock_adjust (as_call_t *call)
 {
-    char part_no [INVENTORY_PART_NO_SIZE], bucket [16], reason [INVENTORY_TEXT_SIZE (500)];
+    char part_no [INVENTORY_PART_NO_SIZE], bucket [16], reason [AS_TEXT_SIZE (500)];
     int64_t location_id = 0, quantity = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err)
-    ||  inventory_text (call->params, "bucket", bucket, sizeof bucket, call->err)
-    ||  inventory_text (call->params, "reason", reason, sizeof reason, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err)
+    ||  as_obj_text (call->params, NULL, "bucket", bucket, sizeof bucket, call->err)
+    ||  as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err))
         return -1;
     if (!*bucket)
         snprintf (bucket, sizeof bucket, "available");
@@ -397,7 +397,7 @@ int
 inventory_purchase_list (as_call_t *call)
 {
     char status [16];
-    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+    if (as_obj_text (call->params, NULL, "status", status, sizeof status, call->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);

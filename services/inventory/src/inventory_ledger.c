@@ -228,7 +228,7 @@ inventory_stock_show (as_call_t *call)
 {
     char part_no [INVENTORY_PART_NO_SIZE];
     int64_t location_id = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err))
         return -1;
     as_obj_int (call->params, "location_id", &location_id);
     msgpack_pack_map (call->result, 1);
@@ -283,20 +283,6 @@ inventory_ledger_verify (as_call_t *call)
     return 0;
 }
 
-int
-inventory_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err)
-{
-    buffer [0] = 0;
-    const msgpack_object *value = as_obj_get (map, key);
-    if (!value || value->type == MSGPACK_OBJECT_NIL)
-        return 0;
-    if (value->type != MSGPACK_OBJECT_STR)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: expected a string", key);
-    if (!as_obj_strcpy (map, key, buffer, size))
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %u bytes is longer than the %zu this field holds",
-                             key, (unsigned) value->via.str.size, size - 1);
-    return 0;
-}
 
 void
 inventory_pack_row (msgpack_packer *pk, const PGresult *result, int row,

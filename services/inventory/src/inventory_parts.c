@@ -13,8 +13,8 @@
 #define S_MODELS_MAX       200
 
 typedef struct {
-    char part_no [INVENTORY_PART_NO_SIZE], name [INVENTORY_TEXT_SIZE (S_NAME_CHARS)];
-    char supplier [INVENTORY_TEXT_SIZE (S_SUPPLIER_CHARS)], kind [16];
+    char part_no [INVENTORY_PART_NO_SIZE], name [AS_TEXT_SIZE (S_NAME_CHARS)];
+    char supplier [AS_TEXT_SIZE (S_SUPPLIER_CHARS)], kind [16];
     char *models;                   //  PostgreSQL array literal (s_models_literal's)
     int64_t unit_cost_fen, lead_time_days;
 } s_part_t;
@@ -136,10 +136,10 @@ inventory_part_add (as_call_t *call)
 {
     s_part_t part;
     memset (&part, 0, sizeof part);
-    if (inventory_text (call->params, "part_no", part.part_no, sizeof part.part_no, call->err)
-    ||  inventory_text (call->params, "name", part.name, sizeof part.name, call->err)
-    ||  inventory_text (call->params, "kind", part.kind, sizeof part.kind, call->err)
-    ||  inventory_text (call->params, "supplier", part.supplier, sizeof part.supplier, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part.part_no, sizeof part.part_no, call->err)
+    ||  as_obj_text (call->params, NULL, "name", part.name, sizeof part.name, call->err)
+    ||  as_obj_text (call->params, NULL, "kind", part.kind, sizeof part.kind, call->err)
+    ||  as_obj_text (call->params, NULL, "supplier", part.supplier, sizeof part.supplier, call->err))
         return -1;
     as_obj_int (call->params, "unit_cost_fen", &part.unit_cost_fen);
     as_obj_int (call->params, "lead_time_days", &part.lead_time_days);
@@ -350,7 +350,7 @@ int
 inventory_part_get (as_call_t *call)
 {
     char part_no [INVENTORY_PART_NO_SIZE];
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err))
         return -1;
     return s_reply_part (call, part_no, true);
 }
@@ -450,11 +450,11 @@ s_location_exists (as_call_t *call, const char *code, const char *kind, int64_t 
 int
 inventory_location_add (as_call_t *call)
 {
-    char code [INVENTORY_TEXT_SIZE (32)], kind [16], name [INVENTORY_TEXT_SIZE (100)];
+    char code [AS_TEXT_SIZE (32)], kind [16], name [AS_TEXT_SIZE (100)];
     int64_t station_id = 0, engineer_id = 0;
-    if (inventory_text (call->params, "code", code, sizeof code, call->err)
-    ||  inventory_text (call->params, "kind", kind, sizeof kind, call->err)
-    ||  inventory_text (call->params, "name", name, sizeof name, call->err))
+    if (as_obj_text (call->params, NULL, "code", code, sizeof code, call->err)
+    ||  as_obj_text (call->params, NULL, "kind", kind, sizeof kind, call->err)
+    ||  as_obj_text (call->params, NULL, "name", name, sizeof name, call->err))
         return -1;
     as_obj_int (call->params, "station_id", &station_id);
     as_obj_int (call->params, "engineer_id", &engineer_id);

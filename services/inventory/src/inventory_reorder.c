@@ -203,7 +203,7 @@ inventory_reorder_report (as_call_t *call)
     s_policy (call->service, &policy);
     char part_no [INVENTORY_PART_NO_SIZE];
     int64_t location_id = 0;
-    if (inventory_text (call->params, "part_no", part_no, sizeof part_no, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err))
         return -1;
     as_obj_int (call->params, "location_id", &location_id);
     PGresult *result = s_load_positions (call->pg, &policy, *part_no ? part_no : NULL, location_id, call->err);

@@ -294,7 +294,7 @@ inventory_reservation_create (as_call_t *call)
     memset (&demand, 0, sizeof demand);
     as_obj_int (call->params, "case_id", &demand.case_id);
     as_obj_int (call->params, "visit_id", &demand.visit_id);
-    if (inventory_text (call->params, "part_no", demand.part_no, sizeof demand.part_no, call->err))
+    if (as_obj_text (call->params, NULL, "part_no", demand.part_no, sizeof demand.part_no, call->err))
         return -1;
     as_obj_int (call->params, "quantity", &demand.quantity);
     as_obj_int (call->params, "engineer_id", &demand.engineer_id);
@@ -317,7 +317,7 @@ inventory_reservation_list (as_call_t *call)
     char status [16];
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "limit", &limit);
-    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+    if (as_obj_text (call->params, NULL, "status", status, sizeof status, call->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -356,7 +356,7 @@ inventory_shipment_list (as_call_t *call)
     char status [16];
     as_obj_int (call->params, "limit", &limit);
     as_obj_bool (call->params, "late", &late);
-    if (inventory_text (call->params, "status", status, sizeof status, call->err))
+    if (as_obj_text (call->params, NULL, "status", status, sizeof status, call->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -624,9 +624,9 @@ int
 inventory_reservation_release (as_call_t *call)
 {
     int64_t reservation_id = 0;
-    char reason [INVENTORY_TEXT_SIZE (500)];
+    char reason [AS_TEXT_SIZE (500)];
     as_obj_int (call->params, "reservation_id", &reservation_id);
-    if (inventory_text (call->params, "reason", reason, sizeof reason, call->err))
+    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err))
         return -1;
     if (!*reason)
         snprintf (reason, sizeof reason, "released by an operator");
@@ -772,7 +772,7 @@ inventory_on_completed (as_delivery_t *delivery)
     if (!lines)
         return as_error_set (delivery->err, AS_INTERNAL, "out of memory");
     for (uint32_t index = 0; index < count; index++) {
-        if (inventory_text (&used->via.array.ptr [index], "part_no", lines [index].part_no,
+        if (as_obj_text (&used->via.array.ptr [index], NULL, "part_no", lines [index].part_no,
                             sizeof lines [index].part_no, delivery->err)) {
             free (lines);
             return -1;
@@ -832,7 +832,7 @@ inventory_on_diagnosed (as_delivery_t *delivery)
     char demand_at [64], actor [64];
     if (!lines)
         return as_error_set (delivery->err, AS_INTERNAL, "out of memory");
-    if (inventory_text (delivery->data, "diagnosed_at", demand_at, sizeof demand_at, delivery->err)) {
+    if (as_obj_text (delivery->data, NULL, "diagnosed_at", demand_at, sizeof demand_at, delivery->err)) {
         free (lines);
         return -1;
     }
@@ -842,7 +842,7 @@ inventory_on_diagnosed (as_delivery_t *delivery)
         as_obj_int (delivery->data, "visit_id", &line->visit_id);
         as_obj_int (delivery->data, "engineer_id", &line->engineer_id);
         as_obj_int (delivery->data, "station_id", &line->station_id);
-        if (inventory_text (&needed->via.array.ptr [index], "part_no", line->part_no, sizeof line->part_no,
+        if (as_obj_text (&needed->via.array.ptr [index], NULL, "part_no", line->part_no, sizeof line->part_no,
                             delivery->err)) {
             free (lines);
             return -1;

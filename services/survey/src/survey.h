@@ -45,18 +45,8 @@ typedef struct {
 
 const survey_config_t *survey_config (as_service_t *service);
 
-//  A buffer for a text of up to `chars` characters: the catalogue's max_len
-//  (and PostgreSQL's length()) counts characters, UTF-8 takes up to 4 bytes
-//  a character (3 for Chinese).
-#define SURVEY_TEXT_SIZE(chars) (4 * (chars) + 1)
 //  A buffer for an RFC 3339 time (the catalogue's syntax check takes < 64 bytes).
 #define SURVEY_TIME_SIZE 64
-//  Copy the text at `key` of `map` into `buffer` ("" when absent): 0, or -1
-//  with err set when it is not a string or does not fit. A buffer sized
-//  from the catalogue's max_len holds any text the catalogue lets through,
-//  so this refuses only what breaks the contract (a consumed event is not
-//  checked again), and never goes on with an empty or cut text.
-int survey_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err);
 
 //  Consumers (producer order, exactly once).
 as_event_fn survey_on_case_reported, survey_on_case_contacted, survey_on_visit_scheduled,

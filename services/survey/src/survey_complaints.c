@@ -77,7 +77,7 @@ survey_complaint_list (as_call_t *call)
     char state [16];
     bool overdue = false;
     int64_t limit = 100;
-    if (survey_text (call->params, "state", state, sizeof state, call->err))
+    if (as_obj_text (call->params, NULL, "state", state, sizeof state, call->err))
         return -1;
     as_obj_bool (call->params, "overdue", &overdue);
     as_obj_int (call->params, "limit", &limit);
@@ -151,9 +151,9 @@ survey_complaint_open (as_call_t *call)
     int64_t case_id = 0, customer_id = 0, opened = (int64_t) time (NULL);
     char category [32], severity [16], received [SURVEY_TIME_SIZE];
     as_obj_int (call->params, "case_id", &case_id);
-    if (survey_text (call->params, "category", category, sizeof category, call->err)
-    ||  survey_text (call->params, "severity", severity, sizeof severity, call->err)
-    ||  survey_text (call->params, "received_at", received, sizeof received, call->err))
+    if (as_obj_text (call->params, NULL, "category", category, sizeof category, call->err)
+    ||  as_obj_text (call->params, NULL, "severity", severity, sizeof severity, call->err)
+    ||  as_obj_text (call->params, NULL, "received_at", received, sizeof received, call->err))
         return -1;
     if (*received) {
         int64_t at;
@@ -228,7 +228,7 @@ s_move (as_call_t *call, const as_stmt_t *stmt, const char *verb, const char *te
     int64_t complaint_id = 0;
     as_obj_int (call->params, "complaint_id", &complaint_id);
     char to [32];
-    if (survey_text (call->params, "to", to, sizeof to, call->err))
+    if (as_obj_text (call->params, NULL, "to", to, sizeof to, call->err))
         return -1;
     char *text = text_key ? as_obj_strdup (call->params, text_key) : NULL;
     as_pg_params_t params;

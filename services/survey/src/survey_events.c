@@ -11,7 +11,7 @@
 
 //  A station's region: dispatch keeps it to 64 characters (its catalogue
 //  entry for visit.scheduled names no max_len).
-#define S_REGION_SIZE SURVEY_TEXT_SIZE (64)
+#define S_REGION_SIZE AS_TEXT_SIZE (64)
 
 static const char *
 s_opt (const char *text)
@@ -80,17 +80,17 @@ survey_on_case_reported (as_delivery_t *delivery)
     const msgpack_object *customer = as_obj_get (data, "customer");
     const msgpack_object *product = as_obj_get (data, "product");
     int64_t case_id = 0, customer_id = 0;
-    char phone [SURVEY_TEXT_SIZE (32)], email [SURVEY_TEXT_SIZE (254)], category [32], serial [SURVEY_TEXT_SIZE (64)],
+    char phone [AS_TEXT_SIZE (32)], email [AS_TEXT_SIZE (254)], category [32], serial [AS_TEXT_SIZE (64)],
          channel [16], reported_at [SURVEY_TIME_SIZE], purchase_date [11];
     as_obj_int (data, "case_id", &case_id);
     as_obj_int (customer, "customer_id", &customer_id);
-    if (survey_text (customer, "phone", phone, sizeof phone, delivery->err)
-    ||  survey_text (customer, "email", email, sizeof email, delivery->err)
-    ||  survey_text (product, "category", category, sizeof category, delivery->err)
-    ||  survey_text (product, "serial", serial, sizeof serial, delivery->err)
-    ||  survey_text (product, "purchase_date", purchase_date, sizeof purchase_date, delivery->err)
-    ||  survey_text (data, "channel", channel, sizeof channel, delivery->err)
-    ||  survey_text (data, "reported_at", reported_at, sizeof reported_at, delivery->err))
+    if (as_obj_text (customer, NULL, "phone", phone, sizeof phone, delivery->err)
+    ||  as_obj_text (customer, NULL, "email", email, sizeof email, delivery->err)
+    ||  as_obj_text (product, NULL, "category", category, sizeof category, delivery->err)
+    ||  as_obj_text (product, NULL, "serial", serial, sizeof serial, delivery->err)
+    ||  as_obj_text (product, NULL, "purchase_date", purchase_date, sizeof purchase_date, delivery->err)
+    ||  as_obj_text (data, NULL, "channel", channel, sizeof channel, delivery->err)
+    ||  as_obj_text (data, NULL, "reported_at", reported_at, sizeof reported_at, delivery->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -180,9 +180,9 @@ survey_on_visit_scheduled (as_delivery_t *delivery)
     as_obj_int (data, "engineer_id", &engineer_id);
     as_obj_int (data, "station_id", &station_id);
     as_obj_int (data, "follow_up_of", &follow_up_of);
-    if (survey_text (data, "window_start", start, sizeof start, delivery->err)
-    ||  survey_text (data, "window_end", end, sizeof end, delivery->err)
-    ||  survey_text (data, "region", region, sizeof region, delivery->err))
+    if (as_obj_text (data, NULL, "window_start", start, sizeof start, delivery->err)
+    ||  as_obj_text (data, NULL, "window_end", end, sizeof end, delivery->err)
+    ||  as_obj_text (data, NULL, "region", region, sizeof region, delivery->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -221,9 +221,9 @@ survey_on_visit_rescheduled (as_delivery_t *delivery)
 {
     const msgpack_object *data = delivery->data;
     char start [SURVEY_TIME_SIZE], end [SURVEY_TIME_SIZE], region [S_REGION_SIZE];
-    if (survey_text (data, "window_start", start, sizeof start, delivery->err)
-    ||  survey_text (data, "window_end", end, sizeof end, delivery->err)
-    ||  survey_text (data, "region", region, sizeof region, delivery->err))
+    if (as_obj_text (data, NULL, "window_start", start, sizeof start, delivery->err)
+    ||  as_obj_text (data, NULL, "window_end", end, sizeof end, delivery->err)
+    ||  as_obj_text (data, NULL, "region", region, sizeof region, delivery->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -250,7 +250,7 @@ survey_on_visit_started (as_delivery_t *delivery)
     if (!as_obj_streq (as_obj_get (delivery->data, "stage"), "on_site"))
         return 0;
     char at [SURVEY_TIME_SIZE];
-    if (survey_text (delivery->data, "at", at, sizeof at, delivery->err))
+    if (as_obj_text (delivery->data, NULL, "at", at, sizeof at, delivery->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -272,7 +272,7 @@ survey_on_visit_diagnosed (as_delivery_t *delivery)
     if (!as_obj_streq (as_obj_get (delivery->data, "resolution"), "workshop"))
         return 0;
     char at [SURVEY_TIME_SIZE], due [32];
-    if (survey_text (delivery->data, "diagnosed_at", at, sizeof at, delivery->err))
+    if (as_obj_text (delivery->data, NULL, "diagnosed_at", at, sizeof at, delivery->err))
         return -1;
     if (!*at)
         snprintf (at, sizeof at, "%s", delivery->event->time);
@@ -330,8 +330,8 @@ survey_on_visit_completed (as_delivery_t *delivery)
     char completed_at [SURVEY_TIME_SIZE], outcome [20];
     as_obj_int (data, "visit_id", &visit_id);
     as_obj_int (data, "case_id", &case_id);
-    if (survey_text (data, "completed_at", completed_at, sizeof completed_at, delivery->err)
-    ||  survey_text (data, "outcome", outcome, sizeof outcome, delivery->err))
+    if (as_obj_text (data, NULL, "completed_at", completed_at, sizeof completed_at, delivery->err)
+    ||  as_obj_text (data, NULL, "outcome", outcome, sizeof outcome, delivery->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -367,7 +367,7 @@ survey_on_entitlement (as_delivery_t *delivery)
 {
     char service_type [16];
     bool repeat = false;
-    if (survey_text (delivery->data, "service_type", service_type, sizeof service_type, delivery->err))
+    if (as_obj_text (delivery->data, NULL, "service_type", service_type, sizeof service_type, delivery->err))
         return -1;
     as_obj_bool (delivery->data, "repeat_repair", &repeat);
     as_pg_params_t params;
@@ -409,8 +409,8 @@ survey_on_part_shipped (as_delivery_t *delivery)
 {
     char ship_by [SURVEY_TIME_SIZE], shipped_at [SURVEY_TIME_SIZE];
     bool late = false;
-    if (survey_text (delivery->data, "ship_by", ship_by, sizeof ship_by, delivery->err)
-    ||  survey_text (delivery->data, "shipped_at", shipped_at, sizeof shipped_at, delivery->err))
+    if (as_obj_text (delivery->data, NULL, "ship_by", ship_by, sizeof ship_by, delivery->err)
+    ||  as_obj_text (delivery->data, NULL, "shipped_at", shipped_at, sizeof shipped_at, delivery->err))
         return -1;
     as_obj_bool (delivery->data, "late", &late);
     as_pg_params_t params;

@@ -188,7 +188,7 @@ survey_followup_list (as_call_t *call)
 {
     char state [16];
     int64_t case_id = 0, customer_id = 0, limit = 100;
-    if (survey_text (call->params, "state", state, sizeof state, call->err))
+    if (as_obj_text (call->params, NULL, "state", state, sizeof state, call->err))
         return -1;
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "customer_id", &customer_id);
@@ -270,7 +270,7 @@ survey_followup_reschedule (as_call_t *call)
 {
     char due [SURVEY_TIME_SIZE];
     int64_t at;
-    if (survey_text (call->params, "due_at", due, sizeof due, call->err))
+    if (as_obj_text (call->params, NULL, "due_at", due, sizeof due, call->err))
         return -1;
     if (!survey_time_parse (due, &at) || at <= (int64_t) time (NULL))
         return as_error_set (call->err, AS_INVALID_ARGUMENT, "due_at must be a time in the future");

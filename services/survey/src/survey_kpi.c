@@ -70,10 +70,10 @@ s_query (as_call_t *call, const char *period, const char *by, bool weekly)
 int
 survey_kpi_query (as_call_t *call)
 {
-    char period [SURVEY_TEXT_SIZE (7)], by [16];
+    char period [AS_TEXT_SIZE (7)], by [16];
     bool weekly = false;
-    if (survey_text (call->params, "period", period, sizeof period, call->err)
-    ||  survey_text (call->params, "by", by, sizeof by, call->err))
+    if (as_obj_text (call->params, NULL, "period", period, sizeof period, call->err)
+    ||  as_obj_text (call->params, NULL, "by", by, sizeof by, call->err))
         return -1;
     if (!*by)
         snprintf (by, sizeof by, "all");
@@ -120,8 +120,8 @@ survey_promise_list (as_call_t *call)
     const survey_config_t *config = survey_config (call->service);
     int64_t case_id = 0, limit = 100;
     char state [16], promise [32];
-    if (survey_text (call->params, "state", state, sizeof state, call->err)
-    ||  survey_text (call->params, "promise", promise, sizeof promise, call->err))
+    if (as_obj_text (call->params, NULL, "state", state, sizeof state, call->err)
+    ||  as_obj_text (call->params, NULL, "promise", promise, sizeof promise, call->err))
         return -1;
     as_obj_int (call->params, "limit", &limit);
     as_pg_params_t params;

@@ -184,7 +184,7 @@ survey_list (as_call_t *call)
 {
     char state [16];
     int64_t case_id = 0, limit = 50;
-    if (survey_text (call->params, "state", state, sizeof state, call->err))
+    if (as_obj_text (call->params, NULL, "state", state, sizeof state, call->err))
         return -1;
     as_obj_int (call->params, "case_id", &case_id);
     as_obj_int (call->params, "limit", &limit);
@@ -287,9 +287,9 @@ s_check_low_score (as_call_t *call, int64_t customer_id, const int64_t *scores)
 int
 survey_answer (as_call_t *call)
 {
-    char token [SURVEY_TEXT_SIZE (64)];
+    char token [AS_TEXT_SIZE (64)];
     int64_t scores [S_SCORES], nps = -1, survey_id = 0, customer_id = 0;
-    if (survey_text (call->params, "token", token, sizeof token, call->err))
+    if (as_obj_text (call->params, NULL, "token", token, sizeof token, call->err))
         return -1;
     for (int index = 0; index < S_SCORES; index++)
         if (!as_obj_int (call->params, s_scores [index], &scores [index]) || scores [index] < 1 || scores [index] > 5)

@@ -95,20 +95,6 @@ survey_config (as_service_t *service)
     return (const survey_config_t *) as_service_state (service);
 }
 
-int
-survey_text (const msgpack_object *map, const char *key, char *buffer, size_t size, as_error_t *err)
-{
-    buffer [0] = 0;
-    const msgpack_object *value = as_obj_get (map, key);
-    if (!value || value->type == MSGPACK_OBJECT_NIL)
-        return 0;
-    if (value->type != MSGPACK_OBJECT_STR)
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: expected a string", key);
-    if (!as_obj_strcpy (map, key, buffer, size))
-        return as_error_set (err, AS_INVALID_ARGUMENT, "%s: %u bytes is longer than the %zu this field holds",
-                             key, (unsigned) value->via.str.size, size - 1);
-    return 0;
-}
 
 //  A settings file's text (up to 1 MiB; the caller frees it), or NULL.
 static char *
