@@ -397,6 +397,18 @@ as_harness_destroy (as_harness_t **self_p)
     *self_p = NULL;
 }
 
+char *
+as_harness_repeat (const char *unit, int count)
+{
+    size_t size = strlen (unit);
+    char *text = malloc (size * (size_t) count + 1);
+    AS_CHECK (text);
+    for (int index = 0; index < count; index++)
+        memcpy (text + size * (size_t) index, unit, size);
+    text [size * (size_t) count] = 0;
+    return text;
+}
+
 void
 as_harness_report_json (char *buffer, size_t size, const char *serial)
 {

@@ -63,6 +63,9 @@ char *as_harness_output (as_harness_t *self, const char *command, int status);
 void as_harness_expect (as_harness_t *self, const char *command, int status, const char *text, bool present);
 
 
+//  `count` copies of `unit` (a long Chinese text: one character is 3
+//  bytes), freshly allocated (the caller frees).
+char *as_harness_repeat (const char *unit, int count);
 //  case.report params for a valid phone report of product `serial`.
 void as_harness_report_json (char *buffer, size_t size, const char *serial);
 //  Send a request (params as JSON) on a raw DEALER, without waiting for

@@ -23,15 +23,6 @@ s_help (as_harness_t *harness)
     free (help);
 }
 
-//  n copies of a 3-byte character.
-static void
-s_repeat (char *out, const char *character, int count)
-{
-    out [0] = 0;
-    for (int index = 0; index < count; index++)
-        strcat (out, character);
-}
-
 //  Chinese text up to each field's max_len (characters, 3 bytes each) is
 //  stored whole: an owner's name of 100 characters, a payer's reference of
 //  100, a credit note's note of 500, who accepted a quote (billing.path
@@ -39,10 +30,10 @@ s_repeat (char *out, const char *character, int count)
 static void
 s_chinese (as_harness_t *harness, int64_t invoice)
 {
-    char name [304], reference [301], note [1501], command [2600];
-    s_repeat (name, "\xe6\x9d\x8e", 100);              //  李
-    s_repeat (reference, "\xe5\x8d\x95", 100);         //  单
-    s_repeat (note, "\xe9\x80\x80", 500);              //  退
+    char command [2600];
+    char *name = as_harness_repeat ("\xe6\x9d\x8e", 100);            //  李
+    char *reference = as_harness_repeat ("\xe5\x8d\x95", 100);       //  单
+    char *note = as_harness_repeat ("\xe9\x80\x80", 500);            //  退
     snprintf (command, sizeof command, "billingctl registration add --serial SN-CN-1 --model KFR-35GW"
               " --category air_conditioner --owner-ref sales/9 --owner-name '%s' --json", name);
     as_harness_expect (harness, command, 0, name, true);
@@ -57,10 +48,14 @@ s_chinese (as_harness_t *harness, int64_t invoice)
     as_harness_expect (harness, command, 0, "CN-", true);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.credit_notes WHERE length(note) = 500") == 1);
     //  101 characters break the catalogue's limit: refused, never cut.
-    strcat (name, "\xe6\x9d\x8e");
+    free (name);
+    name = as_harness_repeat ("\xe6\x9d\x8e", 101);
     snprintf (command, sizeof command, "billingctl registration add --serial SN-CN-2 --model KFR-35GW"
               " --category air_conditioner --owner-name '%s' 2>&1", name);
     as_harness_expect (harness, command, 2, "invalid_argument", true);
+    free (name);
+    free (reference);
+    free (note);
 }
 
 int

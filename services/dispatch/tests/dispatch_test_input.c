@@ -10,19 +10,6 @@
 #include "dispatch_testlib.h"
 #include <stdlib.h>
 
-//  `count` copies of `unit` (caller frees).
-static char *
-s_repeat (const char *unit, int count)
-{
-    size_t size = strlen (unit);
-    char *text = malloc (size * (size_t) count + 1);
-    AS_CHECK (text);
-    for (int index = 0; index < count; index++)
-        memcpy (text + size * (size_t) index, unit, size);
-    text [size * (size_t) count] = 0;
-    return text;
-}
-
 //  The status of a refusal with invalid_argument: 1 (refused) or 2 (bad
 //  usage), as as_cli decides.
 #define S_INVALID (-1)
@@ -73,13 +60,13 @@ s_fleet_messages (as_harness_t *harness, as_rpc_client_t *dispatch)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM dispatch.engineers WHERE code = 'E-X'") == 0);
 
     //  Names at their max_len in Chinese characters are kept whole.
-    char *name = s_repeat ("张", 60), command [2048];
+    char *name = as_harness_repeat ("张", 60), command [2048];
     snprintf (command, sizeof command, "dispatchctl engineer add --code E-CN --name '%s' --station 1 --skills fan", name);
     as_harness_expect (harness, command, 0, "E-CN", true);
     AS_CHECK (as_harness_scalar (harness, "SELECT length(name) FROM dispatch.engineers WHERE code = 'E-CN'") == 60);
     free (name);
-    name = s_repeat ("站", 100);
-    char *region = s_repeat ("北", 64);
+    name = as_harness_repeat ("站", 100);
+    char *region = as_harness_repeat ("北", 64);
     as_rpc_reply_t reply;
     t_okf (dispatch, "station.add", &reply, "{\"code\":\"BJ-HD\",\"name\":\"%s\",\"region\":\"%s\","
            "\"tier\":\"service_centre\",\"lat\":39.96,\"lon\":116.30,\"radius_km\":20}", name, region);
@@ -90,7 +77,7 @@ s_fleet_messages (as_harness_t *harness, as_rpc_client_t *dispatch)
     free (region);
 
     //  Absences: in order, of an engineer who exists.
-    char *reason = s_repeat ("病", 500);
+    char *reason = as_harness_repeat ("病", 500);
     s_says (harness, "dispatchctl engineer absence 1 --from 2030-01-02T18:00:00+08:00 --to 2030-01-02T09:00:00+08:00"
             " --reason sick", S_INVALID, "absence ends before it starts");
     s_says (harness, "dispatchctl engineer absence 999 --from 2030-01-02T09:00:00+08:00 --to 2030-01-02T18:00:00+08:00"
@@ -184,7 +171,7 @@ s_horizon (as_harness_t *harness, as_rpc_client_t *intake, as_rpc_client_t *disp
     as_rpc_reply_release (&reply);
 
     //  A reason at its max_len in Chinese reaches the event whole.
-    char *reason = s_repeat ("因", 500);
+    char *reason = as_harness_repeat ("因", 500);
     t_okf (dispatch, "visit.cancel", &reply, "{\"visit_id\":%lld,\"reason\":\"%s\"}", (long long) visit_id, reason);
     as_rpc_reply_release (&reply);
     snprintf (command, sizeof command, "SELECT count(*) FROM dispatch.visit_history WHERE visit_id = %lld"
@@ -197,7 +184,7 @@ s_horizon (as_harness_t *harness, as_rpc_client_t *intake, as_rpc_client_t *disp
 static void
 s_case_texts (as_harness_t *harness, as_rpc_client_t *intake)
 {
-    char *model = s_repeat ("型", 64), *serial = s_repeat ("号", 64);
+    char *model = as_harness_repeat ("型", 64), *serial = as_harness_repeat ("号", 64);
     as_rpc_reply_t reply;
     t_okf (intake, "case.report", &reply,
            "{\"customer\":{\"name\":\"王芳\",\"phone\":\"13900139001\",\"address\":\"北京市东城区1号\"},"

@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  `count` copies of `unit` (caller frees).
-static char *
-s_repeat (const char *unit, int count)
-{
-    size_t size = strlen (unit);
-    char *text = malloc (size * (size_t) count + 1);
-    assert (text);
-    for (int index = 0; index < count; index++)
-        memcpy (text + size * (size_t) index, unit, size);
-    text [size * (size_t) count] = 0;
-    return text;
-}
-
 //  case.report params with the given customer name, e-mail (NULL: none)
 //  and symptom (caller frees).
 static char *
@@ -75,7 +62,7 @@ main (void)
     char sql [256], command [1024];
 
     //  Every text at its max_len in Chinese characters is kept whole.
-    char *name = s_repeat ("张", 100), *address = s_repeat ("路", 300), *symptom = s_repeat ("坏", 2000);
+    char *name = as_harness_repeat ("张", 100), *address = as_harness_repeat ("路", 300), *symptom = as_harness_repeat ("坏", 2000);
     char *params = s_report ("SN-IN-1", name, "zhang.wei@example.com.cn", address, symptom);
     int64_t first = s_ok (intake, "case.report", params);
     free (params);
@@ -86,7 +73,7 @@ main (void)
 
     //  Triage, escalate, cancel and close with notes, reasons and actors at
     //  their limits in Chinese.
-    char *note = s_repeat ("查", 2000), *reason = s_repeat ("因", 500), *actor = s_repeat ("客", 100);
+    char *note = as_harness_repeat ("查", 2000), *reason = as_harness_repeat ("因", 500), *actor = as_harness_repeat ("客", 100);
     size_t size = strlen (note) + 1024;
     char *move = malloc (size);
     assert (move);
@@ -119,7 +106,7 @@ main (void)
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM intake.products WHERE serial = 'SN-IN-3'") == 0);
 
     //  intakectl: the 34-character name of the audit, an e-mail refused.
-    char *short_name = s_repeat ("欧阳", 17);
+    char *short_name = as_harness_repeat ("欧阳", 17);
     snprintf (command, sizeof command, "intakectl report --name '%s' --phone 13700137000 --address '北京市朝阳区建国路88号'"
               " --category fan --model FS-40 --serial SN-IN-4 --symptom '不转' --channel phone 2>&1", short_name);
     as_harness_expect (harness, command, 0, "reported", true);

@@ -292,15 +292,6 @@ s_part_show (as_harness_t *harness)
     free (output);
 }
 
-//  n copies of a 3-byte character.
-static void
-s_repeat (char *out, const char *character, int count)
-{
-    out [0] = 0;
-    for (int index = 0; index < count; index++)
-        strcat (out, character);
-}
-
 //  Chinese text up to each field's max_len (characters, 3 bytes each) is
 //  stored whole: a part's name (200), supplier (100) and a compatible model
 //  (64), a location's name (100), an inspection's note and a release's
@@ -308,12 +299,11 @@ s_repeat (char *out, const char *character, int count)
 static void
 s_chinese (as_harness_t *harness, as_rpc_client_t *inventory)
 {
-    char name [601], supplier [301], model [193], note [1501], location [301];
-    s_repeat (name, "\xe6\x89\x87", 200);                  //  扇
-    s_repeat (supplier, "\xe7\xbe\x8e", 100);              //  美
-    s_repeat (model, "\xe5\x9e\x8b", 64);                  //  型
-    s_repeat (note, "\xe8\xa3\x82", 500);                  //  裂
-    s_repeat (location, "\xe4\xbb\x93", 100);              //  仓
+    char *name = as_harness_repeat ("\xe6\x89\x87", 200);              //  扇
+    char *supplier = as_harness_repeat ("\xe7\xbe\x8e", 100);          //  美
+    char *model = as_harness_repeat ("\xe5\x9e\x8b", 64);              //  型
+    char *note = as_harness_repeat ("\xe8\xa3\x82", 500);              //  裂
+    char *location = as_harness_repeat ("\xe4\xbb\x93", 100);          //  仓
     t_int (inventory, "part.add", NULL, "{\"part_no\":\"\xe7\x94\xb5\xe6\x9c\xba-35\",\"name\":\"%s\",\"unit_cost_fen\":100,"
            "\"kind\":\"regular\",\"supplier\":\"%s\",\"lead_time_days\":2,\"compatible_models\":[\"%s\"]}",
            name, supplier, model);
@@ -359,6 +349,11 @@ s_chinese (as_harness_t *harness, as_rpc_client_t *inventory)
     unlink (path);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM inventory.parts WHERE part_no = 'CN-1'"
                                           " AND length(name) = 100 AND length(supplier) = 30") == 1);
+    free (name);
+    free (supplier);
+    free (model);
+    free (note);
+    free (location);
 }
 
 //  The proof: the ledger sums to every balance, until someone edits one.
