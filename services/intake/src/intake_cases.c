@@ -265,15 +265,17 @@ static const as_stmt_t s_record = { "intake_record_report",
     " opened AS ("
     "  INSERT INTO cases (customer_id, product_id, channel, symptom, fault_code, external_ref,"
     "   priority, first_contact_due)"
-    "  SELECT customer.id, product.id, $14, $15, $16, $17, $18, now() + make_interval(mins => $19::int)"
+    "  SELECT customer.id, product.id, $14, $15, $16, $17, $18,"
+    "   open_hours_due(now(), $19::int, $21, $22::time, $23::time)"
     "  FROM customer, product"
     "  ON CONFLICT (product_id) WHERE status NOT IN ('resolved_remotely', 'cancelled', 'closed')"
-    "  DO NOTHING RETURNING id, reported_at),"
+    "  DO NOTHING RETURNING id, reported_at, first_contact_due),"
     " history AS ("
     "  INSERT INTO case_history (case_id, from_status, to_status, actor, note)"
     "  SELECT opened.id, NULL, 'reported', $20, $14 FROM opened)"
     " SELECT customer.id, product.id, product.category, product.model, product.purchase_date,"
-    "  product.proof_kind, product.proof_reference, product.retailer, opened.id, rfc3339(opened.reported_at)"
+    "  product.proof_kind, product.proof_reference, product.retailer, opened.id, rfc3339(opened.reported_at),"
+    "  rfc3339(opened.first_contact_due)"
     " FROM customer CROSS JOIN product LEFT JOIN opened ON true" };
 
 static const as_stmt_t s_link_case = { "intake_link_case",
@@ -336,7 +338,7 @@ s_pack_reported (msgpack_packer *pk, const s_report_t *report, const PGresult *r
     const char *case_keys [] = { "fault_code" };
     const char *case_values [] = { s_opt (report->fault_code) };
 
-    msgpack_pack_map (pk, 7 + s_count_present (case_values, 1));
+    msgpack_pack_map (pk, 8 + s_count_present (case_values, 1));
     as_pack_kv_int (pk, "case_id", as_pg_get_int (recorded, 0, 8));
     as_pack_str (pk, "customer");
     msgpack_pack_map (pk, 4 + s_count_present (customer_values, 1) + report->located);
@@ -365,6 +367,7 @@ s_pack_reported (msgpack_packer *pk, const s_report_t *report, const PGresult *r
     as_pack_kv_str (pk, "priority", report->priority);
     s_pack_optional (pk, case_keys, case_values, 1);
     as_pack_kv_str (pk, "reported_at", as_pg_get_str (recorded, 0, 9));
+    as_pack_kv_str (pk, "first_contact_due", as_pg_get_str (recorded, 0, 10));
 }
 
 static void
@@ -450,7 +453,44 @@ s_record_rows (as_service_t *service, as_pg_t *pg, const s_report_t *report, con
     as_pgp_str (&params, report->priority);
     as_pgp_int (&params, as_service_setting_int (service, "INTAKE_FIRST_CONTACT_MINUTES"));
     as_pgp_str (&params, actor);
+    as_pgp_str (&params, as_service_setting (service, "INTAKE_TIME_ZONE"));
+    as_pgp_str (&params, as_service_setting (service, "INTAKE_OPENS"));
+    as_pgp_str (&params, as_service_setting (service, "INTAKE_CLOSES"));
     return as_pg_run (pg, &s_record, &params, err);
+}
+
+static const as_stmt_t s_hours_check = { "intake_hours_check",
+    "SELECT now() AT TIME ZONE $1" };
+
+//  "HH:MM" -> minute of the day, -1 when it is not a time of day.
+static int
+s_clock_minute (const char *text)
+{
+    int hours, minutes, length = 0;
+    if (sscanf (text, "%2d:%2d%n", &hours, &minutes, &length) != 2 || length != 5 || text [length]
+    ||  hours < 0 || hours > 23 || minutes < 0 || minutes > 59)
+        return -1;
+    return hours * 60 + minutes;
+}
+
+int
+intake_hours_check (as_pg_t *pg, const char *zone, const char *opens, const char *closes, as_error_t *err)
+{
+    int open = s_clock_minute (opens), close = s_clock_minute (closes);
+    if (open < 0 || close < 0 || close <= open)
+        return as_error_set (err, AS_INVALID_ARGUMENT, "INTAKE_OPENS/INTAKE_CLOSES: need HH:MM with the opening"
+                             " before the closing, not %s-%s", opens, closes);
+    as_pg_params_t params;
+    as_pgp_reset (&params);
+    as_pgp_str (&params, zone);
+    PGresult *result = as_pg_run (pg, &s_hours_check, &params, err);
+    if (!result && err && strcmp (err->sqlstate, "22023") == 0)     //  invalid_parameter_value
+        return as_error_set (err, AS_INVALID_ARGUMENT, "INTAKE_TIME_ZONE: PostgreSQL does not know the zone '%s'",
+                             zone);
+    if (!result)
+        return -1;
+    PQclear (result);
+    return 0;
 }
 
 //  Record a report in the caller's transaction: customer, product, then a

@@ -44,6 +44,9 @@ bool intake_purchase_date_valid (const char *date, time_t now, char *why, size_t
 //  name@domain.tld: exactly one '@' with text before it, a domain holding a
 //  '.' that neither starts nor ends it, and no spaces.
 bool intake_email_valid (const char *email);
+//  The business hours of the first-contact promise: a zone PostgreSQL knows
+//  (asked on pg), HH:MM opening before HH:MM closing. 0, or -1 with err.
+int intake_hours_check (as_pg_t *pg, const char *zone, const char *opens, const char *closes, as_error_t *err);
 
 void intake_cases_test (bool verbose);
 void intake_closing_test (bool verbose);

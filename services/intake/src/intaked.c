@@ -7,7 +7,10 @@ extern const size_t intake_migrations_count;
 
 static as_setting_t s_settings [] = {
     { "INTAKE_FIRST_CONTACT_MINUTES", AS_CFG_INT, "60", 1, 10080,
-      "promise: first contact with the customer within this many minutes of the report", "", 0 },
+      "promise: first contact with the customer within this many minutes of business hours after the report", "", 0 },
+    { "INTAKE_TIME_ZONE", AS_CFG_STR, "Asia/Shanghai", 0, 0, "business time zone of the opening hours", "", 0 },
+    { "INTAKE_OPENS", AS_CFG_STR, "09:00", 0, 0, "business hours (every day) start, HH:MM local", "", 0 },
+    { "INTAKE_CLOSES", AS_CFG_STR, "18:00", 0, 0, "business hours end, HH:MM local", "", 0 },
     { NULL, 0, NULL, 0, 0, NULL, "", 0 }
 };
 
@@ -39,6 +42,16 @@ static const as_subscription_t s_subscriptions [] = {
     { NULL, NULL, NULL }
 };
 
+//  The business hours must make sense before the first report: a time
+//  zone PostgreSQL knows, and HH:MM with the opening before the closing.
+static int
+s_start (as_service_t *service, as_error_t *err)
+{
+    return intake_hours_check (as_service_pg (service), as_service_setting (service, "INTAKE_TIME_ZONE"),
+                               as_service_setting (service, "INTAKE_OPENS"),
+                               as_service_setting (service, "INTAKE_CLOSES"), err);
+}
+
 static const as_service_def_t s_intake = {
     .name = "intake",
     .version = "0.1.0",
@@ -50,6 +63,7 @@ static const as_service_def_t s_intake = {
     .ingress = s_ingress,
     .subscriptions = s_subscriptions,
     .consume_linger_ms = 200,           //  visit events only close cases: gather bursts
+    .start = s_start,
 };
 
 int
