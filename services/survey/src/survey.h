@@ -25,7 +25,8 @@ typedef struct {
     int send_days_after;                //  ... this many days after completion
     int expire_days;                    //  unanswered surveys expire after
     bool prefer_email;                  //  e-mail when the customer gave one
-    int first_contact_minutes;          //  promises measured by the KPIs: first contact,
+    int first_contact_minutes;          //  promises measured by the KPIs: first contact
+                                        //  (when intake sends no due time),
     int response_hours;                 //  warranty response,
     int progress_days;                  //  progress notice (working days),
     int onsite_minutes;                 //  repair on site once arrived,

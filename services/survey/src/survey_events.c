@@ -34,16 +34,19 @@ s_working_deadline (as_service_t *service, const char *start, int days, char out
 
 //  --- intake ---------------------------------------------------------------------
 
-//  Returns the case only the first time its report is applied.
+//  Returns the case only the first time its report is applied. The
+//  first-contact due time is intake's (business hours); NULL when intake
+//  did not send it (case_promises then counts SURVEY_FIRST_CONTACT_MINUTES).
 static const as_stmt_t s_case_reported = { "survey_case_reported",
     "INSERT INTO cases (case_id, customer_id, phone, email, category, serial, channel, reported_at, purchase_date,"
-    "  response_due, progress_due)"
+    "  response_due, progress_due, first_contact_due)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::date,"
-    "  $8::timestamptz + make_interval(hours => $10::int), $11::timestamptz)"
+    "  $8::timestamptz + make_interval(hours => $10::int), $11::timestamptz, $12::timestamptz)"
     " ON CONFLICT (case_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, phone = EXCLUDED.phone,"
     "  email = EXCLUDED.email, category = EXCLUDED.category, serial = EXCLUDED.serial,"
     "  channel = EXCLUDED.channel, reported_at = EXCLUDED.reported_at, purchase_date = EXCLUDED.purchase_date,"
-    "  response_due = EXCLUDED.response_due, progress_due = EXCLUDED.progress_due"
+    "  response_due = EXCLUDED.response_due, progress_due = EXCLUDED.progress_due,"
+    "  first_contact_due = EXCLUDED.first_contact_due"
     " WHERE cases.reported_at IS NULL RETURNING case_id" };
 //  The customer's reports in the window that ends with this one.
 static const as_stmt_t s_recent_faults = { "survey_recent_faults",
@@ -81,7 +84,7 @@ survey_on_case_reported (as_delivery_t *delivery)
     const msgpack_object *product = as_obj_get (data, "product");
     int64_t case_id = 0, customer_id = 0;
     char phone [AS_TEXT_SIZE (32)], email [AS_TEXT_SIZE (254)], category [32], serial [AS_TEXT_SIZE (64)],
-         channel [16], reported_at [SURVEY_TIME_SIZE], purchase_date [11];
+         channel [16], reported_at [SURVEY_TIME_SIZE], purchase_date [11], first_contact_due [SURVEY_TIME_SIZE];
     as_obj_int (data, "case_id", &case_id);
     as_obj_int (customer, "customer_id", &customer_id);
     if (as_obj_text (customer, NULL, "phone", phone, sizeof phone, delivery->err)
@@ -90,7 +93,8 @@ survey_on_case_reported (as_delivery_t *delivery)
     ||  as_obj_text (product, NULL, "serial", serial, sizeof serial, delivery->err)
     ||  as_obj_text (product, NULL, "purchase_date", purchase_date, sizeof purchase_date, delivery->err)
     ||  as_obj_text (data, NULL, "channel", channel, sizeof channel, delivery->err)
-    ||  as_obj_text (data, NULL, "reported_at", reported_at, sizeof reported_at, delivery->err))
+    ||  as_obj_text (data, NULL, "reported_at", reported_at, sizeof reported_at, delivery->err)
+    ||  as_obj_text (data, NULL, "first_contact_due", first_contact_due, sizeof first_contact_due, delivery->err))
         return -1;
     as_pg_params_t params;
     as_pgp_reset (&params);
@@ -108,6 +112,7 @@ survey_on_case_reported (as_delivery_t *delivery)
     bool dated = s_working_deadline (delivery->service, reported_at, survey_config (delivery->service)->progress_days,
                                      progress_due);
     as_pgp_str (&params, dated ? progress_due : NULL);
+    as_pgp_str (&params, s_opt (first_contact_due));
     int64_t applied = as_pg_do (delivery->pg, &s_case_reported, &params, delivery->err);
     if (applied <= 0)
         return (int) applied;

@@ -19,7 +19,7 @@ static as_setting_t s_settings [] = {
     { "SURVEY_EXPIRE_DAYS", AS_CFG_INT, "14", 1, 365, "an unanswered survey expires this many days after it is due", "", 0 },
     { "SURVEY_PREFER_EMAIL", AS_CFG_BOOL, "0", 0, 1, "send by e-mail when the customer gave an address (else SMS)", "", 0 },
     { "SURVEY_TICK_MS", AS_CFG_INT, "60000", 50, 3600000, "how often due surveys are sent and deadlines checked", "", 0 },
-    { "SURVEY_FIRST_CONTACT_MINUTES", AS_CFG_INT, "60", 1, 10080, "promise: first contact within (KPI)", "", 0 },
+    { "SURVEY_FIRST_CONTACT_MINUTES", AS_CFG_INT, "60", 1, 10080, "promise: first contact within, when case.reported has no first_contact_due (intake's, in business hours)", "", 0 },
     { "SURVEY_RESPONSE_HOURS", AS_CFG_INT, "24", 1, 720, "promise: a warranty request answered (entitlement decided or solved remotely) within", "", 0 },
     { "SURVEY_PROGRESS_DAYS", AS_CFG_INT, "3", 1, 30, "promise: the customer told of progress (appointment, remote solution) within, working days", "", 0 },
     { "SURVEY_ONSITE_REPAIR_MINUTES", AS_CFG_INT, "60", 1, 1440, "promise: a general fault repaired within this long of the engineer's arrival", "", 0 },

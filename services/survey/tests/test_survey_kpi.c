@@ -37,17 +37,29 @@ s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const 
     s_emit_at (producer, type, subject, data, NULL);
 }
 
+//  first_contact_due: intake's due time, or NULL as from a producer that
+//  does not send it.
+static void
+s_report_due (as_rpc_client_t *intake, int case_id, int customer_id, const char *category, const char *serial,
+              const char *at, const char *first_contact_due)
+{
+    char data [1024], subject [32], due [64] = "";
+    if (first_contact_due)
+        snprintf (due, sizeof due, ",\"first_contact_due\":\"%s\"", first_contact_due);
+    snprintf (data, sizeof data, "{\"case_id\":%d,\"customer\":{\"customer_id\":%d,\"name\":\"Customer %d\","
+              "\"phone\":\"1380013%04d\",\"address\":\"1 Road\"},\"product\":{\"product_id\":%d,\"category\":\"%s\","
+              "\"model\":\"M-1\",\"serial\":\"%s\"},\"symptom\":\"broken\",\"channel\":\"phone\",\"priority\":\"normal\","
+              "\"reported_at\":\"%s\"%s}", case_id, customer_id, customer_id, customer_id, case_id, category, serial, at,
+              due);
+    snprintf (subject, sizeof subject, "case/%d", case_id);
+    s_emit (intake, "case.reported", subject, data);
+}
+
 static void
 s_report (as_rpc_client_t *intake, int case_id, int customer_id, const char *category, const char *serial,
           const char *at)
 {
-    char data [1024], subject [32];
-    snprintf (data, sizeof data, "{\"case_id\":%d,\"customer\":{\"customer_id\":%d,\"name\":\"Customer %d\","
-              "\"phone\":\"1380013%04d\",\"address\":\"1 Road\"},\"product\":{\"product_id\":%d,\"category\":\"%s\","
-              "\"model\":\"M-1\",\"serial\":\"%s\"},\"symptom\":\"broken\",\"channel\":\"phone\",\"priority\":\"normal\","
-              "\"reported_at\":\"%s\"}", case_id, customer_id, customer_id, customer_id, case_id, category, serial, at);
-    snprintf (subject, sizeof subject, "case/%d", case_id);
-    s_emit (intake, "case.reported", subject, data);
+    s_report_due (intake, case_id, customer_id, category, serial, at, NULL);
 }
 
 //  Booked at `booked` (the customer is told the window then); station 1
@@ -134,6 +146,12 @@ s_stream (as_rpc_client_t *intake, as_rpc_client_t *dispatch, as_rpc_client_t *b
         "\"channel\":\"phone\",\"priority\":\"normal\",\"reported_at\":\"2026-09-15T02:00:00Z\"}";
     s_emit (intake, "case.reported", "case/7", report7);
     s_emit (intake, "case.reported", "case/7", report7);
+    //  Case 9, also September: reported at 22:00 local, so intake's first
+    //  contact (1 hour of business hours, 09:00-18:00) is due at 10:00 the
+    //  next morning; an agent triages it at 09:30, 690 clock minutes on.
+    s_report_due (intake, 9, 900, "water_heater", "SN-J", "2026-09-15T14:00:00Z", "2026-09-16T02:00:00Z");
+    s_emit_at (intake, "case.triaged", "case/9",
+               "{\"case_id\":9,\"outcome\":\"fault_confirmed\",\"priority\":\"normal\"}", "2026-09-16T01:30:00Z");
     //  Case 8, reported 50 minutes ago: its first contact is at risk (under
     //  a quarter of the hour left), its other promises pending.
     char ago [32];
@@ -310,6 +328,12 @@ s_check_all_and_category (as_rpc_client_t *survey)
     s_expect (reply.result, "east", "onsite_repair_pct", 50.0);
     s_expect (reply.result, "east", "promises_kept_pct", 40.0);
     as_rpc_reply_release (&reply);
+    //  September's case 9, contacted before intake's due time: on time,
+    //  though its minutes to first contact (clock minutes) are 690.
+    s_kpi (survey, "2026-09", "category", &reply);
+    s_expect (reply.result, "water_heater", "first_contact_on_time_pct", 100.0);
+    s_expect (reply.result, "water_heater", "first_contact_median_min", 690.0);
+    as_rpc_reply_release (&reply);
 }
 
 //  One promise of a case as "state due met" (met "-" when not met), or
@@ -362,6 +386,10 @@ s_promises (as_harness_t *harness, as_rpc_client_t *survey)
     s_expect_promise (survey, 4, "part_shipped", "breached 2026-10-22T04:00:00.000Z 2026-10-22T10:00:00.000Z");
     //  Reported on a Sunday: the clock starts on Monday 26 October.
     s_expect_promise (survey, 5, "progress_notice", "breached 2026-10-28T16:00:00.000Z -");
+    //  First contact: intake's due time when it sends one (case 9, the next
+    //  morning), else SURVEY_FIRST_CONTACT_MINUTES after the report.
+    s_expect_promise (survey, 9, "first_contact", "kept 2026-09-16T02:00:00.000Z 2026-09-16T01:30:00.000Z");
+    s_expect_promise (survey, 5, "first_contact", "breached 2026-10-25T03:00:00.000Z -");
     as_rpc_reply_t reply;
     as_harness_call (survey, "promise.list", "{\"case_id\":8}", NULL, &reply);
     AS_CHECK (reply.ok);
@@ -655,8 +683,8 @@ main (void)
     as_rpc_client_t *inventory = as_harness_client (harness, "inventory");
 
     s_stream (intake, dispatch, billing, inventory);
-    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 10 + 17 + 7 + 2,
-                                15000) == 10 + 17 + 7 + 2);
+    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 12 + 17 + 7 + 2,
+                                15000) == 12 + 17 + 7 + 2);
     //  Facts told twice were applied once.
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.invoices") == 1);
@@ -690,8 +718,8 @@ main (void)
     as_harness_stop (harness, surveyd, SIGTERM);
     as_harness_scalar (harness, "UPDATE survey.cursors SET last_sequence = 0 RETURNING 1");
     as_harness_start (harness, "surveyd", golden_settings);
-    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 10 + 17 + 7 + 2,
-                                15000) == 10 + 17 + 7 + 2);
+    AS_CHECK (as_harness_await (harness, "SELECT coalesce(sum(last_sequence), 0) FROM survey.cursors", 12 + 17 + 7 + 2,
+                                15000) == 12 + 17 + 7 + 2);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.surveys") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.event_log WHERE type = 'survey.scheduled'") == 5);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM survey.dead_letters") == 0);
