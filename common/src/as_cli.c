@@ -234,10 +234,12 @@ s_value (const as_cli_command_t *command, const as_cli_option_t *option, const c
     switch (option->kind) {
         case AS_CLI_NUMBER:
             return s_number (name, text, as_catalog_param_type (command->method, option->path), why, size);
-        case AS_CLI_BOOL:
-            if (!s_bool (text))
+        case AS_CLI_BOOL: {
+            cJSON *value = s_bool (text);
+            if (!value)
                 snprintf (why, size, "%s: '%s' is not one of true, false, yes, no, 1, 0", name, text);
-            return s_bool (text);
+            return value;
+        }
         case AS_CLI_JSON: {
             cJSON *value = cJSON_Parse (text);
             if (!value)

@@ -324,7 +324,8 @@ s_case_read (as_delivery_t *delivery, s_facts_t *facts, bool diagnosis, const ch
         if (kase->exists) {
             snprintf (kase->service_type, sizeof kase->service_type, "%s", as_pg_get_str (steps [1].result, 0, 0));
             snprintf (kase->status, sizeof kase->status, "%s", as_pg_get_str (steps [1].result, 0, 1));
-            snprintf (kase->reported_on, sizeof kase->reported_on, "%s", as_pg_get_str (steps [1].result, 0, 2));
+            const char *reported_on = as_pg_get_str (steps [1].result, 0, 2);
+            snprintf (kase->reported_on, sizeof kase->reported_on, "%s", reported_on ? reported_on : "");
         }
         rc = billing_business_date_read (steps [2].result, instant, facts->on, delivery->err);
     }
@@ -430,7 +431,8 @@ billing_visit_diagnosed (as_delivery_t *delivery)
         return -1;
     char diagnosed_on [sizeof facts.on];
     snprintf (diagnosed_on, sizeof diagnosed_on, "%s", facts.on);
-    snprintf (facts.on, sizeof facts.on, "%s", kase.reported_on);
+    if (kase.reported_on [0])           //  NOT NULL in the table: always, unless edited by hand
+        snprintf (facts.on, sizeof facts.on, "%s", kase.reported_on);
     billing_entitlement_t decision;
     if (s_decide (delivery->pg, &facts, NULL, &decision, delivery->err)
     ||  s_record_decision (delivery->service, delivery->pg, "changed", &decision, &facts, kase.service_type,

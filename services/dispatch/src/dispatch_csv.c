@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define S_COLUMNS 8
 static const char *s_keys [S_COLUMNS] = { "code", "name", "station_code", "max_visits", "shift_start",
@@ -257,8 +258,13 @@ dispatch_engineers_from_csv (const char *csv, char *why, size_t size)
             continue;
         char problem [200];
         int count = s_fields (line, fields, S_COLUMNS, problem, sizeof problem);
-        if (!data && count > 0 && !strcmp (fields [0], "code"))
-            continue;                   //  the header
+        //  The header, as spreadsheets write it too: any case, and a byte
+        //  order mark before it (Excel's "CSV UTF-8").
+        const char *first = count > 0 ? fields [0] : "";
+        if (!strncmp (first, "\xEF\xBB\xBF", 3))
+            first += 3;
+        if (!data && count > 0 && !strcasecmp (first, "code"))
+            continue;
         data = true;
         cJSON *engineer = count < 0 ? NULL : s_engineer (fields, count, problem, sizeof problem);
         if (!engineer) {

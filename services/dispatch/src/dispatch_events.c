@@ -33,7 +33,7 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     int64_t case_id = 0;
     as_obj_int (data, "case_id", &case_id);
     char category [32] = "", model [AS_TEXT_SIZE (64)] = "", serial [AS_TEXT_SIZE (64)] = "",
-         priority [16] = "normal", fault [AS_TEXT_SIZE (32)] = "", reported [40] = "", lat [32] = "",
+         priority [16], fault [AS_TEXT_SIZE (32)] = "", reported [40] = "", lat [32] = "",
          lon [32] = "";
     if (as_obj_text (product, NULL, "category", category, sizeof category, delivery->err) < 0
     ||  as_obj_text (product, NULL, "model", model, sizeof model, delivery->err) < 0
@@ -42,6 +42,8 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     ||  as_obj_text (data, NULL, "fault_code", fault, sizeof fault, delivery->err) < 0
     ||  as_obj_text (data, NULL, "reported_at", reported, sizeof reported, delivery->err) < 0)
         return -1;
+    if (!*priority)
+        snprintf (priority, sizeof priority, "normal");
     bool has_lat = false, has_lon = false;
     double lat_value = s_obj_float (location, "lat", &has_lat), lon_value = s_obj_float (location, "lon", &has_lon);
     if (has_lat && has_lon) {
@@ -121,9 +123,10 @@ s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, co
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
     char value [16];
-    snprintf (value, sizeof value, "%s", absent);
     if (as_obj_text (delivery->data, NULL, key, value, sizeof value, delivery->err) < 0)
         return -1;
+    if (!*value)
+        snprintf (value, sizeof value, "%s", absent);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);

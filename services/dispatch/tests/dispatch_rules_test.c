@@ -85,6 +85,14 @@ s_test_csv (void)
     AS_CHECK (!cJSON_HasObjectItem (second, "shift_start") && !cJSON_HasObjectItem (second, "skills"));
     cJSON_Delete (engineers);
 
+    //  A spreadsheet's header: a byte order mark before it, any case.
+    engineers = dispatch_engineers_from_csv ("\xEF\xBB\xBF" "Code,Name,Station_Code\nE-4,Zhao Lei,BJ-CY\n",
+                                             why, sizeof why);
+    if (!engineers)
+        fprintf (stderr, "a header with a byte order mark: %s\n", why);
+    AS_CHECK (engineers && cJSON_GetArraySize (engineers) == 1);
+    cJSON_Delete (engineers);
+
     //  A bad line refuses the whole file, naming the line and the value.
     s_csv_refused ("code,name\nE-1,Zhang,BJ-CY,8\nE-2,Li,BJ-CY,lots\n", "line 3: max_visits 'lots' is not a whole number");
     s_csv_refused ("E-1,Zhang,BJ-CY,8,09:00,18:00,fan:high\n", "line 1: skill 'fan:high'");

@@ -91,7 +91,9 @@ intake_purchase_date_valid (const char *date, time_t now, char *why, size_t why_
         snprintf (why, why_size, "'%s' does not exist", date);
         return false;
     }
-    //  Today where the date is furthest ahead: UTC+14 (Line Islands).
+    //  Today where the date is furthest ahead: UTC+14 (Line Islands). The
+    //  report's statement then holds it to today in INTAKE_TIME_ZONE, the
+    //  business date billing judges the warranty on.
     int64_t today_ahead = ((int64_t) now + 14 * 3600) / 86400;
     if (day > today_ahead) {
         snprintf (why, why_size, "%s is in the future", date);
@@ -247,7 +249,8 @@ s_read_device_report (const msgpack_object *data, s_report_t *report, as_error_t
 //  case's id and report time (NULL when the product already had an open case).
 static const as_stmt_t s_record = { "intake_record_report",
     "WITH customer AS ("
-    "  INSERT INTO customers (name, phone, email, address, lat, lon) VALUES ($1, $2, $3, $4, $5, $6)"
+    "  INSERT INTO customers (name, phone, email, address, lat, lon) SELECT $1, $2, $3, $4, $5, $6"
+    "  WHERE $10::date IS NULL OR $10::date <= (now() AT TIME ZONE $21)::date"
     "  ON CONFLICT (phone) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,"
     "   email = coalesce(EXCLUDED.email, customers.email), lat = coalesce(EXCLUDED.lat, customers.lat),"
     "   lon = coalesce(EXCLUDED.lon, customers.lon), updated_at = now()"
@@ -466,9 +469,11 @@ static const as_stmt_t s_hours_check = { "intake_hours_check",
 static int
 s_clock_minute (const char *text)
 {
-    int hours, minutes, length = 0;
-    if (sscanf (text, "%2d:%2d%n", &hours, &minutes, &length) != 2 || length != 5 || text [length]
-    ||  hours < 0 || hours > 23 || minutes < 0 || minutes > 59)
+    for (int index = 0; index < 5; index++)
+        if (index == 2 ? text [index] != ':' : !isdigit ((unsigned char) text [index]))
+            return -1;
+    int hours = (text [0] - '0') * 10 + text [1] - '0', minutes = (text [3] - '0') * 10 + text [4] - '0';
+    if (text [5] || hours > 23 || minutes > 59)
         return -1;
     return hours * 60 + minutes;
 }
@@ -504,6 +509,13 @@ s_record_report (as_service_t *service, as_pg_t *pg, const s_report_t *report, c
     PGresult *recorded = s_record_rows (service, pg, report, actor, err);
     if (!recorded)
         return -1;
+    if (PQntuples (recorded) == 0) {
+        //  The purchase date is after today in the business zone: nothing
+        //  was written (billing would refuse to judge it).
+        PQclear (recorded);
+        return as_error_set (err, AS_INVALID_ARGUMENT, "product.purchase_date: %s is after today in %s",
+                             report->purchase_date, as_service_setting (service, "INTAKE_TIME_ZONE"));
+    }
     int64_t customer_id = as_pg_get_int (recorded, 0, 0);
     int64_t product_id = as_pg_get_int (recorded, 0, 1);
     bool linked = PQgetisnull (recorded, 0, 8);
@@ -1021,6 +1033,11 @@ intake_cases_test (bool verbose)
 {
     (void) verbose;
     s_test_read_texts ();
+    //  Business hours: exactly HH:MM (PostgreSQL gets them as ::time).
+    AS_CHECK (s_clock_minute ("09:00") == 540 && s_clock_minute ("23:59") == 1439 && s_clock_minute ("00:00") == 0);
+    const char *not_times [] = { "9:00", " 9:00", "+9:00", "-0:30", "24:00", "09:60", "09:000", "09-00", "", NULL };
+    for (int index = 0; not_times [index]; index++)
+        AS_CHECK (s_clock_minute (not_times [index]) == -1);
     AS_CHECK (intake_phone_valid ("13800138000"));
     AS_CHECK (intake_phone_valid ("+86 138-0013-8000"));
     AS_CHECK (intake_phone_valid ("010-88886666"));
