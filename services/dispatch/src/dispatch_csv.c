@@ -171,7 +171,7 @@ s_check_record (cJSON *engineer, char *problem, size_t size)
         if (cJSON_IsNumber (value))
             snprintf (problem, size, "%s %g%s", field, value->valuedouble, colon);
         else
-            snprintf (problem, size, "%s", path);
+            snprintf (problem, size, "%.200s", path);
     }
     as_msg_destroy (&msg);
     msgpack_sbuffer_destroy (&packed);
@@ -256,7 +256,7 @@ dispatch_engineers_from_csv (const char *csv, char *why, size_t size)
             line [length - 1] = 0;
         if (line [0] == '#' || !*s_trim (line))
             continue;
-        char problem [200];
+        char problem [AS_ERROR_MESSAGE_MAX];
         int count = s_fields (line, fields, S_COLUMNS, problem, sizeof problem);
         //  The header, as spreadsheets write it too: any case, and a byte
         //  order mark before it (Excel's "CSV UTF-8").
