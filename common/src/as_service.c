@@ -373,11 +373,111 @@ s_events_ingest (as_call_t *call)
     return rc;
 }
 
+//  --- Dead letters: what consumers refused, for an operator ------------------------
+
+static const as_stmt_t s_dead_letters = { "as_dead_letters_list",
+    "SELECT producer, sequence, type, error_code, error,"
+    " to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM dead_letters"
+    " WHERE $1::text IS NULL OR producer = $1 ORDER BY recorded_at, producer, sequence LIMIT $2" };
+static const as_stmt_t s_dead_letter_take = { "as_dead_letter_take",
+    "SELECT envelope FROM dead_letters WHERE producer = $1 AND sequence = $2 FOR UPDATE" };
+static const as_stmt_t s_dead_letter_drop = { "as_dead_letter_drop",
+    "DELETE FROM dead_letters WHERE producer = $1 AND sequence = $2" };
+
+//  The statements' parameters: the producer (NULL when not given) and the
+//  integer field `number` (`fallback` when not given).
+static int
+s_dead_letter_params (as_call_t *call, const char *number, int64_t fallback, char *producer, size_t size,
+                      as_pg_params_t *params)
+{
+    int64_t value = fallback;
+    if (as_obj_text (call->params, NULL, "producer", producer, size, call->err) < 0)
+        return -1;
+    as_obj_int (call->params, number, &value);
+    as_pgp_reset (params);
+    as_pgp_str (params, *producer ? producer : NULL);
+    as_pgp_int (params, value);
+    return 0;
+}
+
+static int
+s_dead_letters_list (as_call_t *call)
+{
+    char producer [65];
+    as_pg_params_t params;
+    if (s_dead_letter_params (call, "limit", 100, producer, sizeof producer, &params))
+        return -1;
+    PGresult *rows = as_pg_run (call->pg, &s_dead_letters, &params, call->err);
+    if (!rows)
+        return -1;
+    msgpack_pack_map (call->result, 1);
+    as_pack_str (call->result, "dead_letters");
+    msgpack_pack_array (call->result, (size_t) PQntuples (rows));
+    for (int row = 0; row < PQntuples (rows); row++) {
+        msgpack_pack_map (call->result, 6);
+        as_pack_kv_str (call->result, "producer", as_pg_get_str (rows, row, 0));
+        as_pack_kv_int (call->result, "sequence", as_pg_get_int (rows, row, 1));
+        as_pack_kv_str (call->result, "type", as_pg_get_str (rows, row, 2));
+        as_pack_kv_str (call->result, "error_code", as_pg_get_str (rows, row, 3));
+        as_pack_kv_str (call->result, "error", as_pg_get_str (rows, row, 4));
+        as_pack_kv_str (call->result, "recorded_at", as_pg_get_str (rows, row, 5));
+    }
+    PQclear (rows);
+    return 0;
+}
+
+static int s_apply_subscribed (void *arg, as_pg_t *pg, const as_event_t *event, const msgpack_object *data,
+                               as_error_t *err);
+
+//  Apply a dead letter again, now that what made its handler refuse it
+//  may have changed (a fee schedule loaded, the case reported): in this
+//  request's transaction, the handler as the consumer would run it; the
+//  letter goes with its success. Refused again, nothing changes and the
+//  caller gets the handler's error.
+static int
+s_dead_letters_retry (as_call_t *call)
+{
+    char producer [65];
+    int64_t sequence = 0;
+    as_pg_params_t key;
+    if (s_dead_letter_params (call, "sequence", 0, producer, sizeof producer, &key))
+        return -1;
+    as_obj_int (call->params, "sequence", &sequence);
+    PGresult *letter = as_pg_run (call->pg, &s_dead_letter_take, &key, call->err);
+    if (!letter)
+        return -1;
+    if (PQntuples (letter) == 0) {
+        PQclear (letter);
+        return as_error_set (call->err, AS_NOT_FOUND, "no dead letter %s #%lld", producer, (long long) sequence);
+    }
+    size_t size = 0;
+    uint8_t *bytes = as_pg_get_bytea (letter, 0, 0, &size);
+    PQclear (letter);
+    as_event_t *event = bytes ? as_event_decode (bytes, size, true, call->err) : NULL;
+    free (bytes);
+    as_msg_t *data = event ? as_event_data (event, call->err) : NULL;
+    int rc = data ? s_apply_subscribed (call->service, call->pg, event, as_msg_root (data), call->err) : -1;
+    if (rc == 0 && as_pg_do (call->pg, &s_dead_letter_drop, &key, call->err) < 0)
+        rc = -1;
+    if (rc == 0) {
+        as_service_count (call->service, "dead_letters_applied", 1);
+        msgpack_pack_map (call->result, 3);
+        as_pack_kv_str (call->result, "producer", producer);
+        as_pack_kv_int (call->result, "sequence", sequence);
+        as_pack_kv_str (call->result, "type", event->type);
+    }
+    as_msg_destroy (&data);
+    as_event_destroy (&event);
+    return rc;
+}
+
 static const as_method_t s_builtin_methods [] = {
     { "health", s_health },
     { "metrics", s_metrics },
     { "events.fetch", s_events_fetch },
     { "events.ingest", s_events_ingest },
+    { "dead_letters.list", s_dead_letters_list },
+    { "dead_letters.retry", s_dead_letters_retry },
     { NULL, NULL }
 };
 

@@ -180,6 +180,34 @@ main (void)
     s_diagnose (dispatch, 99, 999, "SN-X", "quality", "fan_motor", "2026-06-02T02:00:00.000Z");
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.dead_letters WHERE producer = 'dispatch'",
                                 1, 10000) == 1);
+    //  The operator sees it, and applies it again once the case is known:
+    //  refused while it is not (the letter stays), applied after (it goes).
+    as_harness_call (billing, "dead_letters.list", "{}", NULL, &reply);
+    AS_CHECK (reply.ok);
+    const msgpack_object *letters = as_obj_get (reply.result, "dead_letters");
+    AS_CHECK (letters && letters->type == MSGPACK_OBJECT_ARRAY && letters->via.array.size == 1);
+    char type [64] = "", error [256] = "";
+    as_obj_strcpy (&letters->via.array.ptr [0], "type", type, sizeof type);
+    as_obj_strcpy (&letters->via.array.ptr [0], "error", error, sizeof error);
+    AS_CHECK (strcmp (type, "visit.diagnosed") == 0 && strstr (error, "case 999 was never reported to billing"));
+    as_rpc_reply_release (&reply);
+    char retry [128];
+    snprintf (retry, sizeof retry, "{\"producer\":\"dispatch\",\"sequence\":%lld}",
+              (long long) as_harness_scalar (harness, "SELECT sequence FROM billing.dead_letters"));
+    as_harness_call (billing, "dead_letters.retry", retry, NULL, &reply);
+    AS_CHECK (!reply.ok && reply.error.code == AS_FAILED_PRECONDITION);
+    as_rpc_reply_release (&reply);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.dead_letters") == 1);
+    s_report (intake, 999, "air_conditioner", "SN-X", "2026-03-01", "2026-06-01T02:00:00.000Z");
+    AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.cases WHERE case_id = 999", 1, 10000) == 1);
+    as_harness_call (billing, "dead_letters.retry", retry, NULL, &reply);
+    if (!reply.ok)
+        fprintf (stderr, "dead_letters.retry: %s\n", reply.error.message);
+    AS_CHECK (reply.ok);
+    as_rpc_reply_release (&reply);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.dead_letters") == 0);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.decisions WHERE case_id = 999"
+                                          " AND kind = 'changed' AND visit_id = 99") == 1);
 
     //  The sales system sells a product and a contract (ingress); a case
     //  out of the 12 months is then covered by the contract.
@@ -206,8 +234,8 @@ main (void)
 
     //  What went out: one decision per case, one revision per diagnosed visit.
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.decided'",
-                                6, 10000) == 6);
-    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.changed'") == 3);
+                                7, 10000) == 7);
+    AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'entitlement.changed'") == 4);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'quote.issued'") == 2);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'quote.accepted'") == 1);
     AS_CHECK (as_harness_scalar (harness, "SELECT count(*) FROM billing.event_log WHERE type = 'invoice.issued'") == 1);
