@@ -33,6 +33,8 @@ int as_date_weekday (int64_t days);
 bool as_date_parse (const char *text, int64_t *days);
 //  Days -> "YYYY-MM-DD" (years 0..9999).
 void as_date_format (int64_t days, char out [AS_DATE_SIZE]);
+//  "HH:MM" exactly (00:00..23:59) -> minute of the day; -1 otherwise.
+int as_clock_parse (const char *text);
 
 //  N months after day (rule above); months may be negative.
 int64_t as_date_add_months (int64_t days, int months);

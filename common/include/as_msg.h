@@ -56,6 +56,9 @@ bool as_obj_strcpy (const msgpack_object *map, const char *key, char *buf, size_
 //  as an empty or cut text.
 int as_obj_text (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
                  as_error_t *err);
+//  The same, with `fallback` in buf when the field is absent, nil or empty.
+int as_obj_text_or (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
+                    const char *fallback, as_error_t *err);
 //  Integer field (positive or negative fixint/int/uint that fits int64).
 bool as_obj_int (const msgpack_object *map, const char *key, int64_t *value);
 bool as_obj_bool (const msgpack_object *map, const char *key, bool *value);

@@ -167,10 +167,24 @@ s_check_format (int64_t days, const char *expected)
     AS_CHECK (strcmp (text, expected) == 0);
 }
 
+int
+as_clock_parse (const char *text)
+{
+    for (int index = 0; index < 5; index++)
+        if (index == 2 ? text [index] != ':' : !isdigit ((unsigned char) text [index]))
+            return -1;
+    int hours = (text [0] - '0') * 10 + text [1] - '0', minutes = (text [3] - '0') * 10 + text [4] - '0';
+    return text [5] || hours > 23 || minutes > 59 ? -1 : hours * 60 + minutes;
+}
+
 void
 as_date_test (bool verbose)
 {
     (void) verbose;
+    AS_CHECK (as_clock_parse ("09:00") == 540 && as_clock_parse ("23:59") == 1439 && as_clock_parse ("00:00") == 0);
+    const char *not_times [] = { "9:00", " 9:00", "+9:00", "-0:30", "24:00", "09:60", "09:000", "09-00", "", NULL };
+    for (int index = 0; not_times [index]; index++)
+        AS_CHECK (as_clock_parse (not_times [index]) == -1);
     int64_t days;
     AS_CHECK (as_date_parse ("1970-01-01", &days) && days == 0);
     AS_CHECK (as_date_parse ("2000-03-01", &days) && days == 11017);

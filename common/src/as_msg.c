@@ -303,6 +303,17 @@ as_obj_text (const msgpack_object *map, const char *where, const char *key, char
     return 0;
 }
 
+int
+as_obj_text_or (const msgpack_object *map, const char *where, const char *key, char *buf, size_t size,
+                const char *fallback, as_error_t *err)
+{
+    if (as_obj_text (map, where, key, buf, size, err) < 0)
+        return -1;
+    if (!*buf)
+        snprintf (buf, size, "%s", fallback);
+    return 0;
+}
+
 bool
 as_obj_int (const msgpack_object *map, const char *key, int64_t *value)
 {

@@ -397,6 +397,24 @@ as_harness_destroy (as_harness_t **self_p)
     *self_p = NULL;
 }
 
+void
+as_harness_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data_json,
+                 const char *time)
+{
+    size_t size = strlen (type) + strlen (subject) + strlen (data_json) + (time ? strlen (time) : 0) + 64;
+    char *params = malloc (size);
+    AS_CHECK (params);
+    snprintf (params, size, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s%s%s%s}", type, subject, data_json,
+              time ? ",\"time\":\"" : "", time ? time : "", time ? "\"" : "");
+    as_rpc_reply_t reply;
+    as_harness_call (producer, "test.emit", params, NULL, &reply);
+    if (!reply.ok)
+        fprintf (stderr, "test.emit %s: %s\n", type, reply.error.message);
+    AS_CHECK (reply.ok);
+    as_rpc_reply_release (&reply);
+    free (params);
+}
+
 char *
 as_harness_repeat (const char *unit, int count)
 {

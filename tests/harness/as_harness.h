@@ -63,6 +63,11 @@ char *as_harness_output (as_harness_t *self, const char *command, int status);
 void as_harness_expect (as_harness_t *self, const char *command, int status, const char *text, bool present);
 
 
+//  A stand-in producer (standind) logs and publishes an event of `type`
+//  about `subject` with data `data_json`, dated `time` (RFC 3339; NULL:
+//  now). The call must succeed.
+void as_harness_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data_json,
+                      const char *time);
 //  `count` copies of `unit` (a long Chinese text: one character is 3
 //  bytes), freshly allocated (the caller frees).
 char *as_harness_repeat (const char *unit, int count);

@@ -255,10 +255,8 @@ s_quote_answer (as_call_t *call, const char *status, const char *event)
     int64_t quote_id = 0;
     as_obj_int (call->params, "quote_id", &quote_id);
     char by [AS_TEXT_SIZE (100)], today [AS_DATE_SIZE];
-    if (as_obj_text (call->params, NULL, "by", by, sizeof by, call->err))
+    if (as_obj_text_or (call->params, NULL, "by", by, sizeof by, call->actor, call->err))
         return -1;
-    if (!*by)
-        snprintf (by, sizeof by, "%s", call->actor);
     if (billing_business_date (call->service, call->pg, NULL, today, call->err))
         return -1;
     as_pg_params_t params;

@@ -10,19 +10,6 @@
 #include <time.h>
 
 static void
-s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data)
-{
-    char params [4096];
-    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s}", type, subject, data);
-    as_rpc_reply_t reply;
-    as_harness_call (producer, "test.emit", params, NULL, &reply);
-    if (!reply.ok)
-        fprintf (stderr, "test.emit %s: %s\n", type, reply.error.message);
-    AS_CHECK (reply.ok);
-    as_rpc_reply_release (&reply);
-}
-
-static void
 s_report (as_rpc_client_t *intake, int case_id, const char *category, const char *serial, const char *purchased,
           const char *reported_at)
 {
@@ -33,7 +20,7 @@ s_report (as_rpc_client_t *intake, int case_id, const char *category, const char
               "\"symptom\":\"no cooling\",\"channel\":\"phone\",\"priority\":\"normal\",\"reported_at\":\"%s\"}",
               case_id, case_id, case_id, category, serial, purchased, reported_at);
     snprintf (subject, sizeof subject, "case/%d", case_id);
-    s_emit (intake, "case.reported", subject, data);
+    as_harness_emit (intake, "case.reported", subject, data, NULL);
 }
 
 static void
@@ -46,7 +33,7 @@ s_diagnose (as_rpc_client_t *dispatch, int visit_id, int case_id, const char *se
               "\"repair_items\":[{\"code\":\"R-FAN\",\"quantity\":1}],\"parts_needed\":[{\"part_no\":\"FM-35\",\"quantity\":1}],"
               "\"resolution\":\"on_site\",\"diagnosed_at\":\"%s\"}", visit_id, case_id, serial, cause, component, at);
     snprintf (subject, sizeof subject, "visit/%d", visit_id);
-    s_emit (dispatch, "visit.diagnosed", subject, data);
+    as_harness_emit (dispatch, "visit.diagnosed", subject, data, NULL);
 }
 
 static void
@@ -59,7 +46,7 @@ s_complete (as_rpc_client_t *dispatch, int visit_id, int case_id, const char *at
               "\"parts_used\":[{\"part_no\":\"FM-35\",\"quantity\":2}],\"labour_minutes\":45,"
               "\"customer_accepted\":true,\"completed_at\":\"%s\"}", visit_id, case_id, at);
     snprintf (subject, sizeof subject, "visit/%d", visit_id);
-    s_emit (dispatch, "visit.completed", subject, data);
+    as_harness_emit (dispatch, "visit.completed", subject, data, NULL);
 }
 
 static void
@@ -172,7 +159,7 @@ main (void)
     s_diagnose (dispatch, 41, 4, "SN-4", "misuse", "fan_motor", "2026-06-02T02:00:00.000Z");
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.quotes WHERE case_id = 4 AND status = 'issued'",
                                 1, 10000) == 1);
-    s_emit (intake, "case.cancelled", "case/4", "{\"case_id\":4,\"reason\":\"customer bought a new one\"}");
+    as_harness_emit (intake, "case.cancelled", "case/4", "{\"case_id\":4,\"reason\":\"customer bought a new one\"}", NULL);
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM billing.quotes WHERE case_id = 4"
                                          " AND status = 'superseded'", 1, 10000) == 1);
 

@@ -18,12 +18,7 @@ s_now (char *out, size_t size)
 static void
 s_emit (as_rpc_client_t *dispatch, const char *type, const char *data)
 {
-    char params [4096];
-    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"visit/1\",\"data\":%s}", type, data);
-    as_rpc_reply_t reply;
-    as_harness_call (dispatch, "test.emit", params, NULL, &reply);
-    AS_CHECK (reply.ok);
-    as_rpc_reply_release (&reply);
+    as_harness_emit (dispatch, type, "visit/1", data, NULL);
 }
 
 int

@@ -19,19 +19,6 @@ s_days_ago (int days, char *out, size_t size)
     strftime (out, size, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
 }
 
-static void
-s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data)
-{
-    char params [4096];
-    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s}", type, subject, data);
-    as_rpc_reply_t reply;
-    as_harness_call (producer, "test.emit", params, NULL, &reply);
-    if (!reply.ok)
-        fprintf (stderr, "test.emit %s: %s\n", type, reply.error.message);
-    AS_CHECK (reply.ok);
-    as_rpc_reply_release (&reply);
-}
-
 //  A case out of warranty (bought 2020) reported and diagnosed `days` ago:
 //  paid, so the diagnosis gets a quote.
 static void
@@ -45,14 +32,14 @@ s_case (as_rpc_client_t *intake, as_rpc_client_t *dispatch, int case_id, int vis
               "\"proof_kind\":\"invoice\"},\"symptom\":\"no cooling\",\"channel\":\"phone\",\"priority\":\"normal\","
               "\"reported_at\":\"%s\"}", case_id, case_id, case_id, case_id, at);
     snprintf (subject, sizeof subject, "case/%d", case_id);
-    s_emit (intake, "case.reported", subject, data);
+    as_harness_emit (intake, "case.reported", subject, data, NULL);
     snprintf (data, sizeof data, "{\"visit_id\":%d,\"case_id\":%d,\"engineer_id\":3,\"station_id\":1,"
               "\"category\":\"air_conditioner\",\"model\":\"M-1\",\"serial\":\"SN-Q%d\",\"cause\":\"quality\","
               "\"component\":\"fan_motor\",\"repair_items\":[{\"code\":\"R-FAN\",\"quantity\":1}],"
               "\"parts_needed\":[{\"part_no\":\"FM-35\",\"quantity\":1}],\"resolution\":\"on_site\","
               "\"diagnosed_at\":\"%s\"}", visit_id, case_id, case_id, at);
     snprintf (subject, sizeof subject, "visit/%d", visit_id);
-    s_emit (dispatch, "visit.diagnosed", subject, data);
+    as_harness_emit (dispatch, "visit.diagnosed", subject, data, NULL);
 }
 
 static void
@@ -65,7 +52,7 @@ s_complete (as_rpc_client_t *dispatch, int visit_id, int case_id, const char *ou
               "\"parts_used\":[{\"part_no\":\"FM-35\",\"quantity\":1}],\"labour_minutes\":45,"
               "\"customer_accepted\":true,\"completed_at\":\"%s\"}", visit_id, case_id, outcome, at);
     snprintf (subject, sizeof subject, "visit/%d", visit_id);
-    s_emit (dispatch, "visit.completed", subject, data);
+    as_harness_emit (dispatch, "visit.completed", subject, data, NULL);
 }
 
 static int64_t

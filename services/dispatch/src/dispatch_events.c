@@ -38,12 +38,10 @@ dispatch_on_case_reported (as_delivery_t *delivery)
     if (as_obj_text (product, NULL, "category", category, sizeof category, delivery->err) < 0
     ||  as_obj_text (product, NULL, "model", model, sizeof model, delivery->err) < 0
     ||  as_obj_text (product, NULL, "serial", serial, sizeof serial, delivery->err) < 0
-    ||  as_obj_text (data, NULL, "priority", priority, sizeof priority, delivery->err) < 0
+    ||  as_obj_text_or (data, NULL, "priority", priority, sizeof priority, "normal", delivery->err) < 0
     ||  as_obj_text (data, NULL, "fault_code", fault, sizeof fault, delivery->err) < 0
     ||  as_obj_text (data, NULL, "reported_at", reported, sizeof reported, delivery->err) < 0)
         return -1;
-    if (!*priority)
-        snprintf (priority, sizeof priority, "normal");
     bool has_lat = false, has_lon = false;
     double lat_value = s_obj_float (location, "lat", &has_lat), lon_value = s_obj_float (location, "lon", &has_lon);
     if (has_lat && has_lon) {
@@ -123,10 +121,8 @@ s_case_fact (as_delivery_t *delivery, const as_stmt_t *stmt, const char *key, co
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
     char value [16];
-    if (as_obj_text (delivery->data, NULL, key, value, sizeof value, delivery->err) < 0)
+    if (as_obj_text_or (delivery->data, NULL, key, value, sizeof value, absent, delivery->err))
         return -1;
-    if (!*value)
-        snprintf (value, sizeof value, "%s", absent);
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, case_id);
@@ -164,10 +160,8 @@ dispatch_on_case_closed (as_delivery_t *delivery)
     int64_t case_id = 0;
     as_obj_int (delivery->data, "case_id", &case_id);
     char reason [AS_TEXT_SIZE (500)], note [AS_TEXT_SIZE (500) + 16];
-    if (as_obj_text (delivery->data, NULL, "reason", reason, sizeof reason, delivery->err) < 0)
+    if (as_obj_text_or (delivery->data, NULL, "reason", reason, sizeof reason, "solved remotely", delivery->err))
         return -1;
-    if (!*reason)
-        snprintf (reason, sizeof reason, "solved remotely");
     snprintf (note, sizeof note, "case closed: %s", reason);
     as_pg_params_t params;
     as_pgp_reset (&params);

@@ -352,10 +352,8 @@ dispatch_visit_unassign (as_call_t *call)
     int64_t visit_id = 0;
     as_obj_int (call->params, "visit_id", &visit_id);
     char reason [AS_TEXT_SIZE (500)];
-    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err) < 0)
+    if (as_obj_text_or (call->params, NULL, "reason", reason, sizeof reason, "unassigned by an operator", call->err))
         return -1;
-    if (!*reason)
-        snprintf (reason, sizeof reason, "unassigned by an operator");
     if (dispatch_visit_move (call->pg, visit_id, "unscheduled", call->actor, reason, call->err)
     ||  s_unplace_visit (call->pg, visit_id, call->err)
     ||  dispatch_emit_scheduled (call->service, call->pg, visit_id, "visit.rescheduled", reason, NULL, call->err))

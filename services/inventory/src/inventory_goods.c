@@ -313,11 +313,9 @@ inventory_stock_adjust (as_call_t *call)
     char part_no [INVENTORY_PART_NO_SIZE], bucket [16], reason [AS_TEXT_SIZE (500)];
     int64_t location_id = 0, quantity = 0;
     if (as_obj_text (call->params, NULL, "part_no", part_no, sizeof part_no, call->err)
-    ||  as_obj_text (call->params, NULL, "bucket", bucket, sizeof bucket, call->err)
+    ||  as_obj_text_or (call->params, NULL, "bucket", bucket, sizeof bucket, "available", call->err)
     ||  as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err))
         return -1;
-    if (!*bucket)
-        snprintf (bucket, sizeof bucket, "available");
     as_obj_int (call->params, "location_id", &location_id);
     as_obj_int (call->params, "quantity", &quantity);
     if (quantity == 0)

@@ -626,10 +626,8 @@ inventory_reservation_release (as_call_t *call)
     int64_t reservation_id = 0;
     char reason [AS_TEXT_SIZE (500)];
     as_obj_int (call->params, "reservation_id", &reservation_id);
-    if (as_obj_text (call->params, NULL, "reason", reason, sizeof reason, call->err))
+    if (as_obj_text_or (call->params, NULL, "reason", reason, sizeof reason, "released by an operator", call->err))
         return -1;
-    if (!*reason)
-        snprintf (reason, sizeof reason, "released by an operator");
     as_pg_params_t params;
     as_pgp_reset (&params);
     as_pgp_int (&params, reservation_id);

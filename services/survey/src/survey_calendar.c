@@ -205,18 +205,6 @@ survey_instant (const char *zone, int64_t day, int second)
     return (int64_t) mktime (&local);
 }
 
-int
-survey_clock_parse (const char *text)
-{
-    if (!text || strlen (text) != 5 || text [2] != ':' || !isdigit ((unsigned char) text [0])
-    ||  !isdigit ((unsigned char) text [1]) || !isdigit ((unsigned char) text [3])
-    ||  !isdigit ((unsigned char) text [4]))
-        return -1;
-    int hour = (text [0] - '0') * 10 + (text [1] - '0');
-    int minute = (text [3] - '0') * 10 + (text [4] - '0');
-    return hour > 23 || minute > 59 ? -1 : hour * 60 + minute;
-}
-
 int64_t
 survey_due_at (const char *zone, int64_t completed, int days_after, int minute)
 {

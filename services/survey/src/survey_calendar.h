@@ -61,8 +61,6 @@ void survey_time_format (int64_t instant, char out [32]);
 bool survey_local (const char *zone, int64_t instant, int64_t *day, int *second);
 //  The instant of a local date and second of the day in zone.
 int64_t survey_instant (const char *zone, int64_t day, int second);
-//  "HH:MM" -> minute of the day; -1 when invalid.
-int survey_clock_parse (const char *text);
 
 //  When the survey of a visit completed at `completed` is due.
 int64_t survey_due_at (const char *zone, int64_t completed, int days_after, int minute);

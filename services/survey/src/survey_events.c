@@ -277,10 +277,8 @@ survey_on_visit_diagnosed (as_delivery_t *delivery)
     if (!as_obj_streq (as_obj_get (delivery->data, "resolution"), "workshop"))
         return 0;
     char at [SURVEY_TIME_SIZE], due [32];
-    if (as_obj_text (delivery->data, NULL, "diagnosed_at", at, sizeof at, delivery->err))
+    if (as_obj_text_or (delivery->data, NULL, "diagnosed_at", at, sizeof at, delivery->event->time, delivery->err))
         return -1;
-    if (!*at)
-        snprintf (at, sizeof at, "%s", delivery->event->time);
     if (!s_working_deadline (delivery->service, at, survey_config (delivery->service)->workshop_days, due))
         return 0;
     as_pg_params_t params;

@@ -73,10 +73,8 @@ survey_kpi_query (as_call_t *call)
     char period [AS_TEXT_SIZE (7)], by [16];
     bool weekly = false;
     if (as_obj_text (call->params, NULL, "period", period, sizeof period, call->err)
-    ||  as_obj_text (call->params, NULL, "by", by, sizeof by, call->err))
+    ||  as_obj_text_or (call->params, NULL, "by", by, sizeof by, "all", call->err))
         return -1;
-    if (!*by)
-        snprintf (by, sizeof by, "all");
     as_obj_bool (call->params, "weekly", &weekly);
     int64_t day;
     char first [16];

@@ -2,6 +2,7 @@
     customers at risk, and the quality KPIs read from every service's
     events.                                                               */
 #include "survey.h"
+#include "as_date.h"
 #include "as_log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +143,7 @@ s_load_config (as_service_t *service, survey_config_t *config, as_error_t *err)
     int second;
     if (!survey_local (config->zone, 0, &day, &second))
         return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_TIME_ZONE: '%s' is not a zone name", config->zone);
-    config->send_minute = survey_clock_parse (as_service_setting (service, "SURVEY_SEND_AT"));
+    config->send_minute = as_clock_parse (as_service_setting (service, "SURVEY_SEND_AT"));
     if (config->send_minute < 0)
         return as_error_set (err, AS_INVALID_ARGUMENT, "SURVEY_SEND_AT: need HH:MM");
     config->send_days_after = (int) as_service_setting_int (service, "SURVEY_SEND_DAYS_AFTER");

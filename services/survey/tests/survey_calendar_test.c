@@ -4,6 +4,7 @@
     seconds of their start; how far a calendar reaches. Expected values are
     worked out by hand from the 2026 calendar (services/survey/data).     */
 #include "survey_calendar.h"
+#include "as_date.h"
 #include "as_test.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ s_due_times (void)
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++)
         s_expect (cases [index].why, survey_due_at (cases [index].zone, s_at (cases [index].completed),
-                  cases [index].days_after, survey_clock_parse (cases [index].clock)), cases [index].due);
+                  cases [index].days_after, as_clock_parse (cases [index].clock)), cases [index].due);
 }
 
 //  Follow-ups: a check-in N days after a repair (survey_due_at) over month
@@ -158,7 +159,7 @@ s_days (const survey_calendar_t *calendar)
     AS_CHECK (survey_date_parse ("2026-10-12", &day) && survey_weekday (day) == 1);
     AS_CHECK (!survey_date_parse ("2026-02-29", &day));
     AS_CHECK (!survey_date_parse ("2026-13-01", &day));
-    AS_CHECK (survey_clock_parse ("24:00") == -1 && survey_clock_parse ("9:00") == -1);
+    AS_CHECK (as_clock_parse ("24:00") == -1 && as_clock_parse ("9:00") == -1);
     int64_t instant;
     AS_CHECK (!survey_time_parse ("2026-10-12 10:00:00Z", &instant));
     AS_CHECK (survey_time_parse ("2026-10-12T10:00:00.123+08:00", &instant) && instant == s_at ("2026-10-12T02:00:00Z"));

@@ -10,17 +10,6 @@
 #include <time.h>
 
 static void
-s_emit (as_rpc_client_t *producer, const char *type, const char *subject, const char *data)
-{
-    char params [2048];
-    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s}", type, subject, data);
-    as_rpc_reply_t reply;
-    as_harness_call (producer, "test.emit", params, NULL, &reply);
-    AS_CHECK (reply.ok);
-    as_rpc_reply_release (&reply);
-}
-
-static void
 s_time (time_t at, char out [32])
 {
     struct tm utc;
@@ -98,14 +87,14 @@ main (void)
     snprintf (subject, sizeof subject, "visit/%d", 31);
     snprintf (data, sizeof data, "{\"visit_id\":31,\"case_id\":%lld,\"engineer_id\":5,\"station_id\":2,"
               "\"window_start\":\"%s\",\"window_end\":\"%s\"}", (long long) case_id, start, end);
-    s_emit (dispatch, "visit.scheduled", subject, data);
+    as_harness_emit (dispatch, "visit.scheduled", subject, data, NULL);
     snprintf (data, sizeof data, "{\"visit_id\":31,\"case_id\":%lld,\"engineer_id\":5,\"station_id\":2,"
               "\"stage\":\"on_site\",\"at\":\"%s\"}", (long long) case_id, arrived);
-    s_emit (dispatch, "visit.started", subject, data);
+    as_harness_emit (dispatch, "visit.started", subject, data, NULL);
     snprintf (data, sizeof data, "{\"visit_id\":31,\"case_id\":%lld,\"engineer_id\":5,\"station_id\":2,"
               "\"outcome\":\"repaired\",\"work_done\":\"cleaned the coil\",\"repair_items\":[],\"parts_used\":[],"
               "\"labour_minutes\":40,\"customer_accepted\":true,\"completed_at\":\"%s\"}", (long long) case_id, done);
-    s_emit (dispatch, "visit.completed", subject, data);
+    as_harness_emit (dispatch, "visit.completed", subject, data, NULL);
 
     //  Scheduled for 10:00 Beijing time the day after, sent by the timer.
     AS_CHECK (as_harness_await (harness, "SELECT count(*) FROM survey.surveys s JOIN survey.visits v USING (visit_id)"

@@ -18,18 +18,11 @@
 static void
 s_emit_at (as_rpc_client_t *producer, const char *type, const char *subject, const char *data, time_t at)
 {
-    char params [2048], when [32];
+    char when [32];
     struct tm utc;
     gmtime_r (&at, &utc);
     strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    snprintf (params, sizeof params, "{\"type\":\"%s\",\"subject\":\"%s\",\"data\":%s,\"time\":\"%s\"}", type, subject,
-              data, when);
-    as_rpc_reply_t reply;
-    as_harness_call (producer, "test.emit", params, NULL, &reply);
-    if (!reply.ok)
-        fprintf (stderr, "test.emit %s: %s\n", type, reply.error.message);
-    AS_CHECK (reply.ok);
-    as_rpc_reply_release (&reply);
+    as_harness_emit (producer, type, subject, data, when);
 }
 
 //  A case of region north reported at `reported`: billing answers the
